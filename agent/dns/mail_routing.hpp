@@ -1,0 +1,73 @@
+#pragma once
+// DNS facts about where a domain's mail goes. Plain data: no Asio I/O, no c-ares.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/ip/address.hpp>
+
+namespace stx::dns {
+
+/// Outcome of one DNS question. NXDOMAIN, SERVFAIL, no data and timeout are distinct because
+/// they mean different things to an SRE (typo vs broken zone vs record missing vs resolver down).
+enum class LookupStatus {
+  kOk,        ///< NOERROR with at least one record of the asked type
+  kNoData,    ///< NOERROR, but no record of that type (the name exists)
+  kNxDomain,  ///< RCODE 3: the name does not exist
+  kServFail,  ///< RCODE 2
+  kRefused,   ///< RCODE 5
+  kTimeout,   ///< no answer from any server within the resolver's time limit
+  kError,     ///< anything else (malformed answer, connection refused, ...); see `detail`
+};
+/// "ok", "nodata", "nxdomain", "servfail", "refused", "timeout", "error".
+std::string_view ToString(LookupStatus status);
+
+struct MxRecord {
+  std::uint16_t preference = 0;
+  std::string host;  ///< without the trailing dot; "" for the root name "." (null MX)
+};
+
+struct MxAnswer {
+  LookupStatus status = LookupStatus::kError;
+  std::vector<MxRecord> records;  ///< sorted by preference, then host name
+  bool authenticated = false;     ///< AD bit set by a validating resolver (RFC 4035 §3.2.3)
+  std::string detail;             ///< human-readable detail for non-ok statuses
+};
+
+enum class AddressFamily { kV4, kV6 };
+
+struct AddressAnswer {
+  LookupStatus status = LookupStatus::kError;
+  std::vector<boost::asio::ip::address> addresses;
+  bool authenticated = false;
+  std::string detail;
+};
+
+/// How the domain's mail is routed (RFC 5321 §5.1, RFC 7505).
+enum class RoutingKind {
+  kMx,        ///< one or more MX records
+  kImplicit,  ///< no MX records: the domain itself is the implicit MX (RFC 5321 §5.1)
+  kNullMx,    ///< a single "0 ." MX: the domain accepts no mail (RFC 7505)
+  kFailed,    ///< the MX (or implicit-MX address) lookup failed; see `status`
+};
+/// "mx", "implicit_mx", "null_mx", "failed".
+std::string_view ToString(RoutingKind kind);
+
+struct MailExchanger {
+  std::string host;
+  std::uint16_t preference = 0;
+  AddressAnswer ipv4;  ///< status kError with detail "not asked" when the family is excluded
+  AddressAnswer ipv6;
+};
+
+struct MailRouting {
+  std::string domain;
+  RoutingKind kind = RoutingKind::kFailed;
+  LookupStatus mx_status = LookupStatus::kError;  ///< status of the MX question itself
+  std::string detail;                             ///< why, when kind == kFailed
+  bool mx_authenticated = false;                  ///< AD bit on the MX answer
+  std::vector<MailExchanger> exchangers;          ///< in preference order
+};
+
+}  // namespace stx::dns
