@@ -1,0 +1,66 @@
+#include "app/run.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "app/check_command.hpp"
+#include "common/duration.hpp"
+
+namespace stx::app {
+
+int Run(int argc, char** argv) {
+  CLI::App app{"starttls_exporter: watches that partners' mail servers really offer STARTTLS"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(STX_VERSION));
+
+  CheckCommandOptions check;
+  CLI::App* check_cmd = app.add_subcommand(
+      "check",
+      "Probe every MX host and address of a mail domain (or one host:port) once and report, "
+      "for each, whether strict and lenient SMTP clients get TLS.\n"
+      "Exit status: 0 every address compliant; 1 any misordered or no_starttls; 2 errors or "
+      "bad usage.");
+  check_cmd->add_option("target", check.target,
+                        "example.com | mx.example.com:25 | 192.0.2.1:25 | [2001:db8::1]:25")
+      ->required();
+  check_cmd->add_flag("--json", check.json, "Machine-readable output");
+  check_cmd->add_option("--ehlo-name", check.ehlo_name, "Name sent with EHLO (default: this host's FQDN)");
+  check_cmd->add_option("--dns-server", check.dns_server,
+                        "Resolver to ask, IP[:PORT] or [IPv6]:PORT (default: /etc/resolv.conf)");
+  check_cmd->add_option("--timeout", check.timeout, "Deadline for each address's dialogue")
+      ->default_val("30s")
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            const auto d = ParseDuration(value);
+            return d && d->count() > 0 ? "" : "'" + value + "' is not a duration; write e.g. 10s, 1500ms, 1m";
+          },
+          "DURATION"));
+  check_cmd->add_option("--port", check.port, "SMTP port for MX hosts and for targets without one")
+      ->default_val(25)
+      ->check(CLI::Range(1, 65535));
+  check_cmd->add_flag("--primary-only", check.primary_only, "Only the MX hosts with the lowest preference");
+  check_cmd->add_flag("-4,--ipv4-only", check.ipv4_only, "Only IPv4 addresses");
+  check_cmd->add_flag("-6,--ipv6-only", check.ipv6_only, "Only IPv6 addresses");
+  check_cmd->add_option("--ca-file", check.ca_file,
+                        "Also trust these CA certificates (PEM), e.g. a partner's private CA")
+      ->check(CLI::ExistingFile);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "starttls_exporter: " << e.what() << "\n"
+              << "Run 'starttls_exporter --help' or 'starttls_exporter check --help' for usage.\n";
+    return 2;
+  }
+  if (check_cmd->parsed()) return RunCheck(check, std::cout, std::cerr);
+  return 2;
+}
+
+}  // namespace stx::app

@@ -1,0 +1,108 @@
+#include "probe/check_target.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace stx::probe {
+namespace {
+
+constexpr const char* kForms =
+    "write a mail domain (example.com), a host with a port (mx.example.com:25, 192.0.2.1:25) "
+    "or an IPv6 address in brackets ([2001:db8::1]:25)";
+
+std::optional<std::uint16_t> ParsePort(std::string_view text) {
+  if (text.empty() || text.size() > 5) return std::nullopt;
+  unsigned value = 0;
+  for (const char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<unsigned>(c - '0');
+  }
+  if (value == 0 || value > 65535) return std::nullopt;
+  return static_cast<std::uint16_t>(value);
+}
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+}  // namespace
+
+std::string ValidateDomainName(std::string_view name) {
+  if (name.empty()) return "the name is empty";
+  if (name.size() > 253) return "the name is longer than 253 characters";
+  std::size_t label = 0;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (c == '.') {
+      if (label == 0) return "the name has an empty label (\"..\" or a leading dot)";
+      label = 0;
+      continue;
+    }
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) {
+      return std::string("the character '") + c + "' is not allowed in a host name";
+    }
+    if (++label > 63) return "a label is longer than 63 characters";
+  }
+  if (label == 0) return "the name ends with an empty label";
+  return "";
+}
+
+std::variant<CheckTarget, std::string> ParseCheckTarget(std::string_view text) {
+  if (text.empty()) return std::string("empty target: ") + kForms;
+  CheckTarget target;
+  std::string_view host = text;
+  boost::system::error_code ec;
+
+  if (text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos) {
+      return "'" + std::string(text) + "': missing ']' after the IPv6 address; " + kForms;
+    }
+    host = text.substr(1, close - 1);
+    const std::string_view rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return "'" + std::string(text) + "': expected ':PORT' after ']'";
+      target.port = ParsePort(rest.substr(1));
+      if (!target.port) return "'" + std::string(text) + "': port must be a number from 1 to 65535";
+    }
+    const auto address = boost::asio::ip::make_address_v6(std::string(host), ec);
+    if (ec) return "'" + std::string(host) + "' is not an IPv6 address; " + kForms;
+    target.kind = CheckTarget::Kind::kHost;
+    target.literal = boost::asio::ip::address(address);
+    target.host = address.to_string();
+    return target;
+  }
+
+  if (std::count(text.begin(), text.end(), ':') > 1) {  // bare IPv6 address
+    const auto address = boost::asio::ip::make_address_v6(std::string(text), ec);
+    if (ec) return "'" + std::string(text) + "' is not an IPv6 address; " + kForms;
+    target.kind = CheckTarget::Kind::kHost;
+    target.literal = boost::asio::ip::address(address);
+    target.host = address.to_string();
+    return target;
+  }
+
+  if (const auto colon = text.find(':'); colon != std::string_view::npos) {
+    host = text.substr(0, colon);
+    target.port = ParsePort(text.substr(colon + 1));
+    if (!target.port) return "'" + std::string(text) + "': port must be a number from 1 to 65535";
+    target.kind = CheckTarget::Kind::kHost;
+  }
+  if (!host.empty() && host.back() == '.') host.remove_suffix(1);
+  const auto address = boost::asio::ip::make_address_v4(std::string(host), ec);
+  if (!ec) {
+    target.kind = CheckTarget::Kind::kHost;
+    target.literal = boost::asio::ip::address(address);
+    target.host = address.to_string();
+    return target;
+  }
+  if (const std::string why = ValidateDomainName(host); !why.empty()) {
+    return "'" + std::string(text) + "': " + why + "; " + kForms;
+  }
+  target.host = Lower(host);
+  return target;
+}
+
+}  // namespace stx::probe

@@ -1,0 +1,30 @@
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <boost/asio/ip/address.hpp>
+
+namespace stx::probe {
+
+/// What `check` was asked to probe: a mail domain (MX lookup) or one host[:port].
+struct CheckTarget {
+  enum class Kind { kDomain, kHost };
+  Kind kind = Kind::kDomain;
+  std::string host;                   ///< domain or host name, lower-case, no trailing dot
+  std::optional<std::uint16_t> port;  ///< when given as host:port
+  std::optional<boost::asio::ip::address> literal;  ///< host is an IP address
+};
+
+/// Parses "example.com", "mx.example.com:25", "192.0.2.1", "192.0.2.1:2525", "[2001:db8::1]:25"
+/// or "2001:db8::1". A bare name is a mail domain; anything with a port, or an address, is one
+/// host. On error returns a message that says what is wrong and how to write it.
+std::variant<CheckTarget, std::string> ParseCheckTarget(std::string_view text);
+
+/// Validates a DNS host or domain name (letters, digits, '-', '_', dots; labels 1-63 octets;
+/// at most 253 octets). Returns "" when valid, else the reason.
+std::string ValidateDomainName(std::string_view name);
+
+}  // namespace stx::probe

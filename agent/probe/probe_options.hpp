@@ -1,0 +1,34 @@
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "smtp/reply_reader.hpp"
+
+namespace stx::probe {
+
+/// Time and size bounds of one probe. Every stage has its own deadline, capped by the probe's
+/// overall deadline, so a silent or dripping server costs at most `timeout`.
+struct ProbeOptions {
+  std::string ehlo_name = "localhost";
+  std::chrono::milliseconds timeout{30'000};  ///< whole dialogue with one address
+  std::chrono::milliseconds connect_timeout{10'000};
+  /// Per reply. RFC 5321 §4.5.3.2 lets a client wait minutes; a monitor must not.
+  std::chrono::milliseconds reply_timeout{15'000};
+  std::chrono::milliseconds handshake_timeout{15'000};
+  std::chrono::milliseconds quit_timeout{2'000};
+  smtp::ReplyLimits limits;
+  std::size_t max_transcript_lines = 300;
+};
+
+/// One address of one MX host.
+struct AddressTarget {
+  std::string mx_host;  ///< name for SNI and the certificate check; address literal if none
+  std::uint16_t mx_preference = 0;
+  boost::asio::ip::address address;
+  std::uint16_t port = 25;
+};
+
+}  // namespace stx::probe

@@ -1,0 +1,125 @@
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "dns/mail_routing.hpp"
+#include "smtp/ehlo_classifier.hpp"
+#include "smtp/finding.hpp"
+#include "tls/tls_facts.hpp"
+
+namespace stx::probe {
+
+/// Stages of one probe; each has its own deadline.
+enum class Stage { kDns, kConnect, kBanner, kEhlo, kStarttls, kTlsHandshake, kEhloTls, kQuit };
+/// "dns", "connect", "banner", "ehlo", "starttls", "tls_handshake", "ehlo_tls", "quit".
+std::string_view ToString(Stage stage);
+
+/// What went wrong at a stage.
+enum class FailureKind {
+  kTimeout,
+  kRefused,            ///< TCP connection refused
+  kUnreachable,        ///< network or host unreachable
+  kClosed,             ///< peer closed the connection
+  kReset,              ///< connection reset by peer
+  kRejected,           ///< 4xx/5xx reply where 2xx was needed
+  kProtocolViolation,  ///< bytes that are not an SMTP reply
+  kTooLarge,           ///< reply over the line/lines/bytes limits
+  kNxDomain,
+  kServFail,
+  kNoData,
+  kDnsRefused,
+  kFailed,             ///< anything else; see detail
+};
+/// "timeout", "refused", "unreachable", "closed", "reset", "rejected", "protocol_violation",
+/// "too_large", "nxdomain", "servfail", "nodata", "dns_refused", "failed".
+std::string_view ToString(FailureKind kind);
+
+/// A failure as data: the stage, what happened, and a sentence for humans.
+struct ProbeError {
+  Stage stage = Stage::kConnect;
+  FailureKind kind = FailureKind::kFailed;
+  std::string detail;
+  /// Machine-readable reason "<stage>_<kind>", e.g. "banner_timeout", "dns_nxdomain".
+  std::string Reason() const;
+};
+
+/// What happened to the STARTTLS upgrade.
+enum class TlsOutcome {
+  kNotAttempted,     ///< STARTTLS not advertised anywhere, or no EHLO reply
+  kEstablished,      ///< handshake completed (certificate problems are in TlsFacts)
+  kStarttlsRefused,  ///< 4xx/5xx answer to STARTTLS (RFC 3207 §4: 454 / 501)
+  kStarttlsFailed,   ///< no usable answer to STARTTLS (timeout, closed, garbage)
+  kHandshakeFailed,  ///< the TLS handshake did not complete
+};
+/// "not_attempted", "established", "starttls_refused", "starttls_failed", "handshake_failed".
+std::string_view ToString(TlsOutcome outcome);
+
+/// Would a kind of sending MTA get an encrypted session from this address?
+struct ClientView {
+  bool sees_starttls = false;
+  bool gets_tls = false;
+  std::string verdict;  ///< one line, e.g. "sends in clear: STARTTLS not seen"
+};
+
+struct TranscriptLine {
+  enum class Direction { kServer, kClient, kNote };
+  Direction direction = Direction::kNote;
+  bool encrypted = false;  ///< sent inside TLS
+  std::string text;        ///< escaped for display (no raw control bytes)
+};
+
+struct StageDuration {
+  Stage stage;
+  double seconds = 0;
+};
+
+/// Result of probing one address of one MX host. Knows nothing of Prometheus.
+struct AddressProbeResult {
+  std::string mx_host;  ///< the host name the certificate must match (or the address literal)
+  std::uint16_t mx_preference = 0;
+  boost::asio::ip::address address;
+  std::uint16_t port = 25;
+  std::chrono::system_clock::time_point started_at;
+  double duration_seconds = 0;
+  std::vector<StageDuration> stage_durations;
+
+  smtp::EhloClass ehlo_class = smtp::EhloClass::kError;
+  std::optional<ProbeError> error;  ///< set exactly when ehlo_class == kError
+  std::string banner;               ///< the banner reply, one line, escaped
+  smtp::EhloAnalysis ehlo;
+  std::string explanation;          ///< for misordered: text to forward to the partner
+  std::vector<std::string> corrected_ehlo;
+
+  TlsOutcome tls_outcome = TlsOutcome::kNotAttempted;
+  std::string tls_detail;  ///< the STARTTLS refusal or the handshake error
+  std::optional<tls::TlsFacts> tls;
+  std::vector<std::string> ehlo_tls_keywords;  ///< extensions offered after TLS
+
+  ClientView strict;
+  ClientView lenient;
+  std::vector<smtp::Finding> findings;
+  std::vector<TranscriptLine> transcript;
+  bool transcript_truncated = false;
+};
+
+/// Fills `strict` and `lenient` from the EHLO analysis and the TLS outcome.
+void DeriveClientViews(AddressProbeResult& result);
+
+/// Result of `check <target>`: a domain (MX lookup) or one host:port.
+struct TargetProbeResult {
+  std::string target;  ///< as given
+  std::string domain;  ///< the domain, or the host for host:port targets
+  bool direct = false; ///< host:port given: no MX lookup
+  std::optional<dns::MailRouting> routing;
+  std::optional<ProbeError> error;  ///< DNS failure before any address could be probed
+  std::vector<AddressProbeResult> results;
+  double duration_seconds = 0;
+};
+
+}  // namespace stx::probe

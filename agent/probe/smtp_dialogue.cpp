@@ -1,0 +1,349 @@
+#include "probe/smtp_dialogue.hpp"
+
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include <algorithm>
+
+#include "probe/reply_channel.hpp"
+#include "probe/transcript.hpp"
+#include "smtp/ehlo_classifier.hpp"
+#include "smtp/ehlo_explanation.hpp"
+
+namespace stx::probe {
+namespace {
+
+namespace beast = boost::beast;
+using Clock = std::chrono::steady_clock;
+using boost::system::error_code;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+
+FailureKind KindOf(const error_code& ec) {
+  if (ec == beast::error::timeout) return FailureKind::kTimeout;
+  if (ec == asio::error::connection_refused) return FailureKind::kRefused;
+  if (ec == asio::error::network_unreachable || ec == asio::error::host_unreachable) {
+    return FailureKind::kUnreachable;
+  }
+  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) return FailureKind::kClosed;
+  if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) return FailureKind::kReset;
+  return FailureKind::kFailed;
+}
+
+std::string Describe(const error_code& ec) {
+  switch (KindOf(ec)) {
+    case FailureKind::kTimeout: return "timed out";
+    case FailureKind::kClosed: return "connection closed by the server";
+    default: return ec.message();
+  }
+}
+
+bool IsIpLiteral(const std::string& host) {
+  error_code ec;
+  asio::ip::make_address(host, ec);
+  return !ec;
+}
+
+// One probe of one address. The object lives in the coroutine frame of ProbeAddress.
+class SmtpDialogue {
+ public:
+  SmtpDialogue(AddressTarget target, ProbeOptions options, asio::ssl::context& tls_context)
+      : target_(std::move(target)),
+        options_(std::move(options)),
+        tls_context_(tls_context),
+        channel_(options_.limits),
+        transcript_(options_.max_transcript_lines) {}
+
+  awaitable<AddressProbeResult> Run() {
+    result_.mx_host = target_.mx_host;
+    result_.mx_preference = target_.mx_preference;
+    result_.address = target_.address;
+    result_.port = target_.port;
+    result_.started_at = std::chrono::system_clock::now();
+    start_ = Clock::now();
+    deadline_ = start_ + options_.timeout;
+    try {
+      co_await Dialogue();
+    } catch (const std::exception& e) {
+      // Nothing below should throw; if it does, it is a failure of this probe only.
+      if (!result_.error && result_.ehlo_class == smtp::EhloClass::kError) {
+        Fail(stage_, FailureKind::kFailed, e.what());
+      }
+    }
+    result_.duration_seconds = Seconds(Clock::now() - start_);
+    DeriveClientViews(result_);
+    transcript_.MoveInto(result_.transcript, result_.transcript_truncated);
+    co_return std::move(result_);
+  }
+
+ private:
+  static double Seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+
+  // Each stage gets its own limit, never past the probe's overall deadline.
+  void BeginStage(Stage stage, beast::tcp_stream& stream, std::chrono::milliseconds limit) {
+    stage_ = stage;
+    stage_start_ = Clock::now();
+    stream.expires_at(std::min(stage_start_ + limit, deadline_));
+  }
+  void EndStage() {
+    result_.stage_durations.push_back({stage_, Seconds(Clock::now() - stage_start_)});
+  }
+
+  void Fail(Stage stage, FailureKind kind, std::string detail) {
+    result_.ehlo_class = smtp::EhloClass::kError;
+    result_.error = ProbeError{stage, kind, std::move(detail)};
+    transcript_.Note(std::string(ToString(stage)) + ": " + result_.error->detail);
+  }
+
+  // Turns a failed read into a stage failure; returns false then.
+  bool Check(const ReadOutcome& read, const char* what) {
+    if (read.reply) return true;
+    if (!read.partial.lines.empty()) transcript_.Server(read.partial, encrypted_);
+    if (read.io_error) {
+      const FailureKind kind = KindOf(read.io_error);
+      std::string detail = std::string("no complete ") + what + ": " + Describe(read.io_error);
+      if (kind == FailureKind::kTimeout) {
+        detail = std::string("no complete ") + what + " within " +
+                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    Clock::now() - stage_start_)
+                                    .count()) +
+                 " ms";
+      }
+      Fail(stage_, kind, std::move(detail));
+    } else {
+      const bool too_large = read.parse_error != smtp::ReplyError::kMalformedLine;
+      Fail(stage_, too_large ? FailureKind::kTooLarge : FailureKind::kProtocolViolation,
+           std::string(what) + ": " + read.parse_detail);
+    }
+    return false;
+  }
+
+  void AddFindings(std::vector<smtp::Finding> findings, const char* context) {
+    for (auto& f : findings) {
+      f.context = context;
+      result_.findings.push_back(std::move(f));
+    }
+  }
+
+  template <class Stream>
+  awaitable<error_code> Send(Stream& stream, const std::string& command) {
+    transcript_.Client(command, encrypted_);
+    const std::string line = command + "\r\n";
+    error_code ec;
+    co_await asio::async_write(stream, asio::buffer(line),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    co_return ec;
+  }
+
+  awaitable<void> Dialogue() {
+    auto executor = co_await asio::this_coro::executor;
+    beast::tcp_stream tcp(executor);
+    error_code ec;
+
+    BeginStage(Stage::kConnect, tcp, options_.connect_timeout);
+    const asio::ip::tcp::endpoint endpoint(target_.address, target_.port);
+    co_await tcp.async_connect(endpoint, asio::redirect_error(asio::use_awaitable, ec));
+    EndStage();
+    if (ec) {
+      Fail(Stage::kConnect, KindOf(ec), "connect to " + Endpoint() + ": " + Describe(ec));
+      co_return;
+    }
+    transcript_.Note("connected to " + Endpoint());
+
+    // RFC 5321 §3.1: the server speaks first with 220; 554 (or anything else) means no service.
+    BeginStage(Stage::kBanner, tcp, options_.reply_timeout);
+    ReadOutcome banner = co_await channel_.Read(tcp);
+    EndStage();
+    if (!Check(banner, "banner")) co_return;
+    transcript_.Server(*banner.reply, false);
+    result_.banner = banner.reply->Summary();
+    AddFindings(std::move(banner.reply->findings), "banner");
+    if (smtp::LooksLikeMaskedBanner(*banner.reply)) {
+      result_.findings.push_back({smtp::FindingCode::kBannerMasked, "banner",
+                                  "the banner is masked with asterisks: an SMTP inspection "
+                                  "device (e.g. Cisco PIX/ASA) rewrites this dialogue"});
+    }
+    if (banner.reply->code != 220) {
+      Fail(Stage::kBanner, FailureKind::kRejected, "banner is not 220: " + result_.banner);
+      co_return;
+    }
+
+    BeginStage(Stage::kEhlo, tcp, options_.reply_timeout);
+    if (ec = co_await Send(tcp, "EHLO " + options_.ehlo_name); ec) {
+      EndStage();
+      Fail(Stage::kEhlo, KindOf(ec), "sending EHLO: " + Describe(ec));
+      co_return;
+    }
+    ReadOutcome ehlo = co_await channel_.Read(tcp);
+    EndStage();
+    if (!Check(ehlo, "EHLO reply")) co_return;
+    transcript_.Server(*ehlo.reply, false);
+    if (!ehlo.reply->Positive()) {
+      Fail(Stage::kEhlo, FailureKind::kRejected, "EHLO refused: " + ehlo.reply->Summary());
+      co_return;
+    }
+    // RFC 5321 §4.2.1: the reply ends at the first line without '-'. Lines sent after it
+    // belong to no command; strict clients ignore them, but a misordered STARTTLS may hide there.
+    std::size_t trailing_bytes = 0;
+    const auto trailing = channel_.DrainTrailingLines(tcp.socket(), trailing_bytes);
+    if (trailing_bytes > 0) {
+      transcript_.ServerLines(trailing, false);
+      transcript_.Note(std::to_string(trailing_bytes) + " bytes after the final line of the EHLO reply");
+      result_.findings.push_back(
+          {smtp::FindingCode::kTextAfterFinalLine, "ehlo",
+           std::to_string(trailing.size()) + " lines (" + std::to_string(trailing_bytes) +
+               " bytes) arrived after the final line of the EHLO reply"});
+    }
+    result_.ehlo = smtp::ClassifyEhlo(*ehlo.reply, trailing);
+    result_.ehlo_class = result_.ehlo.ehlo_class;
+    AddFindings(std::move(ehlo.reply->findings), "ehlo");
+    AddFindings(result_.ehlo.findings, "ehlo");
+    if (result_.ehlo_class == smtp::EhloClass::kMisordered) {
+      result_.explanation = smtp::ExplainMisordered(result_.ehlo, *ehlo.reply, trailing);
+      result_.corrected_ehlo = smtp::CorrectedEhloReply(result_.ehlo, *ehlo.reply, trailing);
+    }
+
+    if (!result_.ehlo.lenient_sees_starttls) {
+      co_await Quit(tcp, tcp);
+      co_return;
+    }
+    co_await StartTls(tcp);
+  }
+
+  awaitable<void> StartTls(beast::tcp_stream& tcp) {
+    BeginStage(Stage::kStarttls, tcp, options_.reply_timeout);
+    if (const error_code ec = co_await Send(tcp, "STARTTLS"); ec) {
+      EndStage();
+      TlsFailed(TlsOutcome::kStarttlsFailed, "sending STARTTLS: " + Describe(ec));
+      co_return;
+    }
+    ReadOutcome reply = co_await channel_.Read(tcp);
+    EndStage();
+    if (!reply.reply) {
+      if (!reply.partial.lines.empty()) transcript_.Server(reply.partial, false);
+      TlsFailed(TlsOutcome::kStarttlsFailed,
+                reply.io_error ? Describe(reply.io_error) : reply.parse_detail);
+      co_return;
+    }
+    transcript_.Server(*reply.reply, false);
+    AddFindings(std::move(reply.reply->findings), "starttls");
+    if (reply.reply->code != 220) {
+      // RFC 3207 §4: 454 "TLS not available due to temporary reason", 501 syntax error.
+      TlsFailed(reply.reply->Positive() ? TlsOutcome::kStarttlsFailed : TlsOutcome::kStarttlsRefused,
+                reply.reply->Summary());
+      co_await Quit(tcp, tcp);
+      co_return;
+    }
+    // RFC 3207 §4.2: the client MUST discard what it knows from before TLS; anything the server
+    // sent after its 220 and before the handshake was injected in clear text.
+    std::size_t injected = 0;
+    const auto injected_lines = channel_.DrainTrailingLines(tcp.socket(), injected);
+    if (injected > 0) {
+      transcript_.ServerLines(injected_lines, false);
+      result_.findings.push_back(
+          {smtp::FindingCode::kPlaintextInjection, "starttls",
+           std::to_string(injected) + " bytes of clear text arrived after the STARTTLS 220 and "
+                                      "before the TLS handshake (discarded)"});
+    }
+
+    TlsStream tls(std::move(tcp), tls_context_);
+    encrypted_ = true;
+    // RFC 6066 §3: SNI carries host names only, never address literals. (SSL_ctrl rather
+    // than the SSL_set_tlsext_host_name macro, whose C cast trips -Wold-style-cast.)
+    if (!IsIpLiteral(target_.mx_host) &&
+        SSL_ctrl(tls.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(target_.mx_host.c_str())) != 1) {
+      ERR_clear_error();
+    }
+    BeginStage(Stage::kTlsHandshake, beast::get_lowest_layer(tls), options_.handshake_timeout);
+    error_code ec;
+    co_await tls.async_handshake(asio::ssl::stream_base::client,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    EndStage();
+    tls::TlsFacts facts = tls::ExtractTlsFacts(tls.native_handle(), target_.mx_host);
+    if (facts.leaf) result_.tls = facts;
+    if (ec) {
+      TlsFailed(TlsOutcome::kHandshakeFailed, Describe(ec));
+      co_return;
+    }
+    result_.tls_outcome = TlsOutcome::kEstablished;
+    transcript_.Note("TLS established: " + facts.version + ", " + facts.cipher +
+                         (facts.chain_valid ? ", certificate chain verified"
+                                            : ", certificate chain NOT verified: " + facts.verify_error),
+                     true);
+    result_.tls = std::move(facts);
+
+    BeginStage(Stage::kEhloTls, beast::get_lowest_layer(tls), options_.reply_timeout);
+    if (ec = co_await Send(tls, "EHLO " + options_.ehlo_name); !ec) {
+      ReadOutcome again = co_await channel_.Read(tls);
+      if (again.reply) {
+        transcript_.Server(*again.reply, true);
+        AddFindings(std::move(again.reply->findings), "ehlo-tls");
+        const smtp::EhloAnalysis analysis = smtp::ClassifyEhlo(*again.reply);
+        result_.ehlo_tls_keywords = analysis.keywords;
+        if (std::find(analysis.keywords.begin(), analysis.keywords.end(), "STARTTLS") !=
+            analysis.keywords.end()) {
+          result_.findings.push_back({smtp::FindingCode::kStarttlsAfterTls, "ehlo-tls",
+                                      "STARTTLS is still advertised inside TLS (RFC 3207 §4.2)"});
+        }
+      } else {
+        transcript_.Note("no EHLO reply over TLS: " +
+                             (again.io_error ? Describe(again.io_error) : again.parse_detail),
+                         true);
+      }
+    }
+    EndStage();
+    co_await Quit(tls, beast::get_lowest_layer(tls));
+  }
+
+  void TlsFailed(TlsOutcome outcome, std::string detail) {
+    result_.tls_outcome = outcome;
+    result_.tls_detail = std::move(detail);
+    transcript_.Note(std::string(ToString(outcome)) + ": " + result_.tls_detail, encrypted_);
+  }
+
+  // QUIT politely, briefly; its outcome never changes the result.
+  template <class Stream>
+  awaitable<void> Quit(Stream& stream, beast::tcp_stream& lowest) {
+    BeginStage(Stage::kQuit, lowest, options_.quit_timeout);
+    if (const error_code ec = co_await Send(stream, "QUIT"); !ec) {
+      ReadOutcome bye = co_await channel_.Read(stream);
+      if (bye.reply) transcript_.Server(*bye.reply, encrypted_);
+    }
+    EndStage();
+    error_code ignored;
+    lowest.socket().close(ignored);
+  }
+
+  std::string Endpoint() const {
+    return (target_.address.is_v6() ? "[" + target_.address.to_string() + "]"
+                                    : target_.address.to_string()) +
+           ":" + std::to_string(target_.port);
+  }
+
+  AddressTarget target_;
+  ProbeOptions options_;
+  asio::ssl::context& tls_context_;
+  ReplyChannel channel_;
+  TranscriptRecorder transcript_;
+  AddressProbeResult result_;
+  Clock::time_point start_;
+  Clock::time_point deadline_;
+  Clock::time_point stage_start_;
+  Stage stage_ = Stage::kConnect;
+  bool encrypted_ = false;
+};
+
+}  // namespace
+
+awaitable<AddressProbeResult> ProbeAddress(AddressTarget target, ProbeOptions options,
+                                           std::shared_ptr<asio::ssl::context> tls_context) {
+  SmtpDialogue dialogue(std::move(target), std::move(options), *tls_context);
+  co_return co_await dialogue.Run();
+}
+
+}  // namespace stx::probe

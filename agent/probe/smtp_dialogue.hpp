@@ -1,0 +1,21 @@
+#pragma once
+#include <memory>
+
+#include "common/asio.hpp"
+#include "probe/probe_options.hpp"
+#include "probe/probe_result.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace stx::probe {
+
+/// Probes one address: connect, banner, EHLO, classify, STARTTLS when advertised anywhere
+/// (also when misordered: that tells whether a lenient client gets TLS), TLS handshake with
+/// SNI = MX host, EHLO over TLS, QUIT. Never sends MAIL, RCPT or DATA. Never throws: every
+/// failure is data in the result. Completes within options.timeout (plus scheduling slack).
+awaitable<AddressProbeResult> ProbeAddress(AddressTarget target, ProbeOptions options,
+                                           std::shared_ptr<asio::ssl::context> tls_context);
+
+}  // namespace stx::probe

@@ -1,0 +1,99 @@
+#include "probe/target_probe.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+
+#include "common/when_all.hpp"
+#include "dns/resolver.hpp"
+#include "probe/smtp_dialogue.hpp"
+
+namespace stx::probe {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+FailureKind DnsKind(dns::LookupStatus status) {
+  switch (status) {
+    case dns::LookupStatus::kNxDomain: return FailureKind::kNxDomain;
+    case dns::LookupStatus::kServFail: return FailureKind::kServFail;
+    case dns::LookupStatus::kNoData: return FailureKind::kNoData;
+    case dns::LookupStatus::kRefused: return FailureKind::kDnsRefused;
+    case dns::LookupStatus::kTimeout: return FailureKind::kTimeout;
+    default: return FailureKind::kFailed;
+  }
+}
+
+// An MX host whose addresses could not be found still appears, as an error, so that the SRE
+// sees "mx2 has no address" instead of a silently shorter list.
+AddressProbeResult UnresolvedExchanger(const dns::MailExchanger& mx, std::uint16_t port) {
+  AddressProbeResult r;
+  r.mx_host = mx.host;
+  r.mx_preference = mx.preference;
+  r.port = port;
+  r.started_at = std::chrono::system_clock::now();
+  const dns::AddressAnswer& answer =
+      mx.ipv4.status != dns::LookupStatus::kNoData || mx.ipv6.status == dns::LookupStatus::kError
+          ? mx.ipv4
+          : mx.ipv6;
+  r.error = ProbeError{Stage::kDns, DnsKind(answer.status),
+                       "no address for MX host " + mx.host + ": A " +
+                           std::string(dns::ToString(mx.ipv4.status)) + ", AAAA " +
+                           std::string(dns::ToString(mx.ipv6.status))};
+  r.transcript.push_back({TranscriptLine::Direction::kNote, false, r.error->detail});
+  DeriveClientViews(r);
+  return r;
+}
+
+}  // namespace
+
+awaitable<TargetProbeResult> ProbeTarget(CheckTarget target, TargetProbeOptions options,
+                                         dns::Resolver& resolver,
+                                         std::shared_ptr<asio::ssl::context> tls_context) {
+  const auto start = Clock::now();
+  TargetProbeResult out;
+  out.domain = target.host;
+  out.direct = target.kind == CheckTarget::Kind::kHost;
+
+  std::vector<AddressTarget> addresses;
+  std::vector<AddressProbeResult> unresolved;
+  const std::uint16_t port = target.port.value_or(options.port);
+
+  if (target.literal) {
+    addresses.push_back({target.host, 0, *target.literal, port});
+  } else if (out.direct) {
+    // One named host: its A and AAAA records, no MX lookup.
+    dns::MailExchanger host{target.host, 0, {}, {}};
+    if (options.ipv4) host.ipv4 = co_await resolver.LookupAddresses(target.host, dns::AddressFamily::kV4);
+    if (options.ipv6) host.ipv6 = co_await resolver.LookupAddresses(target.host, dns::AddressFamily::kV6);
+    for (const auto& a : host.ipv4.addresses) addresses.push_back({host.host, 0, a, port});
+    for (const auto& a : host.ipv6.addresses) addresses.push_back({host.host, 0, a, port});
+    if (addresses.empty()) unresolved.push_back(UnresolvedExchanger(host, port));
+  } else {
+    dns::RoutingOptions routing_options;
+    routing_options.primary_only = options.primary_only;
+    routing_options.ipv4 = options.ipv4;
+    routing_options.ipv6 = options.ipv6;
+    dns::MailRouting routing = co_await resolver.ResolveMailRouting(target.host, routing_options);
+    if (routing.kind == dns::RoutingKind::kFailed) {
+      out.error = ProbeError{Stage::kDns, DnsKind(routing.mx_status), routing.detail};
+    }
+    for (const auto& mx : routing.exchangers) {
+      const std::size_t before = addresses.size();
+      for (const auto& a : mx.ipv4.addresses) addresses.push_back({mx.host, mx.preference, a, port});
+      for (const auto& a : mx.ipv6.addresses) addresses.push_back({mx.host, mx.preference, a, port});
+      if (addresses.size() == before && routing.kind != dns::RoutingKind::kFailed) {
+        unresolved.push_back(UnresolvedExchanger(mx, port));
+      }
+    }
+    out.routing = std::move(routing);
+  }
+
+  std::vector<awaitable<AddressProbeResult>> probes;
+  probes.reserve(addresses.size());
+  for (auto& a : addresses) probes.push_back(ProbeAddress(std::move(a), options.probe, tls_context));
+  out.results = co_await WhenAll(std::move(probes));
+  for (auto& r : unresolved) out.results.push_back(std::move(r));
+  out.duration_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  co_return out;
+}
+
+}  // namespace stx::probe

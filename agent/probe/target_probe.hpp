@@ -1,0 +1,34 @@
+#pragma once
+#include <cstdint>
+#include <memory>
+
+#include "common/asio.hpp"
+#include "probe/check_target.hpp"
+#include "probe/probe_options.hpp"
+#include "probe/probe_result.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
+namespace stx::dns {
+class Resolver;
+}
+
+namespace stx::probe {
+
+struct TargetProbeOptions {
+  ProbeOptions probe;
+  std::uint16_t port = 25;    ///< for MX hosts, and for host targets given without a port
+  bool primary_only = false;  ///< only the MX hosts with the lowest preference
+  bool ipv4 = true;
+  bool ipv6 = true;
+};
+
+/// MX -> every MX host -> every address -> one SMTP dialogue each, all concurrently.
+/// A domain with a null MX (RFC 7505) yields no address results and no error; a DNS failure
+/// yields `error` with stage "dns". An MX host without addresses yields one error result.
+awaitable<TargetProbeResult> ProbeTarget(CheckTarget target, TargetProbeOptions options,
+                                         dns::Resolver& resolver,
+                                         std::shared_ptr<asio::ssl::context> tls_context);
+
+}  // namespace stx::probe

@@ -1,0 +1,147 @@
+#include "report/json_report.hpp"
+
+#include "report/time_format.hpp"
+
+namespace stx::report {
+namespace {
+
+using nlohmann::json;
+
+json ErrorJson(const std::optional<probe::ProbeError>& error) {
+  if (!error) return nullptr;
+  return {{"stage", probe::ToString(error->stage)},
+          {"kind", probe::ToString(error->kind)},
+          {"reason", error->Reason()},
+          {"detail", error->detail}};
+}
+
+json AddressesJson(const dns::AddressAnswer& answer) {
+  json addresses = json::array();
+  for (const auto& a : answer.addresses) addresses.push_back(a.to_string());
+  return {{"status", dns::ToString(answer.status)},
+          {"addresses", addresses},
+          {"dnssec_authenticated", answer.authenticated}};
+}
+
+json CertificateJson(const tls::CertificateInfo& cert) {
+  return {{"subject", cert.subject},
+          {"issuer", cert.issuer},
+          {"dns_names", cert.dns_names},
+          {"ip_addresses", cert.ip_addresses},
+          {"not_before", Rfc3339(cert.not_before)},
+          {"not_after", Rfc3339(cert.not_after)},
+          {"not_after_unix", cert.not_after},
+          {"serial", cert.serial},
+          {"sha256_fingerprint", cert.sha256_fingerprint},
+          {"public_key", cert.public_key}};
+}
+
+json TlsJson(const probe::AddressProbeResult& r) {
+  json out = {{"outcome", probe::ToString(r.tls_outcome)}, {"detail", r.tls_detail}};
+  if (r.tls) {
+    const tls::TlsFacts& t = *r.tls;
+    out["version"] = t.version;
+    out["cipher"] = t.cipher;
+    out["certificate"] = t.leaf ? CertificateJson(*t.leaf) : json(nullptr);
+    out["chain_length"] = t.chain_length;
+    out["chain_earliest_not_after"] = t.chain_earliest_not_after ? json(Rfc3339(t.chain_earliest_not_after)) : json(nullptr);
+    out["chain_earliest_not_after_unix"] = t.chain_earliest_not_after;
+    out["chain_valid"] = t.chain_valid;
+    out["verify_error"] = t.chain_valid ? json(nullptr) : json(t.verify_error);
+    out["expected_hostname"] = t.expected_host;
+    out["hostname_valid"] = t.hostname_valid;
+    out["failures"] = t.failures;
+  }
+  out["ehlo_keywords"] = r.ehlo_tls_keywords;
+  return out;
+}
+
+json ViewJson(const probe::ClientView& view) {
+  return {{"sees_starttls", view.sees_starttls}, {"gets_tls", view.gets_tls}, {"verdict", view.verdict}};
+}
+
+const char* DirectionName(probe::TranscriptLine::Direction d) {
+  switch (d) {
+    case probe::TranscriptLine::Direction::kServer: return "S";
+    case probe::TranscriptLine::Direction::kClient: return "C";
+    case probe::TranscriptLine::Direction::kNote: return "note";
+  }
+  return "note";
+}
+
+}  // namespace
+
+json ToJson(const probe::AddressProbeResult& r) {
+  json stages = json::object();
+  for (const auto& s : r.stage_durations) stages[std::string(probe::ToString(s.stage))] = s.seconds;
+  json findings = json::array();
+  for (const auto& f : r.findings) {
+    findings.push_back({{"code", smtp::ToString(f.code)}, {"context", f.context}, {"detail", f.detail}});
+  }
+  json transcript = json::array();
+  for (const auto& line : r.transcript) {
+    transcript.push_back({{"dir", DirectionName(line.direction)}, {"tls", line.encrypted}, {"text", line.text}});
+  }
+  json ehlo = nullptr;
+  if (r.ehlo_class != smtp::EhloClass::kError) {
+    ehlo = {{"greeting", r.ehlo.greeting},
+            {"keywords", r.ehlo.keywords},
+            {"strict_sees_starttls", r.ehlo.strict_sees_starttls},
+            {"lenient_sees_starttls", r.ehlo.lenient_sees_starttls},
+            {"starttls_line", r.ehlo.starttls_line}};
+  }
+  return {{"mx", r.mx_host},
+          {"preference", r.mx_preference},
+          {"address", r.address.is_unspecified() && r.error && r.error->stage == probe::Stage::kDns
+                          ? json(nullptr)
+                          : json(r.address.to_string())},
+          {"port", r.port},
+          {"started_at", Rfc3339(r.started_at)},
+          {"duration_seconds", r.duration_seconds},
+          {"stage_duration_seconds", stages},
+          {"ehlo_class", smtp::ToString(r.ehlo_class)},
+          {"error", ErrorJson(r.error)},
+          {"banner", r.banner},
+          {"ehlo", ehlo},
+          {"client_profiles", {{"strict", ViewJson(r.strict)}, {"lenient", ViewJson(r.lenient)}}},
+          {"tls", TlsJson(r)},
+          {"findings", findings},
+          {"explanation", r.explanation.empty() ? json(nullptr) : json(r.explanation)},
+          {"corrected_ehlo", r.corrected_ehlo},
+          {"transcript", transcript},
+          {"transcript_truncated", r.transcript_truncated}};
+}
+
+json ToJson(const probe::TargetProbeResult& result) {
+  json routing = nullptr;
+  if (result.routing) {
+    json exchangers = json::array();
+    for (const auto& mx : result.routing->exchangers) {
+      exchangers.push_back({{"host", mx.host},
+                            {"preference", mx.preference},
+                            {"ipv4", AddressesJson(mx.ipv4)},
+                            {"ipv6", AddressesJson(mx.ipv6)}});
+    }
+    routing = {{"kind", dns::ToString(result.routing->kind)},
+               {"mx_status", dns::ToString(result.routing->mx_status)},
+               {"detail", result.routing->detail},
+               {"dnssec_authenticated", result.routing->mx_authenticated},
+               {"exchangers", exchangers}};
+  }
+  json summary = {{"compliant", 0}, {"misordered", 0}, {"no_starttls", 0}, {"error", 0}};
+  json results = json::array();
+  for (const auto& r : result.results) {
+    summary[std::string(smtp::ToString(r.ehlo_class))] = summary[std::string(smtp::ToString(r.ehlo_class))].get<int>() + 1;
+    results.push_back(ToJson(r));
+  }
+  return {{"target", result.target},
+          {"domain", result.domain},
+          {"direct", result.direct},
+          {"routing", routing},
+          {"error", ErrorJson(result.error)},
+          {"duration_seconds", result.duration_seconds},
+          {"summary", summary},
+          {"results", results}};
+}
+
+}  // namespace stx::report
