@@ -1,0 +1,27 @@
+#include "support/probe_runner.hpp"
+
+#include <boost/asio/ssl/context.hpp>
+
+#include "common/asio.hpp"
+#include "probe/smtp_dialogue.hpp"
+#include "tls/client_context.hpp"
+
+namespace stx::test {
+
+ProbeRun RunProbe(const std::string& address, std::uint16_t port, const std::string& ca_file,
+                  probe::ProbeOptions options, const std::string& mx_host) {
+  asio::io_context io;
+  auto tls_context = tls::MakeClientContext({ca_file, /*system_trust_store=*/false});
+  probe::AddressTarget target{mx_host, 10, asio::ip::make_address(address), port};
+  if (options.ehlo_name == "localhost") options.ehlo_name = "probe.test";
+  ProbeRun run;
+  auto on_done = [&run](std::exception_ptr, probe::AddressProbeResult r) { run.result = std::move(r); };
+  const auto start = std::chrono::steady_clock::now();
+  asio::co_spawn(io, probe::ProbeAddress(target, options, tls_context), on_done);
+  io.run();
+  run.wall = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+  return run;
+}
+
+}  // namespace stx::test
