@@ -1,0 +1,80 @@
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "probe/check_target.hpp"
+
+namespace stx::probe {
+namespace {
+
+struct TargetCase {
+  const char* text;
+  bool ok;
+  CheckTarget::Kind kind;
+  const char* host;
+  int port;            // 0 = none given
+  bool literal;
+  const char* error;   // a fragment of the message when !ok
+};
+
+class CheckTargetTable : public ::testing::TestWithParam<TargetCase> {};
+
+TEST_P(CheckTargetTable, Parses) {
+  const TargetCase& c = GetParam();
+  const auto parsed = ParseCheckTarget(c.text);
+  if (!c.ok) {
+    ASSERT_TRUE(std::holds_alternative<std::string>(parsed)) << c.text;
+    EXPECT_NE(std::get<std::string>(parsed).find(c.error), std::string::npos)
+        << std::get<std::string>(parsed);
+    return;
+  }
+  ASSERT_TRUE(std::holds_alternative<CheckTarget>(parsed)) << std::get<std::string>(parsed);
+  const CheckTarget& t = std::get<CheckTarget>(parsed);
+  EXPECT_EQ(t.kind, c.kind);
+  EXPECT_EQ(t.host, c.host);
+  EXPECT_EQ(t.port.value_or(0), c.port);
+  EXPECT_EQ(t.literal.has_value(), c.literal);
+}
+
+using K = CheckTarget::Kind;
+INSTANTIATE_TEST_SUITE_P(
+    Probe, CheckTargetTable,
+    ::testing::Values(
+        TargetCase{"example.com", true, K::kDomain, "example.com", 0, false, ""},
+        TargetCase{"Example.COM.", true, K::kDomain, "example.com", 0, false, ""},
+        TargetCase{"mx.example.com:25", true, K::kHost, "mx.example.com", 25, false, ""},
+        TargetCase{"192.0.2.1", true, K::kHost, "192.0.2.1", 0, true, ""},
+        TargetCase{"127.0.0.1:2525", true, K::kHost, "127.0.0.1", 2525, true, ""},
+        TargetCase{"[2001:db8::1]:25", true, K::kHost, "2001:db8::1", 25, true, ""},
+        TargetCase{"[::1]", true, K::kHost, "::1", 0, true, ""},
+        TargetCase{"2001:db8::1", true, K::kHost, "2001:db8::1", 0, true, ""},
+        TargetCase{"", false, K::kDomain, "", 0, false, "empty target"},
+        TargetCase{"example.com:0", false, K::kDomain, "", 0, false, "port must be a number from 1 to 65535"},
+        TargetCase{"example.com:65536", false, K::kDomain, "", 0, false, "1 to 65535"},
+        TargetCase{"example.com:smtp", false, K::kDomain, "", 0, false, "1 to 65535"},
+        TargetCase{"[::1:25", false, K::kDomain, "", 0, false, "missing ']'"},
+        TargetCase{"[::1]25", false, K::kDomain, "", 0, false, "expected ':PORT'"},
+        TargetCase{"[example.com]:25", false, K::kDomain, "", 0, false, "is not an IPv6 address"},
+        TargetCase{"exa mple.com", false, K::kDomain, "", 0, false, "' ' is not allowed"},
+        TargetCase{"a..b", false, K::kDomain, "", 0, false, "empty label"},
+        TargetCase{"user@example.com", false, K::kDomain, "", 0, false, "'@' is not allowed"}),
+    [](const auto& test_param) {
+      std::string name;
+      for (const char ch : std::string(test_param.param.text)) {
+        name += std::isalnum(static_cast<unsigned char>(ch)) ? ch : '_';
+      }
+      return name.empty() ? std::string("empty") : name + "_" + std::to_string(test_param.index);
+    });
+
+TEST(ValidateDomainName, Limits) {
+  EXPECT_EQ(ValidateDomainName(std::string(63, 'a') + ".test"), "");
+  EXPECT_NE(ValidateDomainName(std::string(64, 'a') + ".test"), "");
+  std::string long_name;
+  for (int i = 0; i < 50; ++i) long_name += "abcd.";
+  long_name += "test";
+  EXPECT_NE(ValidateDomainName(long_name), "");
+}
+
+}  // namespace
+}  // namespace stx::probe
