@@ -1,0 +1,297 @@
+#include "support/scripted_session.hpp"
+
+#include <openssl/ssl.h>
+
+#include <algorithm>
+#include <boost/asio/write.hpp>  // after the main header, which includes common/asio.hpp
+#include <cctype>
+
+namespace stx::test {
+namespace {
+
+using asio::use_awaitable;
+using boost::system::error_code;
+using Clock = std::chrono::steady_clock;
+
+std::string Peer(const asio::ip::tcp::socket& socket) {
+  error_code ec;
+  const auto ep = socket.remote_endpoint(ec);
+  if (ec) return "?";
+  const std::string host =
+      ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+  return host + ":" + std::to_string(ep.port());
+}
+
+// The verb is the first word, compared case-insensitively (RFC 5321 §2.4).
+std::string Verb(std::string_view line) {
+  std::string verb(line.substr(0, std::min(line.find(' '), line.size())));
+  for (char& c : verb) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return verb;
+}
+
+}  // namespace
+
+std::size_t ConnectionLog::Open(std::string peer) {
+  std::lock_guard lock(mutex_);
+  records_.emplace_back();
+  records_.back().peer = std::move(peer);
+  return records_.size() - 1;
+}
+
+std::vector<ConnectionRecord> ConnectionLog::Snapshot() const {
+  std::lock_guard lock(mutex_);
+  return records_;
+}
+
+std::size_t ConnectionLog::Count() const {
+  std::lock_guard lock(mutex_);
+  return records_.size();
+}
+
+bool ConnectionLog::WaitForClosed(std::size_t count, std::chrono::milliseconds timeout) const {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [&] {
+    return records_.size() >= count &&
+           std::all_of(records_.begin(), records_.end(),
+                       [](const ConnectionRecord& r) { return r.closed; });
+  });
+}
+
+ScriptedSession::ScriptedSession(asio::ip::tcp::socket socket, const ServerScript& script,
+                                 asio::ssl::context& tls_context, ConnectionLog& log)
+    : socket_(std::move(socket)),
+      script_(script),
+      tls_context_(tls_context),
+      log_(log),
+      index_(log.Open(Peer(socket_))),
+      delay_timer_(socket_.get_executor()),
+      idle_timer_(socket_.get_executor()) {}
+
+awaitable<void> ScriptedSession::Run() {
+  Touch();
+  asio::co_spawn(socket_.get_executor(), Watchdog(shared_from_this()), asio::detached);
+  try {
+    co_await Play();
+  } catch (const std::exception&) {
+    // Only allocation can throw here: every I/O error arrives as a value. Closing is all
+    // that is left to do either way.
+  }
+  finished_ = true;
+  idle_timer_.cancel();
+  delay_timer_.cancel();
+  error_code ignored;
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+  log_.Update(index_, [](ConnectionRecord& r) { r.closed = true; });
+}
+
+void ScriptedSession::Abort() {
+  aborted_ = true;
+  error_code ignored;
+  socket_.close(ignored);
+  delay_timer_.cancel();
+  idle_timer_.cancel();
+}
+
+awaitable<void> ScriptedSession::Play() {
+  if (script_.silent) {
+    // Read and record, never answer: the client must give up on its own timer.
+    while (co_await ReadLine(socket_, false)) {
+    }
+    co_return;
+  }
+  if (script_.banner_delay.count() > 0 && !(co_await Sleep(script_.banner_delay))) co_return;
+  if (!(co_await Send(socket_, script_.banner, false))) co_return;
+  const Next next = co_await Converse(socket_, false);
+  if (next == Next::kStartTls) co_await ServeTls();
+}
+
+template <class Stream>
+awaitable<ScriptedSession::Next> ScriptedSession::Converse(Stream& stream, bool over_tls) {
+  for (;;) {
+    const std::optional<std::string> line = co_await ReadLine(stream, over_tls);
+    if (!line) {
+      if (line_too_long_) co_await Send(stream, script_.line_too_long_reply, false);
+      co_return Next::kClose;
+    }
+    const std::string verb = Verb(*line);
+    bool sent = true;
+    if (verb == "EHLO") {
+      sent = co_await Send(stream, over_tls ? script_.ehlo_reply_tls : script_.ehlo_reply, true);
+    } else if (verb == "HELO") {
+      sent = co_await Send(stream, script_.helo_reply, false);
+    } else if (verb == "STARTTLS" && over_tls) {
+      sent = co_await Send(stream, script_.starttls_again_reply, false);
+    } else if (verb == "STARTTLS") {
+      const Next next = co_await OnStarttls();
+      if (next != Next::kContinue) co_return next;
+    } else if (verb == "NOOP" || verb == "RSET") {
+      sent = co_await Send(stream, script_.noop_reply, false);
+    } else if (verb == "QUIT") {
+      // RFC 5321 §4.1.1.10: reply 221, then close.
+      co_await Send(stream, script_.quit_reply, false);
+      co_return Next::kQuit;
+    } else {
+      // MAIL, RCPT, DATA and anything unknown: this server takes no mail (RFC 5321 §4.2.4).
+      sent = co_await Send(stream, script_.unknown_reply, false);
+    }
+    if (!sent) co_return Next::kClose;
+  }
+}
+
+awaitable<ScriptedSession::Next> ScriptedSession::OnStarttls() {
+  const AfterStarttls after = script_.after_starttls;
+  if (!inbuf_.empty()) {
+    // RFC 3207 §4: STARTTLS ends a pipelined group. Whatever followed it in plaintext must
+    // not be acted on once TLS starts (§4.2, CVE-2011-0411), so it is dropped.
+    log_.Update(index_, [](ConnectionRecord& r) { r.pipelined_after_starttls = true; });
+    if (after != AfterStarttls::kStayPlain) inbuf_.clear();
+  }
+  // One write: an injection must reach the client together with the 220.
+  const std::string reply = script_.starttls_reply + script_.starttls_injection;
+  if (!(co_await Send(socket_, reply, false))) co_return Next::kClose;
+  switch (after) {
+    case AfterStarttls::kHandshake:
+      co_return Next::kStartTls;
+    case AfterStarttls::kStayPlain:
+      co_return Next::kContinue;
+    case AfterStarttls::kStall:
+      co_await DiscardUntilClosed();
+      co_return Next::kClose;
+    case AfterStarttls::kGarbage: {
+      // Wait for the ClientHello, then answer it with bytes that are no TLS record.
+      error_code ec;
+      const std::size_t n = co_await socket_.async_read_some(
+          asio::buffer(chunk_), asio::redirect_error(use_awaitable, ec));
+      if (n > 0) co_await Send(socket_, script_.tls_garbage, false);
+      co_return Next::kClose;
+    }
+    case AfterStarttls::kClose:
+      co_return Next::kClose;
+  }
+  co_return Next::kClose;
+}
+
+awaitable<void> ScriptedSession::ServeTls() {
+  tls_.emplace(socket_, tls_context_);
+  log_.Update(index_, [](ConnectionRecord& r) { r.tls_attempted = true; });
+  error_code ec;
+  co_await tls_->async_handshake(asio::ssl::stream_base::server,
+                                 asio::redirect_error(use_awaitable, ec));
+  // The ClientHello was parsed even when the handshake failed later, so SNI is known then too.
+  const char* sni = SSL_get_servername(tls_->native_handle(), TLSEXT_NAMETYPE_host_name);
+  const std::string version = ec ? "" : SSL_get_version(tls_->native_handle());
+  const std::string error = ec ? ec.message() : "";
+  log_.Update(index_, [&](ConnectionRecord& r) {
+    r.sni = sni != nullptr ? sni : "";
+    r.tls_established = !ec;
+    r.tls_error = error;
+    r.tls_version = version;
+  });
+  if (ec) co_return;
+  const Next next = co_await Converse(*tls_, true);
+  if (next == Next::kQuit) {
+    // Send close_notify and close, without waiting for the client's: what MTAs do after
+    // 221, and a client that just drops TCP costs no wait. Marking the peer's close_notify as
+    // received makes SSL_shutdown() finish after sending ours.
+    SSL* ssl = tls_->native_handle();
+    SSL_set_shutdown(ssl, SSL_get_shutdown(ssl) | SSL_RECEIVED_SHUTDOWN);
+    ShortenDeadline(std::chrono::milliseconds(1000));
+    co_await tls_->async_shutdown(asio::redirect_error(use_awaitable, ec));
+  }
+}
+
+template <class Stream>
+awaitable<std::optional<std::string>> ScriptedSession::ReadLine(Stream& stream, bool over_tls) {
+  const std::size_t limit = script_.max_line_length;
+  for (;;) {
+    const std::size_t lf = inbuf_.find('\n');
+    if ((lf != std::string::npos && lf + 1 > limit) ||
+        (lf == std::string::npos && inbuf_.size() >= limit)) {
+      line_too_long_ = true;
+      log_.Update(index_, [](ConnectionRecord& r) { r.line_too_long = true; });
+      co_return std::nullopt;
+    }
+    if (lf != std::string::npos) {
+      std::string line = inbuf_.substr(0, lf);
+      inbuf_.erase(0, lf + 1);
+      const bool bare_lf = line.empty() || line.back() != '\r';
+      if (!bare_lf) line.pop_back();
+      log_.Update(index_, [&](ConnectionRecord& r) {
+        if (over_tls && r.first_tls_line == ConnectionRecord::kNoTls)
+          r.first_tls_line = r.lines.size();
+        r.lines.push_back(line);
+        r.bare_lf = r.bare_lf || bare_lf;
+      });
+      co_return line;
+    }
+    if (read_failed_) co_return std::nullopt;
+    error_code ec;
+    const std::size_t n = co_await stream.async_read_some(asio::buffer(chunk_),
+                                                          asio::redirect_error(use_awaitable, ec));
+    inbuf_.append(chunk_.data(), n);
+    if (n > 0) Touch();
+    // Lines already complete in the buffer are still served; then the loop ends.
+    if (ec) read_failed_ = true;
+  }
+}
+
+template <class Stream>
+awaitable<bool> ScriptedSession::Send(Stream& stream, std::string_view bytes, bool chunked) {
+  const std::size_t step =
+      chunked && script_.ehlo_chunk_size > 0 ? script_.ehlo_chunk_size : bytes.size();
+  for (std::size_t offset = 0; offset < bytes.size(); offset += step) {
+    if (offset > 0 && !(co_await Sleep(script_.ehlo_chunk_delay))) co_return false;
+    const std::string_view piece = bytes.substr(offset, step);
+    error_code ec;
+    co_await asio::async_write(stream, asio::buffer(piece.data(), piece.size()),
+                               asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return false;
+  }
+  co_return !aborted_;
+}
+
+awaitable<bool> ScriptedSession::Sleep(std::chrono::milliseconds delay) {
+  if (aborted_) co_return false;
+  // The idle limit is about the client; time the script spends waiting does not count.
+  deadline_ = std::max(deadline_, Clock::now() + delay + script_.idle_timeout);
+  delay_timer_.expires_after(delay);
+  error_code ec;
+  co_await delay_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+  co_return !ec && !aborted_;
+}
+
+awaitable<void> ScriptedSession::DiscardUntilClosed() {
+  for (;;) {
+    error_code ec;
+    const std::size_t n = co_await socket_.async_read_some(asio::buffer(chunk_),
+                                                           asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return;
+    if (n > 0) Touch();
+  }
+}
+
+awaitable<void> ScriptedSession::Watchdog(std::shared_ptr<ScriptedSession> self) {
+  // Boost 1.74 has no awaitable operators to race a read against a timer, so a sibling
+  // coroutine closes the socket when the deadline passes; that fails the pending read.
+  while (!finished_ && !aborted_) {
+    if (Clock::now() >= deadline_) {
+      error_code ignored;
+      socket_.close(ignored);
+      co_return;
+    }
+    idle_timer_.expires_at(deadline_);
+    error_code ec;  // cancelled means "re-check": finished, aborted or deadline moved
+    co_await idle_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
+  }
+  self.reset();
+}
+
+void ScriptedSession::Touch() { deadline_ = Clock::now() + script_.idle_timeout; }
+
+void ScriptedSession::ShortenDeadline(std::chrono::milliseconds within) {
+  deadline_ = std::min(deadline_, Clock::now() + within);
+  idle_timer_.cancel();
+}
+
+}  // namespace stx::test

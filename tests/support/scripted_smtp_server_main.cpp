@@ -1,0 +1,177 @@
+// scripted_smtp_server: one ScriptedSmtpServer preset as a stand-alone process, for manual
+// runs and for tests that drive the exporter binary against a scripted partner.
+//
+//   scripted_smtp_server --behaviour NAME --listen 127.0.0.1:PORT [--cert-dir DIR]
+//                        [--host mx.test] [--delay-ms 2000]
+//
+// Prints "listening ADDRESS:PORT ca=CA_PATH" once ready, then serves until SIGTERM/SIGINT.
+#include <signal.h>
+
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "support/child_process.hpp"
+#include "support/scripted_smtp_server.hpp"
+#include "support/test_pki.hpp"
+
+namespace {
+
+using stx::test::CertSpec;
+using stx::test::ServerScript;
+
+constexpr const char* kUsage =
+    "usage: scripted_smtp_server --behaviour NAME --listen 127.0.0.1:PORT [--cert-dir DIR]\n"
+    "                            [--host mx.test] [--delay-ms 2000]\n"
+    "behaviours: compliant misordered no_starttls starttls_refused broken_tls expired_cert\n"
+    "            wrong_host_cert multiline_banner slow_banner masked premature_final\n"
+    "            plaintext_injection silent\n";
+
+struct Options {
+  std::string behaviour;
+  std::string address;
+  std::uint16_t port = 0;
+  std::string cert_dir;
+  std::string host = "mx.test";
+  int delay_ms = 2000;
+};
+
+[[noreturn]] void UsageError(const std::string& message) {
+  std::cerr << "scripted_smtp_server: " << message << "\n" << kUsage;
+  std::exit(2);
+}
+
+// "127.0.0.1:2525" or "[::1]:2525".
+void ParseListen(std::string_view text, Options& options) {
+  const std::size_t colon = text.rfind(':');
+  if (colon == std::string_view::npos) UsageError("--listen needs ADDRESS:PORT");
+  std::string_view host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  const std::string_view port = text.substr(colon + 1);
+  const auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), options.port);
+  if (ec != std::errc() || end != port.data() + port.size()) UsageError("bad port in --listen");
+  options.address = std::string(host);
+}
+
+Options Parse(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view flag = argv[i];
+    if (flag == "--help" || flag == "-h") {
+      std::cout << kUsage;
+      std::exit(0);
+    }
+    if (i + 1 >= argc) UsageError("missing value for " + std::string(flag));
+    const std::string value = argv[++i];
+    if (flag == "--behaviour" || flag == "--behavior") {
+      options.behaviour = value;
+    } else if (flag == "--listen") {
+      ParseListen(value, options);
+    } else if (flag == "--cert-dir") {
+      options.cert_dir = value;
+    } else if (flag == "--host") {
+      options.host = value;
+    } else if (flag == "--delay-ms") {
+      options.delay_ms = std::atoi(value.c_str());
+    } else {
+      UsageError("unknown option " + std::string(flag));
+    }
+  }
+  if (options.behaviour.empty()) UsageError("--behaviour is required");
+  if (options.address.empty()) UsageError("--listen is required");
+  return options;
+}
+
+std::optional<ServerScript> Preset(const Options& o) {
+  const std::map<std::string, ServerScript, std::less<>> presets = {
+      {"compliant", ServerScript::Compliant()},
+      {"misordered", ServerScript::Misordered()},
+      {"no_starttls", ServerScript::NoStarttls()},
+      {"starttls_refused", ServerScript::StarttlsRefused()},
+      {"broken_tls", ServerScript::BrokenTls()},
+      {"expired_cert", ServerScript::Compliant()},
+      {"wrong_host_cert", ServerScript::Compliant()},
+      {"multiline_banner", ServerScript::MultiLineBanner()},
+      {"slow_banner", ServerScript::SlowBanner(std::chrono::milliseconds(o.delay_ms))},
+      {"masked", ServerScript::MaskedStarttls()},
+      {"premature_final", ServerScript::PrematureFinalLine()},
+      {"plaintext_injection", ServerScript::PlaintextInjection()},
+      {"silent", ServerScript::Silent()},
+  };
+  const auto it = presets.find(o.behaviour);
+  if (it == presets.end()) return std::nullopt;
+  return it->second;
+}
+
+void ReplaceAll(std::string& text, std::string_view from, const std::string& to) {
+  for (std::size_t at = text.find(from); at != std::string::npos;
+       at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options options = Parse(argc, argv);
+  std::optional<ServerScript> script = Preset(options);
+  if (!script) UsageError("unknown behaviour " + options.behaviour);
+
+  // The presets speak for "mx.test"; a run for another host speaks for that one.
+  if (options.host != "mx.test") {
+    for (std::string* text :
+         {&script->banner, &script->ehlo_reply, &script->ehlo_reply_tls, &script->helo_reply})
+      ReplaceAll(*text, "mx.test", options.host);
+  }
+
+  // Block the stop signals before the server thread starts, so it inherits the mask and only
+  // sigwait() below sees them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  const bool own_dir = options.cert_dir.empty();
+  const std::string cert_dir =
+      own_dir ? stx::test::MakeTempDir("scripted-smtp-server") : options.cert_dir;
+  int status = 0;
+  try {
+    stx::test::TestPki pki(cert_dir);
+    CertSpec spec = CertSpec::Valid(options.host);
+    if (options.behaviour == "expired_cert") spec = CertSpec::Expired(options.host);
+    if (options.behaviour == "wrong_host_cert")
+      spec = CertSpec::WrongHost(options.host == "wrong-host.test" ? "other-host.test"
+                                                                   : "wrong-host.test");
+    spec.name = "server";
+    const stx::test::CertFiles files = pki.Issue(spec);
+    script->cert_chain_path = files.cert_chain_pem_path;
+    script->key_path = files.key_path;
+    script->tls_host = options.host;
+    // A stand-alone partner should not hang up on a slow human at the keyboard.
+    script->idle_timeout = std::chrono::minutes(5);
+
+    stx::test::ScriptedSmtpServer server(*script, options.address, options.port);
+    const bool v6 = options.address.find(':') != std::string::npos;
+    std::cout << "listening " << (v6 ? "[" + options.address + "]" : options.address) << ":"
+              << server.port() << " ca=" << pki.ca_path() << std::endl;
+
+    int received = 0;
+    sigwait(&stop_signals, &received);
+    server.Stop();
+  } catch (const std::exception& e) {
+    std::cerr << "scripted_smtp_server: " << e.what() << "\n";
+    status = 1;
+  }
+  if (own_dir) {
+    std::error_code ignored;
+    std::filesystem::remove_all(cert_dir, ignored);
+  }
+  return status;
+}
