@@ -1,0 +1,39 @@
+#include "dns/mail_routing.hpp"
+
+namespace stx::dns {
+
+std::string_view ToString(LookupStatus status) {
+  switch (status) {
+    case LookupStatus::kOk:
+      return "ok";
+    case LookupStatus::kNoData:
+      return "nodata";
+    case LookupStatus::kNxDomain:
+      return "nxdomain";
+    case LookupStatus::kServFail:
+      return "servfail";
+    case LookupStatus::kRefused:
+      return "refused";
+    case LookupStatus::kTimeout:
+      return "timeout";
+    case LookupStatus::kError:
+      return "error";
+  }
+  return "error";
+}
+
+std::string_view ToString(RoutingKind kind) {
+  switch (kind) {
+    case RoutingKind::kMx:
+      return "mx";
+    case RoutingKind::kImplicit:
+      return "implicit_mx";
+    case RoutingKind::kNullMx:
+      return "null_mx";
+    case RoutingKind::kFailed:
+      return "failed";
+  }
+  return "failed";
+}
+
+}  // namespace stx::dns
