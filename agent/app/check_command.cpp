@@ -24,10 +24,15 @@ int ExitStatus(const probe::TargetProbeResult& result) {
   bool any_not_compliant = false;
   for (const auto& r : result.results) {
     switch (r.ehlo_class) {
-      case smtp::EhloClass::kCompliant: break;
+      case smtp::EhloClass::kCompliant:
+        break;
       case smtp::EhloClass::kMisordered:
-      case smtp::EhloClass::kNoStarttls: any_not_compliant = true; break;
-      case smtp::EhloClass::kError: any_error = true; break;
+      case smtp::EhloClass::kNoStarttls:
+        any_not_compliant = true;
+        break;
+      case smtp::EhloClass::kError:
+        any_error = true;
+        break;
     }
   }
   if (any_not_compliant) return kNotCompliant;
@@ -91,7 +96,9 @@ int RunCheck(const CheckCommandOptions& options, std::ostream& out, std::ostream
   }
 
   probe::TargetProbeResult result;
-  auto on_done = [&result](std::exception_ptr, probe::TargetProbeResult r) { result = std::move(r); };
+  auto on_done = [&result](std::exception_ptr, probe::TargetProbeResult r) {
+    result = std::move(r);
+  };
   asio::co_spawn(io,
                  probe::ProbeTarget(std::get<probe::CheckTarget>(parsed), probe_options, *resolver,
                                     tls_context),

@@ -8,9 +8,9 @@ namespace stx::app {
 struct CheckCommandOptions {
   std::string target;
   bool json = false;
-  std::string ehlo_name;       ///< "" = this machine's FQDN
-  std::string dns_server;      ///< "" = system resolver configuration
-  std::string timeout = "30s"; ///< per address
+  std::string ehlo_name;        ///< "" = this machine's FQDN
+  std::string dns_server;       ///< "" = system resolver configuration
+  std::string timeout = "30s";  ///< per address
   std::uint16_t port = 25;
   bool primary_only = false;
   bool ipv4_only = false;

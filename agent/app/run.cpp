@@ -21,11 +21,13 @@ int Run(int argc, char** argv) {
       "for each, whether strict and lenient SMTP clients get TLS.\n"
       "Exit status: 0 every address compliant; 1 any misordered or no_starttls; 2 errors or "
       "bad usage.");
-  check_cmd->add_option("target", check.target,
-                        "example.com | mx.example.com:25 | 192.0.2.1:25 | [2001:db8::1]:25")
+  check_cmd
+      ->add_option("target", check.target,
+                   "example.com | mx.example.com:25 | 192.0.2.1:25 | [2001:db8::1]:25")
       ->required();
   check_cmd->add_flag("--json", check.json, "Machine-readable output");
-  check_cmd->add_option("--ehlo-name", check.ehlo_name, "Name sent with EHLO (default: this host's FQDN)");
+  check_cmd->add_option("--ehlo-name", check.ehlo_name,
+                        "Name sent with EHLO (default: this host's FQDN)");
   check_cmd->add_option("--dns-server", check.dns_server,
                         "Resolver to ask, IP[:PORT] or [IPv6]:PORT (default: /etc/resolv.conf)");
   check_cmd->add_option("--timeout", check.timeout, "Deadline for each address's dialogue")
@@ -33,17 +35,21 @@ int Run(int argc, char** argv) {
       ->check(CLI::Validator(
           [](std::string& value) -> std::string {
             const auto d = ParseDuration(value);
-            return d && d->count() > 0 ? "" : "'" + value + "' is not a duration; write e.g. 10s, 1500ms, 1m";
+            return d && d->count() > 0
+                       ? ""
+                       : "'" + value + "' is not a duration; write e.g. 10s, 1500ms, 1m";
           },
           "DURATION"));
   check_cmd->add_option("--port", check.port, "SMTP port for MX hosts and for targets without one")
       ->default_val(25)
       ->check(CLI::Range(1, 65535));
-  check_cmd->add_flag("--primary-only", check.primary_only, "Only the MX hosts with the lowest preference");
+  check_cmd->add_flag("--primary-only", check.primary_only,
+                      "Only the MX hosts with the lowest preference");
   check_cmd->add_flag("-4,--ipv4-only", check.ipv4_only, "Only IPv4 addresses");
   check_cmd->add_flag("-6,--ipv6-only", check.ipv6_only, "Only IPv6 addresses");
-  check_cmd->add_option("--ca-file", check.ca_file,
-                        "Also trust these CA certificates (PEM), e.g. a partner's private CA")
+  check_cmd
+      ->add_option("--ca-file", check.ca_file,
+                   "Also trust these CA certificates (PEM), e.g. a partner's private CA")
       ->check(CLI::ExistingFile);
 
   try {

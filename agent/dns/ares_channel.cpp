@@ -89,8 +89,7 @@ struct AresChannel::SocketWatch {
 
 class AresChannel::ReadinessHandler {
  public:
-  ReadinessHandler(std::weak_ptr<AresChannel> channel, std::weak_ptr<SocketWatch> watch,
-                   bool read)
+  ReadinessHandler(std::weak_ptr<AresChannel> channel, std::weak_ptr<SocketWatch> watch, bool read)
       : channel_(std::move(channel)), watch_(std::move(watch)), read_(read) {}
 
   void operator()(const boost::system::error_code& ec) {
@@ -158,8 +157,7 @@ AresChannel::AresChannel(asio::any_io_executor executor, std::chrono::millisecon
     if (status != ARES_SUCCESS) {
       ares_destroy(channel_);
       channel_ = nullptr;
-      throw std::runtime_error("c-ares rejected DNS server " + csv + ": " +
-                               ares_strerror(status));
+      throw std::runtime_error("c-ares rejected DNS server " + csv + ": " + ares_strerror(status));
     }
   }
   timer_.emplace(executor_);
@@ -268,9 +266,9 @@ void AresChannel::ArmTimer() {
     return;
   }
   // Round up so the timer never fires before c-ares considers the deadline reached.
-  const auto delay = std::chrono::milliseconds(static_cast<std::int64_t>(next.tv_sec) * 1000 +
-                                               (static_cast<std::int64_t>(next.tv_usec) + 999) /
-                                                   1000);
+  const auto delay =
+      std::chrono::milliseconds(static_cast<std::int64_t>(next.tv_sec) * 1000 +
+                                (static_cast<std::int64_t>(next.tv_usec) + 999) / 1000);
   timer_->expires_after(delay);
   timer_->async_wait(TimerHandler(weak_from_this()));
 }

@@ -107,7 +107,7 @@ int MessageLength(const RawAnswer& raw) { return static_cast<int>(raw.message.si
 }  // namespace
 
 std::optional<std::vector<unsigned char>> BuildQuery(std::string_view name, QueryType type,
-                                                      std::string& error) {
+                                                     std::string& error) {
   const std::string owned(name);
   unsigned char* buffer = nullptr;
   int length = 0;
@@ -158,8 +158,7 @@ AddressAnswer ParseAddressAnswer(const RawAnswer& raw, AddressFamily family) {
   const int status =
       family == AddressFamily::kV4
           ? ares_parse_a_reply(raw.message.data(), MessageLength(raw), &host, nullptr, nullptr)
-          : ares_parse_aaaa_reply(raw.message.data(), MessageLength(raw), &host, nullptr,
-                                  nullptr);
+          : ares_parse_aaaa_reply(raw.message.data(), MessageLength(raw), &host, nullptr, nullptr);
   std::unique_ptr<hostent, void (*)(hostent*)> guard(host, ares_free_hostent);
   ApplyParseStatus(status, family == AddressFamily::kV4 ? "A" : "AAAA", answer.status,
                    answer.detail);

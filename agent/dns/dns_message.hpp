@@ -16,7 +16,7 @@ enum class QueryType { kA = 1, kMx = 15, kAaaa = 28 };
 /// What c-ares handed to an ares_send callback: its status and, when it has one, the raw
 /// answer message.
 struct RawAnswer {
-  int ares_status = 0;                ///< ARES_SUCCESS, ARES_ETIMEOUT, ...
+  int ares_status = 0;                 ///< ARES_SUCCESS, ARES_ETIMEOUT, ...
   std::vector<unsigned char> message;  ///< empty when c-ares has no answer to give
 };
 
@@ -25,7 +25,7 @@ struct RawAnswer {
 /// IP fragmentation), and AD set so that a validating resolver reports whether it validated the
 /// answer (RFC 6840 §5.7). Sets `error` and returns nullopt when c-ares rejects the name.
 std::optional<std::vector<unsigned char>> BuildQuery(std::string_view name, QueryType type,
-                                                      std::string& error);
+                                                     std::string& error);
 
 /// The EDNS0 UDP payload size BuildQuery advertises.
 inline constexpr int kEdnsUdpSize = 1232;

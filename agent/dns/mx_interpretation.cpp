@@ -91,12 +91,11 @@ MailRouting InterpretMx(std::string_view domain, const MxAnswer& mx) {
 
 void KeepPrimaryExchangers(MailRouting& routing) {
   if (routing.exchangers.empty()) return;
-  const auto lowest =
-      std::min_element(routing.exchangers.begin(), routing.exchangers.end(),
-                       [](const MailExchanger& a, const MailExchanger& b) {
-                         return a.preference < b.preference;
-                       })
-          ->preference;
+  const auto lowest = std::min_element(routing.exchangers.begin(), routing.exchangers.end(),
+                                       [](const MailExchanger& a, const MailExchanger& b) {
+                                         return a.preference < b.preference;
+                                       })
+                          ->preference;
   std::erase_if(routing.exchangers,
                 [lowest](const MailExchanger& e) { return e.preference != lowest; });
 }
@@ -118,12 +117,12 @@ void FinishImplicitMx(MailRouting& routing) {
   const bool asked_v4 = !IsNotAsked(self.ipv4);
   const bool asked_v6 = !IsNotAsked(self.ipv6);
   if (!asked_v4 && !asked_v6) return;
-  const bool has_address = (asked_v4 && !self.ipv4.addresses.empty()) ||
-                           (asked_v6 && !self.ipv6.addresses.empty());
+  const bool has_address =
+      (asked_v4 && !self.ipv4.addresses.empty()) || (asked_v6 && !self.ipv6.addresses.empty());
   if (has_address) return;
 
-  const bool all_absent = (!asked_v4 || IsAbsence(self.ipv4.status)) &&
-                          (!asked_v6 || IsAbsence(self.ipv6.status));
+  const bool all_absent =
+      (!asked_v4 || IsAbsence(self.ipv4.status)) && (!asked_v6 || IsAbsence(self.ipv6.status));
   std::string outcomes;
   if (asked_v4) outcomes += Outcome("A", self.ipv4);
   if (asked_v6) outcomes += (outcomes.empty() ? "" : ", ") + Outcome("AAAA", self.ipv6);

@@ -37,8 +37,8 @@ Answer QueryError(std::string detail) {
 
 Resolver::Resolver(asio::any_io_executor executor, ResolverOptions options) {
   const auto server = ValidatedServer(options);
-  channel_ = std::make_shared<AresChannel>(std::move(executor), options.timeout, options.tries,
-                                           server);
+  channel_ =
+      std::make_shared<AresChannel>(std::move(executor), options.timeout, options.tries, server);
 }
 
 Resolver::~Resolver() { channel_->Shutdown(); }

@@ -27,8 +27,8 @@ AddressAnswer Unfinished() {
 /// the "all done" event: the last child cancels it. Everything runs on one thread, so the
 /// counter needs no lock; it is checked before every wait, so a cancel that comes before the
 /// wait is not lost.
-awaitable<void> LookupExchangerAddresses(std::shared_ptr<AresChannel> channel,
-                                         MailRouting& routing, RoutingOptions options) {
+awaitable<void> LookupExchangerAddresses(std::shared_ptr<AresChannel> channel, MailRouting& routing,
+                                         RoutingOptions options) {
   const auto executor = co_await asio::this_coro::executor;
   asio::steady_timer all_done(executor, asio::steady_timer::time_point::max());
   std::size_t remaining = 0;

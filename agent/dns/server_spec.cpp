@@ -53,7 +53,8 @@ ServerSpecParse ParseServerSpec(std::string_view text) {
       port = rest.substr(1);
     }
   } else if (const auto colon = text.find(':');
-             colon != std::string_view::npos && text.find(':', colon + 1) == std::string_view::npos) {
+             colon != std::string_view::npos &&
+             text.find(':', colon + 1) == std::string_view::npos) {
     // Exactly one colon: IPv4:PORT. Two or more: a bare IPv6 address.
     host = text.substr(0, colon);
     port = text.substr(colon + 1);

@@ -4,33 +4,54 @@ namespace stx::probe {
 
 std::string_view ToString(Stage stage) {
   switch (stage) {
-    case Stage::kDns: return "dns";
-    case Stage::kConnect: return "connect";
-    case Stage::kBanner: return "banner";
-    case Stage::kEhlo: return "ehlo";
-    case Stage::kStarttls: return "starttls";
-    case Stage::kTlsHandshake: return "tls_handshake";
-    case Stage::kEhloTls: return "ehlo_tls";
-    case Stage::kQuit: return "quit";
+    case Stage::kDns:
+      return "dns";
+    case Stage::kConnect:
+      return "connect";
+    case Stage::kBanner:
+      return "banner";
+    case Stage::kEhlo:
+      return "ehlo";
+    case Stage::kStarttls:
+      return "starttls";
+    case Stage::kTlsHandshake:
+      return "tls_handshake";
+    case Stage::kEhloTls:
+      return "ehlo_tls";
+    case Stage::kQuit:
+      return "quit";
   }
   return "unknown";
 }
 
 std::string_view ToString(FailureKind kind) {
   switch (kind) {
-    case FailureKind::kTimeout: return "timeout";
-    case FailureKind::kRefused: return "refused";
-    case FailureKind::kUnreachable: return "unreachable";
-    case FailureKind::kClosed: return "closed";
-    case FailureKind::kReset: return "reset";
-    case FailureKind::kRejected: return "rejected";
-    case FailureKind::kProtocolViolation: return "protocol_violation";
-    case FailureKind::kTooLarge: return "too_large";
-    case FailureKind::kNxDomain: return "nxdomain";
-    case FailureKind::kServFail: return "servfail";
-    case FailureKind::kNoData: return "nodata";
-    case FailureKind::kDnsRefused: return "refused";
-    case FailureKind::kFailed: return "failed";
+    case FailureKind::kTimeout:
+      return "timeout";
+    case FailureKind::kRefused:
+      return "refused";
+    case FailureKind::kUnreachable:
+      return "unreachable";
+    case FailureKind::kClosed:
+      return "closed";
+    case FailureKind::kReset:
+      return "reset";
+    case FailureKind::kRejected:
+      return "rejected";
+    case FailureKind::kProtocolViolation:
+      return "protocol_violation";
+    case FailureKind::kTooLarge:
+      return "too_large";
+    case FailureKind::kNxDomain:
+      return "nxdomain";
+    case FailureKind::kServFail:
+      return "servfail";
+    case FailureKind::kNoData:
+      return "nodata";
+    case FailureKind::kDnsRefused:
+      return "refused";
+    case FailureKind::kFailed:
+      return "failed";
   }
   return "failed";
 }
@@ -41,11 +62,16 @@ std::string ProbeError::Reason() const {
 
 std::string_view ToString(TlsOutcome outcome) {
   switch (outcome) {
-    case TlsOutcome::kNotAttempted: return "not_attempted";
-    case TlsOutcome::kEstablished: return "established";
-    case TlsOutcome::kStarttlsRefused: return "starttls_refused";
-    case TlsOutcome::kStarttlsFailed: return "starttls_failed";
-    case TlsOutcome::kHandshakeFailed: return "handshake_failed";
+    case TlsOutcome::kNotAttempted:
+      return "not_attempted";
+    case TlsOutcome::kEstablished:
+      return "established";
+    case TlsOutcome::kStarttlsRefused:
+      return "starttls_refused";
+    case TlsOutcome::kStarttlsFailed:
+      return "starttls_failed";
+    case TlsOutcome::kHandshakeFailed:
+      return "handshake_failed";
   }
   return "not_attempted";
 }
@@ -75,7 +101,8 @@ ClientView ViewFor(bool sees_starttls, const AddressProbeResult& r) {
       view.verdict = "defers: STARTTLS failed (" + r.tls_detail + ")";
       break;
     case TlsOutcome::kHandshakeFailed:
-      view.verdict = "defers or falls back to clear text: TLS handshake failed (" + r.tls_detail + ")";
+      view.verdict =
+          "defers or falls back to clear text: TLS handshake failed (" + r.tls_detail + ")";
       break;
     case TlsOutcome::kNotAttempted:
       view.verdict = "STARTTLS not attempted";

@@ -34,7 +34,7 @@ enum class FailureKind {
   kServFail,
   kNoData,
   kDnsRefused,
-  kFailed,             ///< anything else; see detail
+  kFailed,  ///< anything else; see detail
 };
 /// "timeout", "refused", "unreachable", "closed", "reset", "rejected", "protocol_violation",
 /// "too_large", "nxdomain", "servfail", "nodata", "dns_refused", "failed".
@@ -93,7 +93,7 @@ struct AddressProbeResult {
   std::optional<ProbeError> error;  ///< set exactly when ehlo_class == kError
   std::string banner;               ///< the banner reply, one line, escaped
   smtp::EhloAnalysis ehlo;
-  std::string explanation;          ///< for misordered: text to forward to the partner
+  std::string explanation;  ///< for misordered: text to forward to the partner
   std::vector<std::string> corrected_ehlo;
 
   TlsOutcome tls_outcome = TlsOutcome::kNotAttempted;
@@ -113,9 +113,9 @@ void DeriveClientViews(AddressProbeResult& result);
 
 /// Result of `check <target>`: a domain (MX lookup) or one host:port.
 struct TargetProbeResult {
-  std::string target;  ///< as given
-  std::string domain;  ///< the domain, or the host for host:port targets
-  bool direct = false; ///< host:port given: no MX lookup
+  std::string target;   ///< as given
+  std::string domain;   ///< the domain, or the host for host:port targets
+  bool direct = false;  ///< host:port given: no MX lookup
   std::optional<dns::MailRouting> routing;
   std::optional<ProbeError> error;  ///< DNS failure before any address could be probed
   std::vector<AddressProbeResult> results;

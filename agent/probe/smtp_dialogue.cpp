@@ -1,12 +1,12 @@
 #include "probe/smtp_dialogue.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 
 #include <algorithm>
 
@@ -29,16 +29,21 @@ FailureKind KindOf(const error_code& ec) {
   if (ec == asio::error::network_unreachable || ec == asio::error::host_unreachable) {
     return FailureKind::kUnreachable;
   }
-  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated) return FailureKind::kClosed;
-  if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe) return FailureKind::kReset;
+  if (ec == asio::error::eof || ec == asio::ssl::error::stream_truncated)
+    return FailureKind::kClosed;
+  if (ec == asio::error::connection_reset || ec == asio::error::broken_pipe)
+    return FailureKind::kReset;
   return FailureKind::kFailed;
 }
 
 std::string Describe(const error_code& ec) {
   switch (KindOf(ec)) {
-    case FailureKind::kTimeout: return "timed out";
-    case FailureKind::kClosed: return "connection closed by the server";
-    default: return ec.message();
+    case FailureKind::kTimeout:
+      return "timed out";
+    case FailureKind::kClosed:
+      return "connection closed by the server";
+    default:
+      return ec.message();
   }
 }
 
@@ -108,8 +113,8 @@ class SmtpDialogue {
       std::string detail = std::string("no complete ") + what + ": " + Describe(read.io_error);
       if (kind == FailureKind::kTimeout) {
         detail = std::string("no complete ") + what + " within " +
-                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                    Clock::now() - stage_start_)
+                 std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() -
+                                                                                      stage_start_)
                                     .count()) +
                  " ms";
       }
@@ -192,11 +197,12 @@ class SmtpDialogue {
     const auto trailing = channel_.DrainTrailingLines(tcp.socket(), trailing_bytes);
     if (trailing_bytes > 0) {
       transcript_.ServerLines(trailing, false);
-      transcript_.Note(std::to_string(trailing_bytes) + " bytes after the final line of the EHLO reply");
-      result_.findings.push_back(
-          {smtp::FindingCode::kTextAfterFinalLine, "ehlo",
-           std::to_string(trailing.size()) + " lines (" + std::to_string(trailing_bytes) +
-               " bytes) arrived after the final line of the EHLO reply"});
+      transcript_.Note(std::to_string(trailing_bytes) +
+                       " bytes after the final line of the EHLO reply");
+      result_.findings.push_back({smtp::FindingCode::kTextAfterFinalLine, "ehlo",
+                                  std::to_string(trailing.size()) + " lines (" +
+                                      std::to_string(trailing_bytes) +
+                                      " bytes) arrived after the final line of the EHLO reply"});
     }
     result_.ehlo = smtp::ClassifyEhlo(*ehlo.reply, trailing);
     result_.ehlo_class = result_.ehlo.ehlo_class;
@@ -233,8 +239,9 @@ class SmtpDialogue {
     AddFindings(std::move(reply.reply->findings), "starttls");
     if (reply.reply->code != 220) {
       // RFC 3207 §4: 454 "TLS not available due to temporary reason", 501 syntax error.
-      TlsFailed(reply.reply->Positive() ? TlsOutcome::kStarttlsFailed : TlsOutcome::kStarttlsRefused,
-                reply.reply->Summary());
+      TlsFailed(
+          reply.reply->Positive() ? TlsOutcome::kStarttlsFailed : TlsOutcome::kStarttlsRefused,
+          reply.reply->Summary());
       co_await Quit(tcp, tcp);
       co_return;
     }
@@ -244,9 +251,9 @@ class SmtpDialogue {
     const auto injected_lines = channel_.DrainTrailingLines(tcp.socket(), injected);
     if (injected > 0) {
       transcript_.ServerLines(injected_lines, false);
-      result_.findings.push_back(
-          {smtp::FindingCode::kPlaintextInjection, "starttls",
-           std::to_string(injected) + " bytes of clear text arrived after the STARTTLS 220 and "
+      result_.findings.push_back({smtp::FindingCode::kPlaintextInjection, "starttls",
+                                  std::to_string(injected) +
+                                      " bytes of clear text arrived after the STARTTLS 220 and "
                                       "before the TLS handshake (discarded)"});
     }
 
@@ -271,10 +278,11 @@ class SmtpDialogue {
       co_return;
     }
     result_.tls_outcome = TlsOutcome::kEstablished;
-    transcript_.Note("TLS established: " + facts.version + ", " + facts.cipher +
-                         (facts.chain_valid ? ", certificate chain verified"
-                                            : ", certificate chain NOT verified: " + facts.verify_error),
-                     true);
+    transcript_.Note(
+        "TLS established: " + facts.version + ", " + facts.cipher +
+            (facts.chain_valid ? ", certificate chain verified"
+                               : ", certificate chain NOT verified: " + facts.verify_error),
+        true);
     result_.tls = std::move(facts);
 
     BeginStage(Stage::kEhloTls, beast::get_lowest_layer(tls), options_.reply_timeout);

@@ -13,12 +13,18 @@ using Clock = std::chrono::steady_clock;
 
 FailureKind DnsKind(dns::LookupStatus status) {
   switch (status) {
-    case dns::LookupStatus::kNxDomain: return FailureKind::kNxDomain;
-    case dns::LookupStatus::kServFail: return FailureKind::kServFail;
-    case dns::LookupStatus::kNoData: return FailureKind::kNoData;
-    case dns::LookupStatus::kRefused: return FailureKind::kDnsRefused;
-    case dns::LookupStatus::kTimeout: return FailureKind::kTimeout;
-    default: return FailureKind::kFailed;
+    case dns::LookupStatus::kNxDomain:
+      return FailureKind::kNxDomain;
+    case dns::LookupStatus::kServFail:
+      return FailureKind::kServFail;
+    case dns::LookupStatus::kNoData:
+      return FailureKind::kNoData;
+    case dns::LookupStatus::kRefused:
+      return FailureKind::kDnsRefused;
+    case dns::LookupStatus::kTimeout:
+      return FailureKind::kTimeout;
+    default:
+      return FailureKind::kFailed;
   }
 }
 
@@ -62,8 +68,10 @@ awaitable<TargetProbeResult> ProbeTarget(CheckTarget target, TargetProbeOptions 
   } else if (out.direct) {
     // One named host: its A and AAAA records, no MX lookup.
     dns::MailExchanger host{target.host, 0, {}, {}};
-    if (options.ipv4) host.ipv4 = co_await resolver.LookupAddresses(target.host, dns::AddressFamily::kV4);
-    if (options.ipv6) host.ipv6 = co_await resolver.LookupAddresses(target.host, dns::AddressFamily::kV6);
+    if (options.ipv4)
+      host.ipv4 = co_await resolver.LookupAddresses(target.host, dns::AddressFamily::kV4);
+    if (options.ipv6)
+      host.ipv6 = co_await resolver.LookupAddresses(target.host, dns::AddressFamily::kV6);
     for (const auto& a : host.ipv4.addresses) addresses.push_back({host.host, 0, a, port});
     for (const auto& a : host.ipv6.addresses) addresses.push_back({host.host, 0, a, port});
     if (addresses.empty()) unresolved.push_back(UnresolvedExchanger(host, port));
@@ -78,8 +86,10 @@ awaitable<TargetProbeResult> ProbeTarget(CheckTarget target, TargetProbeOptions 
     }
     for (const auto& mx : routing.exchangers) {
       const std::size_t before = addresses.size();
-      for (const auto& a : mx.ipv4.addresses) addresses.push_back({mx.host, mx.preference, a, port});
-      for (const auto& a : mx.ipv6.addresses) addresses.push_back({mx.host, mx.preference, a, port});
+      for (const auto& a : mx.ipv4.addresses)
+        addresses.push_back({mx.host, mx.preference, a, port});
+      for (const auto& a : mx.ipv6.addresses)
+        addresses.push_back({mx.host, mx.preference, a, port});
       if (addresses.size() == before && routing.kind != dns::RoutingKind::kFailed) {
         unresolved.push_back(UnresolvedExchanger(mx, port));
       }
@@ -89,7 +99,8 @@ awaitable<TargetProbeResult> ProbeTarget(CheckTarget target, TargetProbeOptions 
 
   std::vector<awaitable<AddressProbeResult>> probes;
   probes.reserve(addresses.size());
-  for (auto& a : addresses) probes.push_back(ProbeAddress(std::move(a), options.probe, tls_context));
+  for (auto& a : addresses)
+    probes.push_back(ProbeAddress(std::move(a), options.probe, tls_context));
   out.results = co_await WhenAll(std::move(probes));
   for (auto& r : unresolved) out.results.push_back(std::move(r));
   out.duration_seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -44,7 +44,8 @@ json TlsJson(const probe::AddressProbeResult& r) {
     out["cipher"] = t.cipher;
     out["certificate"] = t.leaf ? CertificateJson(*t.leaf) : json(nullptr);
     out["chain_length"] = t.chain_length;
-    out["chain_earliest_not_after"] = t.chain_earliest_not_after ? json(Rfc3339(t.chain_earliest_not_after)) : json(nullptr);
+    out["chain_earliest_not_after"] =
+        t.chain_earliest_not_after ? json(Rfc3339(t.chain_earliest_not_after)) : json(nullptr);
     out["chain_earliest_not_after_unix"] = t.chain_earliest_not_after;
     out["chain_valid"] = t.chain_valid;
     out["verify_error"] = t.chain_valid ? json(nullptr) : json(t.verify_error);
@@ -57,14 +58,19 @@ json TlsJson(const probe::AddressProbeResult& r) {
 }
 
 json ViewJson(const probe::ClientView& view) {
-  return {{"sees_starttls", view.sees_starttls}, {"gets_tls", view.gets_tls}, {"verdict", view.verdict}};
+  return {{"sees_starttls", view.sees_starttls},
+          {"gets_tls", view.gets_tls},
+          {"verdict", view.verdict}};
 }
 
 const char* DirectionName(probe::TranscriptLine::Direction d) {
   switch (d) {
-    case probe::TranscriptLine::Direction::kServer: return "S";
-    case probe::TranscriptLine::Direction::kClient: return "C";
-    case probe::TranscriptLine::Direction::kNote: return "note";
+    case probe::TranscriptLine::Direction::kServer:
+      return "S";
+    case probe::TranscriptLine::Direction::kClient:
+      return "C";
+    case probe::TranscriptLine::Direction::kNote:
+      return "note";
   }
   return "note";
 }
@@ -76,11 +82,13 @@ json ToJson(const probe::AddressProbeResult& r) {
   for (const auto& s : r.stage_durations) stages[std::string(probe::ToString(s.stage))] = s.seconds;
   json findings = json::array();
   for (const auto& f : r.findings) {
-    findings.push_back({{"code", smtp::ToString(f.code)}, {"context", f.context}, {"detail", f.detail}});
+    findings.push_back(
+        {{"code", smtp::ToString(f.code)}, {"context", f.context}, {"detail", f.detail}});
   }
   json transcript = json::array();
   for (const auto& line : r.transcript) {
-    transcript.push_back({{"dir", DirectionName(line.direction)}, {"tls", line.encrypted}, {"text", line.text}});
+    transcript.push_back(
+        {{"dir", DirectionName(line.direction)}, {"tls", line.encrypted}, {"text", line.text}});
   }
   json ehlo = nullptr;
   if (r.ehlo_class != smtp::EhloClass::kError) {
@@ -131,7 +139,8 @@ json ToJson(const probe::TargetProbeResult& result) {
   json summary = {{"compliant", 0}, {"misordered", 0}, {"no_starttls", 0}, {"error", 0}};
   json results = json::array();
   for (const auto& r : result.results) {
-    summary[std::string(smtp::ToString(r.ehlo_class))] = summary[std::string(smtp::ToString(r.ehlo_class))].get<int>() + 1;
+    summary[std::string(smtp::ToString(r.ehlo_class))] =
+        summary[std::string(smtp::ToString(r.ehlo_class))].get<int>() + 1;
     results.push_back(ToJson(r));
   }
   return {{"target", result.target},

@@ -48,8 +48,8 @@ void WriteTls(std::ostringstream& out, const probe::AddressProbeResult& r, std::
       << "            valid " << Rfc3339(c.not_before) << " to " << Rfc3339(c.not_after) << " ("
       << (c.not_after < now ? "EXPIRED " : "expires ") << Relative(c.not_after, now) << ")\n";
   if (t.chain_earliest_not_after != c.not_after) {
-    out << "            earliest expiry in the chain " << Rfc3339(t.chain_earliest_not_after) << " ("
-        << Relative(t.chain_earliest_not_after, now) << ")\n";
+    out << "            earliest expiry in the chain " << Rfc3339(t.chain_earliest_not_after)
+        << " (" << Relative(t.chain_earliest_not_after, now) << ")\n";
   }
   if (!c.dns_names.empty() || !c.ip_addresses.empty()) {
     std::vector<std::string> names = c.dns_names;
@@ -145,7 +145,8 @@ std::string ToText(const probe::TargetProbeResult& result, std::int64_t now_unix
     if (routing.mx_authenticated) out << " [DNSSEC validated]";
   }
   out << "\n";
-  if (result.error) out << "error: " << result.error->Reason() << ": " << result.error->detail << "\n";
+  if (result.error)
+    out << "error: " << result.error->Reason() << ": " << result.error->detail << "\n";
   std::map<std::string, int> counts;
   for (const auto& r : result.results) {
     WriteAddress(out, r, result.direct, now_unix);
@@ -153,8 +154,9 @@ std::string ToText(const probe::TargetProbeResult& result, std::int64_t now_unix
   }
   char duration[32];
   std::snprintf(duration, sizeof duration, "%.2f", result.duration_seconds);
-  out << "\n" << result.results.size() << " address" << (result.results.size() == 1 ? "" : "es")
-      << ": " << counts["compliant"] << " compliant, " << counts["misordered"] << " misordered, "
+  out << "\n"
+      << result.results.size() << " address" << (result.results.size() == 1 ? "" : "es") << ": "
+      << counts["compliant"] << " compliant, " << counts["misordered"] << " misordered, "
       << counts["no_starttls"] << " no_starttls, " << counts["error"] << " error (" << duration
       << " s)\n";
   return out.str();

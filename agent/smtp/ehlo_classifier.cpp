@@ -25,10 +25,14 @@ bool IsStarttls(std::string_view text) { return EqualsIgnoreCase(EhloKeyword(tex
 
 std::string_view ToString(EhloClass ehlo_class) {
   switch (ehlo_class) {
-    case EhloClass::kCompliant: return "compliant";
-    case EhloClass::kMisordered: return "misordered";
-    case EhloClass::kNoStarttls: return "no_starttls";
-    case EhloClass::kError: return "error";
+    case EhloClass::kCompliant:
+      return "compliant";
+    case EhloClass::kMisordered:
+      return "misordered";
+    case EhloClass::kNoStarttls:
+      return "no_starttls";
+    case EhloClass::kError:
+      return "error";
   }
   return "error";
 }

@@ -36,7 +36,7 @@ struct EhloAnalysis {
   /// 1-based line of the reply (trailing lines numbered on after it) where STARTTLS was seen
   /// by the lenient reading; 0 when nowhere.
   std::size_t starttls_line = 0;
-  std::vector<Finding> findings;      ///< context "ehlo"
+  std::vector<Finding> findings;  ///< context "ehlo"
 };
 
 /// Classifies a complete, positive (2xx) EHLO reply. `trailing` are lines the server sent after

@@ -67,7 +67,9 @@ std::string ExplainMisordered(const EhloAnalysis& analysis, const Reply& reply,
   if (analysis.starttls_line == 1) {
     out +=
         "The server lists STARTTLS on the FIRST line of its EHLO reply:\n"
-        "    " + EscapeForDisplay(reply.lines.front().raw) + "\n"
+        "    " +
+        EscapeForDisplay(reply.lines.front().raw) +
+        "\n"
         "RFC 5321 section 4.1.1.1 (and RFC 1869 section 4.3 before it) defines the first line "
         "of a positive EHLO reply as the greeting: the server's domain name, optionally followed "
         "by text. Service extensions such as STARTTLS are only announced on the lines after "
@@ -77,8 +79,8 @@ std::string ExplainMisordered(const EhloAnalysis& analysis, const Reply& reply,
     for (std::size_t i = 0; i < reply.lines.size(); ++i) {
       if (!reply.lines[i].continued) final_line = i + 1;
     }
-    out += "The server ends its EHLO reply on line " + std::to_string(final_line) + ":\n" +
-           "    " + EscapeForDisplay(reply.lines.back().raw) + "\n" +
+    out += "The server ends its EHLO reply on line " + std::to_string(final_line) + ":\n" + "    " +
+           EscapeForDisplay(reply.lines.back().raw) + "\n" +
            "and only then sends more lines, STARTTLS among them (line " +
            std::to_string(analysis.starttls_line) +
            "). RFC 5321 section 4.2.1 says a reply ends at the first line whose code is "

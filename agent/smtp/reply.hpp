@@ -10,12 +10,12 @@ namespace stx::smtp {
 
 /// One line of a server reply, RFC 5321 §4.2: Reply-code [ ("-" / SP) textstring ] CRLF.
 struct ReplyLine {
-  int code = 0;           ///< the three-digit reply code
-  bool continued = false; ///< '-' after the code: more lines follow
-  std::string text;       ///< octets after the separator, without the line ending (raw)
-  std::string raw;        ///< the whole line as received, without the line ending (raw)
-  bool bare_lf = false;   ///< ended with LF alone instead of CRLF
-  std::size_t octets = 0; ///< length on the wire including the line ending
+  int code = 0;            ///< the three-digit reply code
+  bool continued = false;  ///< '-' after the code: more lines follow
+  std::string text;        ///< octets after the separator, without the line ending (raw)
+  std::string raw;         ///< the whole line as received, without the line ending (raw)
+  bool bare_lf = false;    ///< ended with LF alone instead of CRLF
+  std::size_t octets = 0;  ///< length on the wire including the line ending
 };
 
 /// A complete reply: lines up to and including the first line without '-'.

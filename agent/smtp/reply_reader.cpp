@@ -25,11 +25,16 @@ std::string Plural(std::size_t n, const char* word) {
 
 std::string_view ToString(ReplyError error) {
   switch (error) {
-    case ReplyError::kNone: return "none";
-    case ReplyError::kMalformedLine: return "malformed-line";
-    case ReplyError::kLineTooLong: return "line-too-long";
-    case ReplyError::kTooManyLines: return "too-many-lines";
-    case ReplyError::kReplyTooLarge: return "reply-too-large";
+    case ReplyError::kNone:
+      return "none";
+    case ReplyError::kMalformedLine:
+      return "malformed-line";
+    case ReplyError::kLineTooLong:
+      return "line-too-long";
+    case ReplyError::kTooManyLines:
+      return "too-many-lines";
+    case ReplyError::kReplyTooLarge:
+      return "reply-too-large";
   }
   return "unknown";
 }
@@ -133,11 +138,11 @@ void ReplyReader::FinishLine() {
   }
   for (std::size_t i = 1; i < total; ++i) {
     if (reply_.lines[i].code != reply_.lines[0].code) {
-      reply_.findings.push_back(
-          {FindingCode::kMixedReplyCodes, "",
-           "line " + std::to_string(i + 1) + " has code " + std::to_string(reply_.lines[i].code) +
-               " but line 1 has " + std::to_string(reply_.lines[0].code) +
-               " (RFC 5321 §4.2: one code for all lines)"});
+      reply_.findings.push_back({FindingCode::kMixedReplyCodes, "",
+                                 "line " + std::to_string(i + 1) + " has code " +
+                                     std::to_string(reply_.lines[i].code) + " but line 1 has " +
+                                     std::to_string(reply_.lines[0].code) +
+                                     " (RFC 5321 §4.2: one code for all lines)"});
       break;
     }
   }

@@ -10,8 +10,8 @@ namespace stx::smtp {
 /// Bounds on what one reply may cost. A hostile server can make a reply fail, never make the
 /// reader grow past these.
 struct ReplyLimits {
-  std::size_t max_line_octets = 4096;   ///< RFC 5321 allows 512; generous, then refuse
-  std::size_t max_lines = 256;          ///< real EHLO replies have a few dozen lines
+  std::size_t max_line_octets = 4096;  ///< RFC 5321 allows 512; generous, then refuse
+  std::size_t max_lines = 256;         ///< real EHLO replies have a few dozen lines
   std::size_t max_reply_octets = 65536;
 };
 

@@ -2,9 +2,9 @@
 
 #include "common/asio.hpp"
 
-#include <boost/asio/ssl/context.hpp>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <boost/asio/ssl/context.hpp>
 
 #include <stdexcept>
 

@@ -62,13 +62,13 @@ CertificateInfo DescribeCertificate(X509* cert) {
   unsigned int md_len = 0;
   if (X509_digest(cert, EVP_sha256(), md, &md_len) == 1) info.sha256_fingerprint = Hex(md, md_len);
   if (EVP_PKEY* key = X509_get0_pubkey(cert)) {
-    info.public_key = std::string(EVP_PKEY_get0_type_name(key) != nullptr
-                                      ? EVP_PKEY_get0_type_name(key)
-                                      : "unknown") +
-                      " " + std::to_string(EVP_PKEY_get_bits(key));
+    info.public_key =
+        std::string(EVP_PKEY_get0_type_name(key) != nullptr ? EVP_PKEY_get0_type_name(key)
+                                                            : "unknown") +
+        " " + std::to_string(EVP_PKEY_get_bits(key));
   }
-  auto* names = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (names != nullptr) {
     for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
       const GENERAL_NAME* name = sk_GENERAL_NAME_value(names, i);
@@ -94,7 +94,8 @@ bool IsIpLiteral(std::string_view host) {
 
 std::string_view Rfc8460ResultType(long verify_code) {
   switch (verify_code) {
-    case X509_V_OK: return "";
+    case X509_V_OK:
+      return "";
     case X509_V_ERR_CERT_HAS_EXPIRED:
     case X509_V_ERR_CERT_NOT_YET_VALID:
       return "certificate-expired";
@@ -120,7 +121,8 @@ TlsFacts ExtractTlsFacts(SSL* ssl, std::string_view expected_host) {
   if (ssl == nullptr) return facts;
   if (SSL_is_init_finished(ssl)) {
     facts.version = SSL_get_version(ssl);
-    if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl)) facts.cipher = SSL_CIPHER_get_name(cipher);
+    if (const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl))
+      facts.cipher = SSL_CIPHER_get_name(cipher);
   }
   X509* leaf = SSL_get0_peer_certificate(ssl);
   if (leaf == nullptr) return facts;
@@ -152,9 +154,8 @@ TlsFacts ExtractTlsFacts(SSL* ssl, std::string_view expected_host) {
   if (IsIpLiteral(host)) {
     facts.hostname_valid = X509_check_ip_asc(leaf, host.c_str(), 0) == 1;
   } else if (!host.empty()) {
-    facts.hostname_valid =
-        X509_check_host(leaf, host.c_str(), host.size(), X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS,
-                        nullptr) == 1;
+    facts.hostname_valid = X509_check_host(leaf, host.c_str(), host.size(),
+                                           X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS, nullptr) == 1;
   }
 
   if (!facts.chain_valid) facts.failures.emplace_back(Rfc8460ResultType(facts.verify_code));

@@ -16,9 +16,9 @@ struct CertificateInfo {
   std::vector<std::string> ip_addresses;  ///< subjectAltName iPAddress entries
   std::int64_t not_before = 0;            ///< Unix seconds
   std::int64_t not_after = 0;
-  std::string serial;                     ///< hex
-  std::string sha256_fingerprint;         ///< hex, colon-free
-  std::string public_key;                 ///< e.g. "RSA 2048", "EC 256"
+  std::string serial;              ///< hex
+  std::string sha256_fingerprint;  ///< hex, colon-free
+  std::string public_key;          ///< e.g. "RSA 2048", "EC 256"
 };
 
 /// What the TLS session and the presented certificates say. A certificate that fails
@@ -27,13 +27,13 @@ struct TlsFacts {
   std::string version;  ///< "TLSv1.3", "TLSv1.2", ...; empty when the handshake failed
   std::string cipher;   ///< OpenSSL's name, e.g. "TLS_AES_256_GCM_SHA384"
   std::optional<CertificateInfo> leaf;
-  std::size_t chain_length = 0;              ///< certificates the server presented
-  std::int64_t chain_earliest_not_after = 0; ///< earliest expiry in the presented chain
-  bool chain_valid = false;                  ///< verifies against the trust store (+ --ca-file)
-  long verify_code = 0;                      ///< X509_V_* code (0 = ok)
-  std::string verify_error;                  ///< OpenSSL's text for verify_code
-  std::string expected_host;                 ///< the MX host name the certificate must match
-  bool hostname_valid = false;               ///< leaf matches expected_host (RFC 6125 rules)
+  std::size_t chain_length = 0;               ///< certificates the server presented
+  std::int64_t chain_earliest_not_after = 0;  ///< earliest expiry in the presented chain
+  bool chain_valid = false;                   ///< verifies against the trust store (+ --ca-file)
+  long verify_code = 0;                       ///< X509_V_* code (0 = ok)
+  std::string verify_error;                   ///< OpenSSL's text for verify_code
+  std::string expected_host;                  ///< the MX host name the certificate must match
+  bool hostname_valid = false;                ///< leaf matches expected_host (RFC 6125 rules)
   /// RFC 8460 result types that apply: "certificate-expired", "certificate-not-trusted",
   /// "certificate-host-mismatch", "validation-failure". Empty when all is well.
   std::vector<std::string> failures;

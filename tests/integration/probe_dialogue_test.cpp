@@ -84,7 +84,8 @@ TEST_F(ProbeDialogue, CompliantServerGivesTlsToEveryClient) {
   EXPECT_EQ(c.PlaintextLines(), (std::vector<std::string>{"EHLO probe.test", "STARTTLS"}));
   EXPECT_EQ(c.TlsLines(), (std::vector<std::string>{"EHLO probe.test", "QUIT"}));
   EXPECT_EQ(c.sni, "mx.test");
-  for (const char* verb : {"MAIL", "RCPT", "DATA", "HELO"}) EXPECT_FALSE(c.HasCommand(verb)) << verb;
+  for (const char* verb : {"MAIL", "RCPT", "DATA", "HELO"})
+    EXPECT_FALSE(c.HasCommand(verb)) << verb;
 }
 
 TEST_F(ProbeDialogue, SeedMisorderedReplyIsMisorderedAndOnlyLenientClientsGetTls) {
@@ -247,7 +248,8 @@ TEST_F(ProbeDialogue, MaskedStarttlsIsNoStarttlsWithAFinding) {
 }
 
 TEST_F(ProbeDialogue, PrematureFinalLineIsMisordered) {
-  ScriptedSmtpServer server(WithCert(ServerScript::PrematureFinalLine(), CertSpec::Valid("mx.test")));
+  ScriptedSmtpServer server(
+      WithCert(ServerScript::PrematureFinalLine(), CertSpec::Valid("mx.test")));
   const AddressProbeResult r = Probe(server).result;
   EXPECT_EQ(r.ehlo_class, EhloClass::kMisordered);
   EXPECT_TRUE(HasFinding(r, FindingCode::kStarttlsAfterFinalLine));
@@ -257,7 +259,8 @@ TEST_F(ProbeDialogue, PrematureFinalLineIsMisordered) {
 }
 
 TEST_F(ProbeDialogue, PlaintextInjectionIsAFinding) {
-  ScriptedSmtpServer server(WithCert(ServerScript::PlaintextInjection(), CertSpec::Valid("mx.test")));
+  ScriptedSmtpServer server(
+      WithCert(ServerScript::PlaintextInjection(), CertSpec::Valid("mx.test")));
   const AddressProbeResult r = Probe(server).result;
   EXPECT_TRUE(HasFinding(r, FindingCode::kPlaintextInjection));
   EXPECT_EQ(r.tls_outcome, TlsOutcome::kEstablished) << r.tls_detail;
@@ -266,7 +269,8 @@ TEST_F(ProbeDialogue, PlaintextInjectionIsAFinding) {
 TEST_F(ProbeDialogue, RfcDeviationsAreFindingsThatDoNotChangeTheClass) {
   ServerScript script = WithCert(ServerScript::Compliant(), CertSpec::Valid("mx.test"));
   script.ehlo_reply = "250-mx.test\n251-SIZE 1\r\n250-" + std::string(600, 'X') +
-                      "\r\n250-8BITM\xc3\x8d" "ME\r\n250 STARTTLS\r\n";
+                      "\r\n250-8BITM\xc3\x8d"
+                      "ME\r\n250 STARTTLS\r\n";
   ScriptedSmtpServer server(script);
   const AddressProbeResult r = Probe(server).result;
   EXPECT_EQ(r.ehlo_class, EhloClass::kCompliant);
@@ -326,8 +330,7 @@ TEST_F(ProbeDialogue, ConnectionRefusedIsAnError) {
 
 TEST_F(ProbeDialogue, Ipv6LoopbackWorks) {
   ScriptedSmtpServer server(WithCert(ServerScript::Compliant(), CertSpec::Valid("mx.test")), "::1");
-  const AddressProbeResult r =
-      RunProbe("::1", server.port(), pki_->ca_path()).result;
+  const AddressProbeResult r = RunProbe("::1", server.port(), pki_->ca_path()).result;
   EXPECT_EQ(r.ehlo_class, EhloClass::kCompliant);
   EXPECT_EQ(r.tls_outcome, TlsOutcome::kEstablished);
   EXPECT_TRUE(r.address.is_v6());

@@ -67,12 +67,12 @@ class CheckCommand : public ::testing::Test {
 };
 
 TEST_F(CheckCommand, DomainWithMisorderedPrimaryAndCompliantBackup) {
-  ScriptedSmtpServer mx1(Script(ServerScript::Misordered(), "mx1.partner.test"), "127.0.0.2", port_);
+  ScriptedSmtpServer mx1(Script(ServerScript::Misordered(), "mx1.partner.test"), "127.0.0.2",
+                         port_);
   ScriptedSmtpServer mx2(Script(ServerScript::Compliant(), "mx2.partner.test"), "127.0.0.3", port_);
-  DnsmasqServer dns({"--mx-host=partner.test,mx2.partner.test,20",
-                     "--mx-host=partner.test,mx1.partner.test,10",
-                     "--host-record=mx1.partner.test,127.0.0.2",
-                     "--host-record=mx2.partner.test,127.0.0.3"});
+  DnsmasqServer dns(
+      {"--mx-host=partner.test,mx2.partner.test,20", "--mx-host=partner.test,mx1.partner.test,10",
+       "--host-record=mx1.partner.test,127.0.0.2", "--host-record=mx2.partner.test,127.0.0.3"});
   app::CheckCommandOptions options = Options("partner.test", dns);
   options.ipv4_only = true;
   const CheckRun run = RunCheckCommand(options);
@@ -112,10 +112,9 @@ TEST_F(CheckCommand, DomainWithMisorderedPrimaryAndCompliantBackup) {
 
 TEST_F(CheckCommand, PrimaryOnlyProbesTheLowestPreference) {
   ScriptedSmtpServer mx1(Script(ServerScript::Compliant(), "mx1.partner.test"), "127.0.0.2", port_);
-  DnsmasqServer dns({"--mx-host=partner.test,mx1.partner.test,10",
-                     "--mx-host=partner.test,mx2.partner.test,20",
-                     "--host-record=mx1.partner.test,127.0.0.2",
-                     "--host-record=mx2.partner.test,127.0.0.3"});
+  DnsmasqServer dns(
+      {"--mx-host=partner.test,mx1.partner.test,10", "--mx-host=partner.test,mx2.partner.test,20",
+       "--host-record=mx1.partner.test,127.0.0.2", "--host-record=mx2.partner.test,127.0.0.3"});
   app::CheckCommandOptions options = Options("partner.test", dns);
   options.primary_only = true;
   const CheckRun run = RunCheckCommand(options);
@@ -127,8 +126,8 @@ TEST_F(CheckCommand, PrimaryOnlyProbesTheLowestPreference) {
 TEST_F(CheckCommand, EveryAddressOfAnMxHostIsProbedIpv4AndIpv6) {
   ScriptedSmtpServer v4(Script(ServerScript::Compliant(), "mx.dual.test"), "127.0.0.2", port_);
   ScriptedSmtpServer v6(Script(ServerScript::NoStarttls(), "mx.dual.test"), "::1", port_);
-  DnsmasqServer dns({"--mx-host=dual.test,mx.dual.test,10",
-                     "--host-record=mx.dual.test,127.0.0.2,::1"});
+  DnsmasqServer dns(
+      {"--mx-host=dual.test,mx.dual.test,10", "--host-record=mx.dual.test,127.0.0.2,::1"});
   const CheckRun run = RunCheckCommand(Options("dual.test", dns));
   EXPECT_EQ(run.status, 1) << run.out;
   ASSERT_EQ(run.report["results"].size(), 2u) << run.out;
@@ -196,7 +195,8 @@ TEST_F(CheckCommand, UsageErrorsSayWhatIsWrong) {
   bad_timeout.timeout = "soon";
   CheckRun run = RunCheckCommand(bad_timeout);
   EXPECT_EQ(run.status, 2);
-  EXPECT_NE(run.err.find("--timeout 'soon' is not a positive duration"), std::string::npos) << run.err;
+  EXPECT_NE(run.err.find("--timeout 'soon' is not a positive duration"), std::string::npos)
+      << run.err;
 
   app::CheckCommandOptions bad_dns = Options("partner.test", dns);
   bad_dns.dns_server = "127.0.0.1:99999";
@@ -214,8 +214,8 @@ TEST_F(CheckCommand, RealPostfixWithStarttlsIsCompliantWithVerifiedTls) {
   pf.tls_chain_path = cert.cert_chain_pem_path;
   pf.tls_key_path = cert.key_path;
   PostfixServer postfix(pf);
-  DnsmasqServer dns({"--mx-host=postfix.test,mx.postfix.test,10",
-                     "--host-record=mx.postfix.test,127.0.0.1"});
+  DnsmasqServer dns(
+      {"--mx-host=postfix.test,mx.postfix.test,10", "--host-record=mx.postfix.test,127.0.0.1"});
   app::CheckCommandOptions options = Options("postfix.test", dns);
   options.port = postfix.port();
   const CheckRun run = RunCheckCommand(options);
@@ -237,8 +237,8 @@ TEST_F(CheckCommand, RealPostfixWithStarttlsIsCompliantWithVerifiedTls) {
 
 TEST_F(CheckCommand, RealPostfixWithoutTlsIsNoStarttls) {
   PostfixServer postfix(PostfixOptions{});
-  DnsmasqServer dns({"--mx-host=postfix.test,mx.postfix.test,10",
-                     "--host-record=mx.postfix.test,127.0.0.1"});
+  DnsmasqServer dns(
+      {"--mx-host=postfix.test,mx.postfix.test,10", "--host-record=mx.postfix.test,127.0.0.1"});
   app::CheckCommandOptions options = Options("postfix.test", dns);
   options.port = postfix.port();
   const CheckRun run = RunCheckCommand(options);
@@ -255,7 +255,8 @@ TEST_F(CheckCommand, RealPostfixWithExpiredCertificateReportsItButStillEncrypts)
   pf.tls_key_path = cert.key_path;
   PostfixServer postfix(pf);
   DnsmasqServer dns({"--host-record=mx.postfix.test,127.0.0.1"});
-  app::CheckCommandOptions options = Options("mx.postfix.test:" + std::to_string(postfix.port()), dns);
+  app::CheckCommandOptions options =
+      Options("mx.postfix.test:" + std::to_string(postfix.port()), dns);
   const CheckRun run = RunCheckCommand(options);
   EXPECT_EQ(run.status, 0) << run.out;
   ASSERT_EQ(run.report["results"].size(), 1u);

@@ -55,20 +55,16 @@ std::vector<std::string> Strings(const AddressAnswer& answer) {
 /// and neither.
 std::vector<std::string> ZoneRecords() {
   return {
-      "--mx-host=multi.test,mx-b.multi.test,20",
-      "--mx-host=multi.test,mx-backup.multi.test,30",
-      "--mx-host=multi.test,mx-a.multi.test,20",
-      "--mx-host=multi.test,mx-primary.multi.test,10",
+      "--mx-host=multi.test,mx-b.multi.test,20", "--mx-host=multi.test,mx-backup.multi.test,30",
+      "--mx-host=multi.test,mx-a.multi.test,20", "--mx-host=multi.test,mx-primary.multi.test,10",
       "--host-record=mx-primary.multi.test,192.0.2.10,2001:db8::10",
-      "--host-record=mx-primary.multi.test,192.0.2.11",
-      "--host-record=mx-a.multi.test,192.0.2.20",
+      "--host-record=mx-primary.multi.test,192.0.2.11", "--host-record=mx-a.multi.test,192.0.2.20",
       "--host-record=mx-b.multi.test,2001:db8::20",
       // mx-backup.multi.test has no address at all: NXDOMAIN for A and AAAA.
       "--host-record=implicit.test,192.0.2.30,2001:db8::30",  // no MX: implicit MX
       "--host-record=implicit4.test,192.0.2.31",
       "--dns-rr=nullmx.test,15,000000",  // MX 0 "." (RFC 7505): preference 0, root name
-      "--mx-host=mixed.test,mx.mixed.test,10",
-      "--dns-rr=mixed.test,15,000000",
+      "--mx-host=mixed.test,mx.mixed.test,10", "--dns-rr=mixed.test,15,000000",
       "--host-record=mx.mixed.test,192.0.2.40",
       "--txt-record=nodata.test,no mail here",  // exists, but no MX, A or AAAA
   };

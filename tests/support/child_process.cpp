@@ -26,7 +26,8 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_path)
   for (auto& a : argv) args.push_back(a.data());
   args.push_back(nullptr);
   const int log_fd = ::open(log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (log_fd < 0) throw std::runtime_error("cannot open " + log_path_ + ": " + std::strerror(errno));
+  if (log_fd < 0)
+    throw std::runtime_error("cannot open " + log_path_ + ": " + std::strerror(errno));
   pid_ = ::fork();
   if (pid_ < 0) {
     ::close(log_fd);
@@ -130,8 +131,8 @@ std::uint16_t FreeLoopbackPort() {
 
 std::string MakeTempDir(const std::string& prefix) {
   const char* base = std::getenv("TMPDIR");
-  std::string templ = std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/" +
-                      prefix + "-XXXXXX";
+  std::string templ =
+      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/" + prefix + "-XXXXXX";
   if (::mkdtemp(templ.data()) == nullptr) {
     throw std::runtime_error("mkdtemp " + templ + ": " + std::strerror(errno));
   }

@@ -25,7 +25,8 @@ void CheckLoopbackOnly(const std::string& arg) {
                         arg.rfind("-S", 0) == 0 || arg.rfind("--resolv-file", 0) == 0;
   if (!forwards) return;
   if (arg.rfind("--resolv-file", 0) == 0) {
-    throw std::invalid_argument("DnsmasqServer: " + arg + ": upstream servers come only from "
+    throw std::invalid_argument("DnsmasqServer: " + arg +
+                                ": upstream servers come only from "
                                 "--server with a loopback address");
   }
   // --server=[/domain/...]/ADDR[#PORT][@source]: the address follows the last '/' or '='.
@@ -35,8 +36,8 @@ void CheckLoopbackOnly(const std::string& arg) {
     value = value.substr(slash + 1);
   }
   const std::string address = value.substr(0, value.find_first_of("#@"));
-  const bool loopback = address.empty() /* "local only" */ || address.rfind("127.", 0) == 0 ||
-                        address == "::1";
+  const bool loopback =
+      address.empty() /* "local only" */ || address.rfind("127.", 0) == 0 || address == "::1";
   if (!loopback) {
     throw std::invalid_argument("DnsmasqServer: " + arg +
                                 ": tests may forward only to loopback servers");
@@ -45,9 +46,23 @@ void CheckLoopbackOnly(const std::string& arg) {
 
 /// A fixed query (ID 0x5354, RD, ". SOA"): any reply at all means dnsmasq serves on `port`.
 bool Answers(std::uint16_t port) {
-  static constexpr std::array<unsigned char, 17> kQuery = {
-      0x53, 0x54, 0x01, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00,
-      0x00, 0x00, 0x00, 0x00 /* root */, 0x00, 0x06 /* SOA */, 0x00, 0x01 /* IN */};
+  static constexpr std::array<unsigned char, 17> kQuery = {0x53,
+                                                           0x54,
+                                                           0x01,
+                                                           0x00,
+                                                           0x00,
+                                                           0x01,
+                                                           0x00,
+                                                           0x00,
+                                                           0x00,
+                                                           0x00,
+                                                           0x00,
+                                                           0x00,
+                                                           0x00 /* root */,
+                                                           0x00,
+                                                           0x06 /* SOA */,
+                                                           0x00,
+                                                           0x01 /* IN */};
   const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
   sockaddr_in addr{};

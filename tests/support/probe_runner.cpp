@@ -15,7 +15,9 @@ ProbeRun RunProbe(const std::string& address, std::uint16_t port, const std::str
   probe::AddressTarget target{mx_host, 10, asio::ip::make_address(address), port};
   if (options.ehlo_name == "localhost") options.ehlo_name = "probe.test";
   ProbeRun run;
-  auto on_done = [&run](std::exception_ptr, probe::AddressProbeResult r) { run.result = std::move(r); };
+  auto on_done = [&run](std::exception_ptr, probe::AddressProbeResult r) {
+    run.result = std::move(r);
+  };
   const auto start = std::chrono::steady_clock::now();
   asio::co_spawn(io, probe::ProbeAddress(target, options, tls_context), on_done);
   io.run();

@@ -47,12 +47,11 @@ const Bytes kNoDataMx = {0x12, 0x34, 0x81, 0x80, 0x00, 0x01, 0x00, 0x00, 0x00, 0
                          0x74, 0x65, 0x73, 0x74, 0x00, 0x00, 0x0f, 0x00, 0x01};
 
 // mx1.mail.test A: 192.0.2.2, 192.0.2.1.
-const Bytes kTwoA = {0x12, 0x34, 0x85, 0x80, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00,
-                     0x00, 0x03, 0x6d, 0x78, 0x31, 0x04, 0x6d, 0x61, 0x69, 0x6c, 0x04,
-                     0x74, 0x65, 0x73, 0x74, 0x00, 0x00, 0x01, 0x00, 0x01, 0xc0, 0x0c,
-                     0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0xc0,
-                     0x00, 0x02, 0x02, 0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00,
-                     0x00, 0x00, 0x00, 0x04, 0xc0, 0x00, 0x02, 0x01};
+const Bytes kTwoA = {0x12, 0x34, 0x85, 0x80, 0x00, 0x01, 0x00, 0x02, 0x00, 0x00, 0x00, 0x00, 0x03,
+                     0x6d, 0x78, 0x31, 0x04, 0x6d, 0x61, 0x69, 0x6c, 0x04, 0x74, 0x65, 0x73, 0x74,
+                     0x00, 0x00, 0x01, 0x00, 0x01, 0xc0, 0x0c, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00,
+                     0x00, 0x00, 0x00, 0x04, 0xc0, 0x00, 0x02, 0x02, 0xc0, 0x0c, 0x00, 0x01, 0x00,
+                     0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x04, 0xc0, 0x00, 0x02, 0x01};
 
 // mx1.mail.test AAAA: 2001:db8::1.
 const Bytes kOneAaaa = {0x12, 0x34, 0x85, 0x80, 0x00, 0x01, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00,
@@ -92,8 +91,8 @@ TEST(DnsBuildQuery, AsksRecursivelyWithAdAndEdns) {
   EXPECT_EQ((q[4] << 8) | q[5], 1) << "QDCOUNT";
   EXPECT_EQ((q[10] << 8) | q[11], 1) << "ARCOUNT: the OPT record";
   // Question: exactly the name given, MX, IN.
-  const Bytes question = {7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0,
-                          0, 15, 0, 1};
+  const Bytes question = {7,   'e', 'x', 'a', 'm', 'p', 'l', 'e', 4,
+                          't', 'e', 's', 't', 0,   0,   15,  0,   1};
   EXPECT_TRUE(std::equal(question.begin(), question.end(), q.begin() + 12));
   // OPT RR: root owner, TYPE 41, CLASS = UDP payload size 1232 (RFC 6891 §6.1.2).
   const Bytes opt = {0x00, 0x00, 41, 0x04, 0xd0};
@@ -155,29 +154,28 @@ TEST_P(DnsParseStatusTable, MapsStatus) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, DnsParseStatusTable,
-    testing::Values(
-        StatusCase{"NxDomain", Answer(kNxDomain), LookupStatus::kNxDomain, "NXDOMAIN"},
-        StatusCase{"NoData", Answer(kNoDataMx), LookupStatus::kNoData, "no MX records"},
-        StatusCase{"ServFailRcode", Answer(WithRcode(kNoDataMx, 2)), LookupStatus::kServFail,
-                   "SERVFAIL"},
-        StatusCase{"RefusedRcode", Answer(WithRcode(kNoDataMx, 5)), LookupStatus::kRefused,
-                   "REFUSED"},
-        StatusCase{"FormErrRcode", Answer(WithRcode(kNoDataMx, 1)), LookupStatus::kError,
-                   "RCODE 1"},
-        StatusCase{"AresServFail", RawAnswer{ARES_ESERVFAIL, {}}, LookupStatus::kServFail,
-                   "SERVFAIL"},
-        StatusCase{"AresRefused", RawAnswer{ARES_EREFUSED, {}}, LookupStatus::kRefused,
-                   "REFUSED"},
-        StatusCase{"AresTimeout", RawAnswer{ARES_ETIMEOUT, {}}, LookupStatus::kTimeout,
-                   "no answer"},
-        StatusCase{"AresConnRefused", RawAnswer{ARES_ECONNREFUSED, {}}, LookupStatus::kError,
-                   ares_strerror(ARES_ECONNREFUSED)},
-        StatusCase{"AresDestruction", RawAnswer{ARES_EDESTRUCTION, {}}, LookupStatus::kError,
-                   "resolver destroyed"},
-        StatusCase{"ShortMessage", Answer({0x12, 0x34, 0x81}), LookupStatus::kError,
-                   "shorter than a DNS header"},
-        StatusCase{"Truncated", Answer(Bytes(kMailMx.begin(), kMailMx.begin() + 50)),
-                   LookupStatus::kError, "malformed MX answer"}),
+    testing::Values(StatusCase{"NxDomain", Answer(kNxDomain), LookupStatus::kNxDomain, "NXDOMAIN"},
+                    StatusCase{"NoData", Answer(kNoDataMx), LookupStatus::kNoData, "no MX records"},
+                    StatusCase{"ServFailRcode", Answer(WithRcode(kNoDataMx, 2)),
+                               LookupStatus::kServFail, "SERVFAIL"},
+                    StatusCase{"RefusedRcode", Answer(WithRcode(kNoDataMx, 5)),
+                               LookupStatus::kRefused, "REFUSED"},
+                    StatusCase{"FormErrRcode", Answer(WithRcode(kNoDataMx, 1)),
+                               LookupStatus::kError, "RCODE 1"},
+                    StatusCase{"AresServFail", RawAnswer{ARES_ESERVFAIL, {}},
+                               LookupStatus::kServFail, "SERVFAIL"},
+                    StatusCase{"AresRefused", RawAnswer{ARES_EREFUSED, {}}, LookupStatus::kRefused,
+                               "REFUSED"},
+                    StatusCase{"AresTimeout", RawAnswer{ARES_ETIMEOUT, {}}, LookupStatus::kTimeout,
+                               "no answer"},
+                    StatusCase{"AresConnRefused", RawAnswer{ARES_ECONNREFUSED, {}},
+                               LookupStatus::kError, ares_strerror(ARES_ECONNREFUSED)},
+                    StatusCase{"AresDestruction", RawAnswer{ARES_EDESTRUCTION, {}},
+                               LookupStatus::kError, "resolver destroyed"},
+                    StatusCase{"ShortMessage", Answer({0x12, 0x34, 0x81}), LookupStatus::kError,
+                               "shorter than a DNS header"},
+                    StatusCase{"Truncated", Answer(Bytes(kMailMx.begin(), kMailMx.begin() + 50)),
+                               LookupStatus::kError, "malformed MX answer"}),
     [](const testing::TestParamInfo<StatusCase>& p) { return p.param.name; });
 
 TEST(DnsParseAddressAnswer, ReadsA) {
@@ -211,8 +209,7 @@ TEST(DnsParseAddressAnswer, AaaaAnswerAskedAsAIsNoData) {
 }
 
 TEST(DnsParseAddressAnswer, NxDomain) {
-  const AddressAnswer a =
-      ParseAddressAnswer(Answer(WithRcode(kNoDataAaaa, 3)), AddressFamily::kV6);
+  const AddressAnswer a = ParseAddressAnswer(Answer(WithRcode(kNoDataAaaa, 3)), AddressFamily::kV6);
   EXPECT_EQ(a.status, LookupStatus::kNxDomain);
 }
 

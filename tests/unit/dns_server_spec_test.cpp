@@ -106,11 +106,13 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"localhost",
                     "'localhost': 'localhost' is not an IP address (host names are not accepted: "
                     "the resolver must not need DNS to find itself)"},
-        InvalidCase{"1.2.3", "'1.2.3': '1.2.3' is not an IP address (host names are not "
-                             "accepted: the resolver must not need DNS to find itself)"},
-        InvalidCase{" 127.0.0.1", "' 127.0.0.1': ' 127.0.0.1' is not an IP address (host names "
-                                  "are not accepted: the resolver must not need DNS to find "
-                                  "itself)"}),
+        InvalidCase{"1.2.3",
+                    "'1.2.3': '1.2.3' is not an IP address (host names are not "
+                    "accepted: the resolver must not need DNS to find itself)"},
+        InvalidCase{" 127.0.0.1",
+                    "' 127.0.0.1': ' 127.0.0.1' is not an IP address (host names "
+                    "are not accepted: the resolver must not need DNS to find "
+                    "itself)"}),
     CaseName<InvalidCase>);
 
 }  // namespace

@@ -13,9 +13,9 @@ struct TargetCase {
   bool ok;
   CheckTarget::Kind kind;
   const char* host;
-  int port;            // 0 = none given
+  int port;  // 0 = none given
   bool literal;
-  const char* error;   // a fragment of the message when !ok
+  const char* error;  // a fragment of the message when !ok
 };
 
 class CheckTargetTable : public ::testing::TestWithParam<TargetCase> {};
@@ -50,7 +50,8 @@ INSTANTIATE_TEST_SUITE_P(
         TargetCase{"[::1]", true, K::kHost, "::1", 0, true, ""},
         TargetCase{"2001:db8::1", true, K::kHost, "2001:db8::1", 0, true, ""},
         TargetCase{"", false, K::kDomain, "", 0, false, "empty target"},
-        TargetCase{"example.com:0", false, K::kDomain, "", 0, false, "port must be a number from 1 to 65535"},
+        TargetCase{"example.com:0", false, K::kDomain, "", 0, false,
+                   "port must be a number from 1 to 65535"},
         TargetCase{"example.com:65536", false, K::kDomain, "", 0, false, "1 to 65535"},
         TargetCase{"example.com:smtp", false, K::kDomain, "", 0, false, "1 to 65535"},
         TargetCase{"[::1:25", false, K::kDomain, "", 0, false, "missing ']'"},

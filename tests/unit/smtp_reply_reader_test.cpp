@@ -15,34 +15,76 @@ struct ReadCase {
   ReplyError error;
   int code;
   std::size_t lines;
-  std::size_t left_over;               // bytes after the final line, not consumed
-  std::vector<FindingCode> findings;   // in order
+  std::size_t left_over;              // bytes after the final line, not consumed
+  std::vector<FindingCode> findings;  // in order
 };
 
 std::vector<ReadCase> ReadCases() {
   return {
       {"single_line", "220 mx.test ESMTP\r\n", true, ReplyError::kNone, 220, 1, 0, {}},
       {"bare_code_is_final", "250\r\n", true, ReplyError::kNone, 250, 1, 0, {}},
-      {"multi_line", "250-mx.test\r\n250-SIZE 1000\r\n250 STARTTLS\r\n", true, ReplyError::kNone,
-       250, 3, 0, {}},
+      {"multi_line",
+       "250-mx.test\r\n250-SIZE 1000\r\n250 STARTTLS\r\n",
+       true,
+       ReplyError::kNone,
+       250,
+       3,
+       0,
+       {}},
       {"incomplete_needs_more", "250-mx.test\r\n250-SIZE", false, ReplyError::kNone, 0, 1, 0, {}},
-      {"stops_after_final_line", "250 mx.test\r\n250-STARTTLS\r\n250 SIZE 1\r\n", true,
-       ReplyError::kNone, 250, 1, 26, {}},
-      {"bare_lf", "250-mx.test\n250 STARTTLS\n", true, ReplyError::kNone, 250, 2, 0,
+      {"stops_after_final_line",
+       "250 mx.test\r\n250-STARTTLS\r\n250 SIZE 1\r\n",
+       true,
+       ReplyError::kNone,
+       250,
+       1,
+       26,
+       {}},
+      {"bare_lf",
+       "250-mx.test\n250 STARTTLS\n",
+       true,
+       ReplyError::kNone,
+       250,
+       2,
+       0,
        {FindingCode::kBareLf}},
-      {"mixed_codes", "250-mx.test\r\n251 STARTTLS\r\n", true, ReplyError::kNone, 251, 2, 0,
+      {"mixed_codes",
+       "250-mx.test\r\n251 STARTTLS\r\n",
+       true,
+       ReplyError::kNone,
+       251,
+       2,
+       0,
        {FindingCode::kMixedReplyCodes}},
-      {"line_over_512", "250-" + std::string(600, 'a') + "\r\n250 OK\r\n", true,
-       ReplyError::kNone, 250, 2, 0, {FindingCode::kLineTooLong}},
-      {"non_ascii_and_nul", std::string("250-mx.t\xc3\xa9st\r\n250 OK\0x\r\n", 24), true,
-       ReplyError::kNone, 250, 2, 0, {FindingCode::kNonAscii}},
+      {"line_over_512",
+       "250-" + std::string(600, 'a') + "\r\n250 OK\r\n",
+       true,
+       ReplyError::kNone,
+       250,
+       2,
+       0,
+       {FindingCode::kLineTooLong}},
+      {"non_ascii_and_nul",
+       std::string("250-mx.t\xc3\xa9st\r\n250 OK\0x\r\n", 24),
+       true,
+       ReplyError::kNone,
+       250,
+       2,
+       0,
+       {FindingCode::kNonAscii}},
       {"no_separator", "250STARTTLS\r\n", false, ReplyError::kMalformedLine, 0, 0, 0, {}},
       {"not_a_code", "hello world\r\n", false, ReplyError::kMalformedLine, 0, 0, 0, {}},
       {"code_out_of_range", "199 nope\r\n", false, ReplyError::kMalformedLine, 0, 0, 0, {}},
       {"code_second_digit_range", "260 nope\r\n", false, ReplyError::kMalformedLine, 0, 0, 0, {}},
       {"short_line", "25\r\n", false, ReplyError::kMalformedLine, 0, 0, 0, {}},
-      {"line_never_ends", "250-" + std::string(5000, 'x'), false, ReplyError::kLineTooLong, 0, 0,
-       0, {}},
+      {"line_never_ends",
+       "250-" + std::string(5000, 'x'),
+       false,
+       ReplyError::kLineTooLong,
+       0,
+       0,
+       0,
+       {}},
   };
 }
 
@@ -95,7 +137,8 @@ TEST(ReplyReader, KeepsLineFieldsAndRawText) {
 }
 
 TEST(ReplyReader, TooManyLinesIsBounded) {
-  ReplyReader reader(ReplyLimits{.max_line_octets = 100, .max_lines = 10, .max_reply_octets = 1000});
+  ReplyReader reader(
+      ReplyLimits{.max_line_octets = 100, .max_lines = 10, .max_reply_octets = 1000});
   std::string flood;
   for (int i = 0; i < 100000; ++i) flood += "250-X\r\n";
   const std::size_t consumed = reader.Feed(flood);
@@ -105,7 +148,8 @@ TEST(ReplyReader, TooManyLinesIsBounded) {
 }
 
 TEST(ReplyReader, ReplyTooLargeIsBounded) {
-  ReplyReader reader(ReplyLimits{.max_line_octets = 1000, .max_lines = 1000, .max_reply_octets = 64});
+  ReplyReader reader(
+      ReplyLimits{.max_line_octets = 1000, .max_lines = 1000, .max_reply_octets = 64});
   std::string flood;
   for (int i = 0; i < 100; ++i) flood += "250-XXXXXXXX\r\n";
   const std::size_t consumed = reader.Feed(flood);
