@@ -113,6 +113,23 @@ ClientView ViewFor(bool sees_starttls, const AddressProbeResult& r) {
 
 }  // namespace
 
+std::vector<std::string> Rfc8460ResultTypes(const AddressProbeResult& result) {
+  if (result.ehlo_class == smtp::EhloClass::kError) return {};
+  if (!result.ehlo.strict_sees_starttls) return {"starttls-not-supported"};
+  switch (result.tls_outcome) {
+    case TlsOutcome::kStarttlsRefused:
+    case TlsOutcome::kStarttlsFailed:
+      return {"starttls-not-supported"};
+    case TlsOutcome::kHandshakeFailed:
+      return {"validation-failure"};
+    case TlsOutcome::kEstablished:
+      return result.tls ? result.tls->failures : std::vector<std::string>{};
+    case TlsOutcome::kNotAttempted:
+      break;
+  }
+  return {};
+}
+
 void DeriveClientViews(AddressProbeResult& result) {
   result.strict = ViewFor(result.ehlo.strict_sees_starttls, result);
   result.lenient = ViewFor(result.ehlo.lenient_sees_starttls, result);

@@ -111,6 +111,12 @@ struct AddressProbeResult {
 /// Fills `strict` and `lenient` from the EHLO analysis and the TLS outcome.
 void DeriveClientViews(AddressProbeResult& result);
 
+/// The RFC 8460 §4.3 result types a strict sender would report for this address:
+/// "starttls-not-supported" when it does not see STARTTLS or STARTTLS is refused,
+/// "validation-failure" for a failed handshake, else the certificate's failures
+/// ("certificate-expired", ...). Empty when a strict sender gets verified TLS, or on errors.
+std::vector<std::string> Rfc8460ResultTypes(const AddressProbeResult& result);
+
 /// Result of `check <target>`: a domain (MX lookup) or one host:port.
 struct TargetProbeResult {
   std::string target;   ///< as given

@@ -113,6 +113,7 @@ json ToJson(const probe::AddressProbeResult& r) {
           {"ehlo", ehlo},
           {"client_profiles", {{"strict", ViewJson(r.strict)}, {"lenient", ViewJson(r.lenient)}}},
           {"tls", TlsJson(r)},
+          {"rfc8460_results", probe::Rfc8460ResultTypes(r)},
           {"findings", findings},
           {"explanation", r.explanation.empty() ? json(nullptr) : json(r.explanation)},
           {"corrected_ehlo", r.corrected_ehlo},

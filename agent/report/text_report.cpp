@@ -59,7 +59,6 @@ void WriteTls(std::ostringstream& out, const probe::AddressProbeResult& r, std::
   out << "            chain of " << t.chain_length << ": "
       << (t.chain_valid ? "trusted" : "NOT trusted (" + t.verify_error + ")") << "; host name "
       << t.expected_host << ": " << (t.hostname_valid ? "matches" : "does NOT match") << "\n";
-  if (!t.failures.empty()) out << "            RFC 8460 result: " << Join(t.failures, ", ") << "\n";
 }
 
 // Word-wraps one paragraph at `width` columns; lines that start with spaces (quoted reply
@@ -92,6 +91,9 @@ void WriteAddress(std::ostringstream& out, const probe::AddressProbeResult& r, b
   out << "  strict client  (Postfix, Cisco ESA, Go, Python): " << r.strict.verdict << "\n"
       << "  lenient client (openssl s_client, testssl.sh):   " << r.lenient.verdict << "\n";
   if (r.ehlo_class != smtp::EhloClass::kError) WriteTls(out, r, now);
+  if (const auto types = probe::Rfc8460ResultTypes(r); !types.empty()) {
+    out << "  RFC 8460: a strict sender reports " << Join(types, ", ") << "\n";
+  }
   if (!r.findings.empty()) {
     out << "  findings:\n";
     for (const auto& f : r.findings) {

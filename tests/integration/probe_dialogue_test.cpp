@@ -328,6 +328,27 @@ TEST_F(ProbeDialogue, ConnectionRefusedIsAnError) {
   EXPECT_EQ(r.error->Reason(), "connect_refused");
 }
 
+TEST_F(ProbeDialogue, Rfc8460ResultTypesFollowWhatAStrictSenderSees) {
+  ScriptedSmtpServer compliant(WithCert(ServerScript::Compliant(), CertSpec::Valid("mx.test")));
+  EXPECT_TRUE(probe::Rfc8460ResultTypes(Probe(compliant).result).empty());
+  ScriptedSmtpServer misordered(WithCert(ServerScript::Misordered(), CertSpec::Valid("mx.test")));
+  EXPECT_EQ(probe::Rfc8460ResultTypes(Probe(misordered).result),
+            std::vector<std::string>{"starttls-not-supported"});
+  ScriptedSmtpServer refused(ServerScript::StarttlsRefused());
+  EXPECT_EQ(probe::Rfc8460ResultTypes(Probe(refused).result),
+            std::vector<std::string>{"starttls-not-supported"});
+  ScriptedSmtpServer broken(ServerScript::BrokenTls());
+  EXPECT_EQ(probe::Rfc8460ResultTypes(Probe(broken).result),
+            std::vector<std::string>{"validation-failure"});
+  ScriptedSmtpServer expired(WithCert(ServerScript::Compliant(), CertSpec::Expired("mx.test")));
+  EXPECT_EQ(probe::Rfc8460ResultTypes(Probe(expired).result),
+            std::vector<std::string>{"certificate-expired"});
+  ScriptedSmtpServer silent(ServerScript::Silent());
+  probe::ProbeOptions quick;
+  quick.timeout = std::chrono::milliseconds(300);
+  EXPECT_TRUE(probe::Rfc8460ResultTypes(Probe(silent, quick).result).empty());
+}
+
 TEST_F(ProbeDialogue, Ipv6LoopbackWorks) {
   ScriptedSmtpServer server(WithCert(ServerScript::Compliant(), CertSpec::Valid("mx.test")), "::1");
   const AddressProbeResult r = RunProbe("::1", server.port(), pki_->ca_path()).result;
