@@ -4,12 +4,13 @@
 #include <algorithm>
 #include <string>
 
+#include "scripted/ephemeral_pki.hpp"
+#include "scripted/scripted_smtp_server.hpp"
 #include "support/child_process.hpp"
 #include "support/probe_runner.hpp"
-#include "support/scripted_smtp_server.hpp"
-#include "support/test_pki.hpp"
 
 namespace stx::test {
+using namespace stx::scripted;  // NOLINT(google-build-using-namespace): test code
 namespace {
 
 using namespace std::chrono_literals;
@@ -32,7 +33,7 @@ class ProbeDialogue : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new std::string(MakeTempDir("stx-probe-pki"));
-    pki_ = new TestPki(*dir_);
+    pki_ = new EphemeralPki(*dir_);
   }
   static void TearDownTestSuite() {
     delete pki_;
@@ -52,10 +53,10 @@ class ProbeDialogue : public ::testing::Test {
   }
 
   static std::string* dir_;
-  static TestPki* pki_;
+  static EphemeralPki* pki_;
 };
 std::string* ProbeDialogue::dir_ = nullptr;
-TestPki* ProbeDialogue::pki_ = nullptr;
+EphemeralPki* ProbeDialogue::pki_ = nullptr;
 
 TEST_F(ProbeDialogue, CompliantServerGivesTlsToEveryClient) {
   ScriptedSmtpServer server(WithCert(ServerScript::Compliant(), CertSpec::Valid("mx.test")));

@@ -23,11 +23,12 @@
 #include <thread>
 #include <vector>
 
+#include "scripted/ephemeral_pki.hpp"
+#include "scripted/scripted_smtp_server.hpp"
 #include "support/child_process.hpp"
-#include "support/scripted_smtp_server.hpp"
-#include "support/test_pki.hpp"
 
 namespace stx::test {
+using namespace stx::scripted;  // NOLINT(google-build-using-namespace): test code
 namespace {
 
 using namespace std::chrono_literals;
@@ -204,7 +205,7 @@ std::string GreetAndEhlo(BlockingClient& c, const std::string& banner, std::size
   return c.ReadAtLeast(ehlo_size);
 }
 
-// --- TestPki --------------------------------------------------------------------------------
+// --- EphemeralPki --------------------------------------------------------------------------------
 
 struct X509Free {
   void operator()(X509* x) const { X509_free(x); }
@@ -266,7 +267,7 @@ class SupportTest : public ::testing::Test {
 
 TEST_F(SupportTest, PkiIssuesEveryKindQuicklyAndEachVerifiesAsIntended) {
   const auto start = Clock::now();
-  TestPki pki(dir_);
+  EphemeralPki pki(dir_);
   CertSpec with_ip = CertSpec::Valid("mx.test");
   with_ip.ip_sans = {"127.0.0.1", "::1"};
   const CertFiles valid = pki.Issue(with_ip);
@@ -276,7 +277,7 @@ TEST_F(SupportTest, PkiIssuesEveryKindQuicklyAndEachVerifiesAsIntended) {
   const CertFiles self = pki.Issue(CertSpec::SelfSigned());
   const CertFiles chained = pki.Issue(CertSpec::WithIntermediate("mx.test", 10, 60));
   const auto elapsed = Clock::now() - start;
-  std::printf("TestPki: CA + 6 leaves in %ld ms\n", Ms(elapsed));
+  std::printf("EphemeralPki: CA + 6 leaves in %ld ms\n", Ms(elapsed));
   EXPECT_LT(elapsed, 1s);  // ~10 ms expected; generous for sanitizer builds
 
   EXPECT_EQ(VerifyChain(pki.ca_path(), valid.cert_chain_pem_path, "mx.test"), X509_V_OK);
@@ -474,7 +475,7 @@ TEST_F(SupportTest, PlaintextInjectionFollowsThe220InTheSameWrite) {
 // --- Certificates served ------------------------------------------------------------------
 
 TEST_F(SupportTest, ExpiredCertificateIsServedAndReportedByTheClient) {
-  TestPki pki(dir_);
+  EphemeralPki pki(dir_);
   const CertFiles expired = pki.Issue(CertSpec::Expired());
   ServerScript script = ServerScript::Compliant();
   script.cert_chain_path = expired.cert_chain_pem_path;
@@ -497,7 +498,7 @@ TEST_F(SupportTest, ExpiredCertificateIsServedAndReportedByTheClient) {
 }
 
 TEST_F(SupportTest, IntermediateChainIsServedInFull) {
-  TestPki pki(dir_);
+  EphemeralPki pki(dir_);
   const CertFiles chained = pki.Issue(CertSpec::WithIntermediate("mx.test", 5, 90));
   ServerScript script = ServerScript::Compliant();
   script.cert_chain_path = chained.cert_chain_pem_path;

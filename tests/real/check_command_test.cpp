@@ -6,13 +6,14 @@
 #include <sstream>
 
 #include "app/check_command.hpp"
+#include "scripted/ephemeral_pki.hpp"
+#include "scripted/scripted_smtp_server.hpp"
 #include "support/child_process.hpp"
 #include "support/dnsmasq_server.hpp"
 #include "support/postfix_server.hpp"
-#include "support/scripted_smtp_server.hpp"
-#include "support/test_pki.hpp"
 
 namespace stx::test {
+using namespace stx::scripted;  // NOLINT(google-build-using-namespace): test code
 namespace {
 
 using nlohmann::json;
@@ -38,7 +39,7 @@ class CheckCommand : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = MakeTempDir("stx-check");
-    pki_ = std::make_unique<TestPki>(dir_);
+    pki_ = std::make_unique<EphemeralPki>(dir_);
     port_ = FreeLoopbackPort();
   }
 
@@ -62,7 +63,7 @@ class CheckCommand : public ::testing::Test {
   }
 
   std::string dir_;
-  std::unique_ptr<TestPki> pki_;
+  std::unique_ptr<EphemeralPki> pki_;
   std::uint16_t port_ = 0;
 };
 

@@ -204,7 +204,7 @@ void RemoveKeptDir(const std::string& message) {
 class PostfixFixtureTest : public ::testing::Test {
  protected:
   // One self-signed P-256 certificate for the whole suite, made by the openssl CLI (the C++
-  // TestPki is deliberately not used: this fixture must not depend on it).
+  // EphemeralPki is deliberately not used: this fixture must not depend on it).
   static void SetUpTestSuite() {
     pki_dir_ = MakeTempDir("stx-postfix-pki");
     const std::string command =

@@ -17,14 +17,14 @@
 #include <string>
 #include <string_view>
 
+#include "scripted/ephemeral_pki.hpp"
+#include "scripted/scripted_smtp_server.hpp"
 #include "support/child_process.hpp"
-#include "support/scripted_smtp_server.hpp"
-#include "support/test_pki.hpp"
 
 namespace {
 
-using stx::test::CertSpec;
-using stx::test::ServerScript;
+using stx::scripted::CertSpec;
+using stx::scripted::ServerScript;
 
 constexpr const char* kUsage =
     "usage: scripted_smtp_server --behaviour NAME --listen 127.0.0.1:PORT [--cert-dir DIR]\n"
@@ -143,21 +143,21 @@ int main(int argc, char** argv) {
       own_dir ? stx::test::MakeTempDir("scripted-smtp-server") : options.cert_dir;
   int status = 0;
   try {
-    stx::test::TestPki pki(cert_dir);
+    stx::scripted::EphemeralPki pki(cert_dir);
     CertSpec spec = CertSpec::Valid(options.host);
     if (options.behaviour == "expired_cert") spec = CertSpec::Expired(options.host);
     if (options.behaviour == "wrong_host_cert")
       spec = CertSpec::WrongHost(options.host == "wrong-host.test" ? "other-host.test"
                                                                    : "wrong-host.test");
     spec.name = "server";
-    const stx::test::CertFiles files = pki.Issue(spec);
+    const stx::scripted::CertFiles files = pki.Issue(spec);
     script->cert_chain_path = files.cert_chain_pem_path;
     script->key_path = files.key_path;
     script->tls_host = options.host;
     // A stand-alone partner should not hang up on a slow human at the keyboard.
     script->idle_timeout = std::chrono::minutes(5);
 
-    stx::test::ScriptedSmtpServer server(*script, options.address, options.port);
+    stx::scripted::ScriptedSmtpServer server(*script, options.address, options.port);
     const bool v6 = options.address.find(':') != std::string::npos;
     std::cout << "listening " << (v6 ? "[" + options.address + "]" : options.address) << ":"
               << server.port() << " ca=" << pki.ca_path() << std::endl;

@@ -7,9 +7,9 @@
 #include <string_view>
 #include <vector>
 
-#include "support/server_script.hpp"
+#include "scripted/server_script.hpp"
 
-namespace stx::test {
+namespace stx::scripted {
 
 /// What one client did on one connection, as the scripted server saw it.
 struct ConnectionRecord {
@@ -76,4 +76,4 @@ class ScriptedSmtpServer {
   std::unique_ptr<Impl> impl_;
 };
 
-}  // namespace stx::test
+}  // namespace stx::scripted

@@ -1,4 +1,4 @@
-#include "support/scripted_smtp_server.hpp"
+#include "scripted/scripted_smtp_server.hpp"
 
 #include <openssl/ssl.h>
 
@@ -12,14 +12,13 @@
 #include <stdexcept>
 #include <thread>
 
-#include "support/child_process.hpp"
 // clang-format off
-#include "support/scripted_session.hpp"  // first Asio include: common/asio.hpp
+#include "scripted/scripted_session.hpp"  // first Asio include: common/asio.hpp
 #include <boost/asio/post.hpp>
 // clang-format on
-#include "support/test_pki.hpp"
+#include "scripted/ephemeral_pki.hpp"
 
-namespace stx::test {
+namespace stx::scripted {
 namespace {
 
 using boost::system::error_code;
@@ -139,8 +138,8 @@ ScriptedSmtpServer::ScriptedSmtpServer(ServerScript script, std::string address,
   std::string key = s.script.key_path;
   try {
     if (chain.empty() && key.empty()) {
-      s.own_pki_dir = MakeTempDir("stx-smtp-pki");
-      TestPki pki(s.own_pki_dir);
+      s.own_pki_dir = MakePkiDirectory("stx-smtp-pki");
+      EphemeralPki pki(s.own_pki_dir);
       const CertFiles files = pki.Issue(CertSpec::Valid(s.script.tls_host));
       s.ca_path = pki.ca_path();
       chain = files.cert_chain_pem_path;
@@ -228,4 +227,4 @@ bool ScriptedSmtpServer::WaitForClosed(std::size_t count, std::chrono::milliseco
   return impl_->log.WaitForClosed(count, timeout);
 }
 
-}  // namespace stx::test
+}  // namespace stx::scripted

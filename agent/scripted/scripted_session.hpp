@@ -17,10 +17,10 @@
 #include <boost/asio/ssl.hpp>
 // clang-format on
 
-#include "support/scripted_smtp_server.hpp"
-#include "support/server_script.hpp"
+#include "scripted/scripted_smtp_server.hpp"
+#include "scripted/server_script.hpp"
 
-namespace stx::test {
+namespace stx::scripted {
 
 /// The records of every connection, written by the server thread, read by the test thread.
 class ConnectionLog {
@@ -95,4 +95,4 @@ class ScriptedSession : public std::enable_shared_from_this<ScriptedSession> {
   bool aborted_ = false;
 };
 
-}  // namespace stx::test
+}  // namespace stx::scripted

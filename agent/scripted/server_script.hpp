@@ -3,7 +3,7 @@
 #include <cstddef>
 #include <string>
 
-namespace stx::test {
+namespace stx::scripted {
 
 /// What the scripted server does once it has sent the reply to STARTTLS.
 enum class AfterStarttls {
@@ -46,7 +46,7 @@ struct ServerScript {
 
   // --- TLS ---
   /// PEM chain (leaf first) and key served in the handshake. When both are empty, the server
-  /// generates a TestPki of its own with a valid certificate for `tls_host` (see
+  /// generates a EphemeralPki of its own with a valid certificate for `tls_host` (see
   /// ScriptedSmtpServer::ca_path()).
   std::string cert_chain_path;
   std::string key_path;
@@ -96,4 +96,4 @@ struct ServerScript {
   static ServerScript PlaintextInjection();
 };
 
-}  // namespace stx::test
+}  // namespace stx::scripted

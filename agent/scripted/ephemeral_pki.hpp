@@ -4,10 +4,11 @@
 #include <string>
 #include <vector>
 
-namespace stx::test {
+namespace stx::scripted {
 
 /// What one leaf certificate should look like. Validity is in days relative to the moment the
-/// TestPki was created (`TestPki::now_unix()`), so every certificate of one PKI shares one "now".
+/// EphemeralPki was created (`EphemeralPki::now_unix()`), so every certificate of one PKI shares
+/// one "now".
 struct CertSpec {
   std::string host = "mx.test";      ///< subject CN and the only SAN DNS name
   std::vector<std::string> ip_sans;  ///< extra SAN IP addresses ("127.0.0.1", "::1")
@@ -56,14 +57,17 @@ struct CertFiles {
 /// directory: `ca.pem` (the root, also `ca.key`) and leaves from `Issue`. EC P-256 keys keep
 /// generation to about a millisecond per certificate. Throws std::runtime_error on failure.
 /// Not thread-safe: issue from one thread.
-class TestPki {
+/// A fresh private directory under $TMPDIR (or /tmp), for a PKI's files; throws on failure.
+std::string MakePkiDirectory(const std::string& prefix);
+
+class EphemeralPki {
  public:
-  explicit TestPki(std::string dir);
-  ~TestPki();
-  TestPki(const TestPki&) = delete;
-  TestPki& operator=(const TestPki&) = delete;
-  TestPki(TestPki&&) noexcept;
-  TestPki& operator=(TestPki&&) noexcept;
+  explicit EphemeralPki(std::string dir);
+  ~EphemeralPki();
+  EphemeralPki(const EphemeralPki&) = delete;
+  EphemeralPki& operator=(const EphemeralPki&) = delete;
+  EphemeralPki(EphemeralPki&&) noexcept;
+  EphemeralPki& operator=(EphemeralPki&&) noexcept;
 
   /// Generates a leaf (and its intermediates) and writes its files.
   CertFiles Issue(const CertSpec& spec);
@@ -79,4 +83,4 @@ class TestPki {
   std::unique_ptr<State> state_;
 };
 
-}  // namespace stx::test
+}  // namespace stx::scripted

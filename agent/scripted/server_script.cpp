@@ -1,6 +1,6 @@
-#include "support/server_script.hpp"
+#include "scripted/server_script.hpp"
 
-namespace stx::test {
+namespace stx::scripted {
 
 ServerScript ServerScript::Compliant() { return ServerScript{}; }
 
@@ -96,4 +96,4 @@ ServerScript ServerScript::PlaintextInjection() {
   return s;
 }
 
-}  // namespace stx::test
+}  // namespace stx::scripted

@@ -1,4 +1,10 @@
-#include "support/test_pki.hpp"
+#include "scripted/ephemeral_pki.hpp"
+
+#include <stdlib.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -16,7 +22,18 @@
 #include <stdexcept>
 #include <utility>
 
-namespace stx::test {
+namespace stx::scripted {
+
+std::string MakePkiDirectory(const std::string& prefix) {
+  const char* base = std::getenv("TMPDIR");
+  std::string path =
+      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/" + prefix + "-XXXXXX";
+  if (::mkdtemp(path.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp " + path + ": " + std::strerror(errno));
+  }
+  return path;
+}
+
 namespace {
 
 struct KeyFree {
@@ -43,7 +60,7 @@ constexpr std::int64_t kSecondsPerDay = 86400;
     ERR_error_string_n(code, buf, sizeof buf);
     detail += std::string(detail.empty() ? ": " : "; ") + buf;
   }
-  throw std::runtime_error("TestPki: " + what + detail);
+  throw std::runtime_error("EphemeralPki: " + what + detail);
 }
 
 void Check(int ok, const char* what) {
@@ -183,7 +200,7 @@ CertSpec CertSpec::WithIntermediate(std::string host, int intermediate_days, int
   return s;
 }
 
-struct TestPki::State {
+struct EphemeralPki::State {
   std::string dir;
   std::string ca_path;
   std::time_t now = 0;
@@ -193,7 +210,7 @@ struct TestPki::State {
   int issued = 0;
 };
 
-TestPki::TestPki(std::string dir) : state_(std::make_unique<State>()) {
+EphemeralPki::EphemeralPki(std::string dir) : state_(std::make_unique<State>()) {
   State& s = *state_;
   s.dir = std::move(dir);
   std::filesystem::create_directories(s.dir);
@@ -207,19 +224,19 @@ TestPki::TestPki(std::string dir) : state_(std::make_unique<State>()) {
   WriteKey(s.dir + "/ca.key", s.ca_key.get());
 }
 
-TestPki::~TestPki() = default;
-TestPki::TestPki(TestPki&&) noexcept = default;
-TestPki& TestPki::operator=(TestPki&&) noexcept = default;
+EphemeralPki::~EphemeralPki() = default;
+EphemeralPki::EphemeralPki(EphemeralPki&&) noexcept = default;
+EphemeralPki& EphemeralPki::operator=(EphemeralPki&&) noexcept = default;
 
-const std::string& TestPki::dir() const { return state_->dir; }
-const std::string& TestPki::ca_path() const { return state_->ca_path; }
-std::int64_t TestPki::now_unix() const { return static_cast<std::int64_t>(state_->now); }
+const std::string& EphemeralPki::dir() const { return state_->dir; }
+const std::string& EphemeralPki::ca_path() const { return state_->ca_path; }
+std::int64_t EphemeralPki::now_unix() const { return static_cast<std::int64_t>(state_->now); }
 
-CertFiles TestPki::Issue(const CertSpec& spec) {
+CertFiles EphemeralPki::Issue(const CertSpec& spec) {
   State& s = *state_;
-  if (spec.host.empty()) throw std::invalid_argument("TestPki: empty host");
+  if (spec.host.empty()) throw std::invalid_argument("EphemeralPki: empty host");
   if (spec.intermediates < 0 || (spec.self_signed && spec.intermediates > 0))
-    throw std::invalid_argument("TestPki: intermediates must be >= 0 and not self-signed");
+    throw std::invalid_argument("EphemeralPki: intermediates must be >= 0 and not self-signed");
   const std::string base =
       s.dir + "/" +
       (spec.name.empty() ? "leaf" + std::to_string(++s.issued) + "-" + spec.host : spec.name);
@@ -277,4 +294,4 @@ CertFiles TestPki::Issue(const CertSpec& spec) {
   return files;
 }
 
-}  // namespace stx::test
+}  // namespace stx::scripted

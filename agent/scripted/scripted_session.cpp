@@ -1,4 +1,4 @@
-#include "support/scripted_session.hpp"
+#include "scripted/scripted_session.hpp"
 
 #include <openssl/ssl.h>
 
@@ -6,7 +6,7 @@
 #include <boost/asio/write.hpp>  // after the main header, which includes common/asio.hpp
 #include <cctype>
 
-namespace stx::test {
+namespace stx::scripted {
 namespace {
 
 using asio::use_awaitable;
@@ -294,4 +294,4 @@ void ScriptedSession::ShortenDeadline(std::chrono::milliseconds within) {
   idle_timer_.cancel();
 }
 
-}  // namespace stx::test
+}  // namespace stx::scripted
