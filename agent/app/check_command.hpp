@@ -16,6 +16,7 @@ struct CheckCommandOptions {
   bool ipv4_only = false;
   bool ipv6_only = false;
   std::string ca_file;
+  std::string config_file;  ///< one-shot run over a configuration's partners
 };
 
 /// Exit statuses of `check`. A definite finding outranks an unreachable host: when any
@@ -24,5 +25,10 @@ enum CheckExit : int { kAllCompliant = 0, kNotCompliant = 1, kErrorOrUsage = 2 }
 
 /// Runs `starttls_exporter check`; writes the report to `out`, usage errors to `err`.
 int RunCheck(const CheckCommandOptions& options, std::ostream& out, std::ostream& err);
+
+/// `check --config.file F`: probes every configured partner once, at the configured
+/// concurrency, and reports like RunCheck (JSON: {"partners": [one entry per partner]}), with
+/// the same exit statuses over all partners.
+int RunConfigCheck(const CheckCommandOptions& options, std::ostream& out, std::ostream& err);
 
 }  // namespace stx::app

@@ -5,14 +5,39 @@
 #include <iostream>
 
 #include "app/check_command.hpp"
+#include "app/daemon.hpp"
 #include "common/duration.hpp"
+#include "common/log.hpp"
+#include "config/config_loader.hpp"
 
 namespace stx::app {
 
 int Run(int argc, char** argv) {
-  CLI::App app{"starttls_exporter: watches that partners' mail servers really offer STARTTLS"};
-  app.require_subcommand(1);
+  CLI::App app{
+      "starttls_exporter: probes partners' mail servers on a schedule and exports, for every MX "
+      "address, whether strict and lenient SMTP clients get TLS (Prometheus metrics, status "
+      "page, JSON API)."};
+  app.require_subcommand(0, 1);
   app.set_version_flag("--version", std::string(STX_VERSION));
+
+  DaemonOptions daemon;
+  std::string log_level = "info";
+  std::string log_format = "logfmt";
+  bool config_check = false;
+  app.add_option("--config.file", daemon.config_file, "Configuration file (TOML)")
+      ->default_val("starttls_exporter.toml");
+  app.add_option("--web.listen-address", daemon.listen_address,
+                 "Address to serve /metrics, the status page and the API on")
+      ->default_val(":9725");
+  app.add_option("--log.level", log_level, "debug, info, warn or error")
+      ->default_val("info")
+      ->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+  app.add_option("--log.format", log_format, "logfmt or json")
+      ->default_val("logfmt")
+      ->check(CLI::IsMember({"logfmt", "json"}));
+  app.add_flag("--config.check", config_check, "Validate --config.file and exit (0 valid, 1 not)");
+  app.add_flag("--demo", daemon.demo,
+               "Probe built-in scripted partners on loopback every 15 s (no config, no Internet)");
 
   CheckCommandOptions check;
   CLI::App* check_cmd = app.add_subcommand(
@@ -65,8 +90,32 @@ int Run(int argc, char** argv) {
               << "Run 'starttls_exporter --help' or 'starttls_exporter check --help' for usage.\n";
     return 2;
   }
-  if (check_cmd->parsed()) return RunCheck(check, std::cout, std::cerr);
-  return 2;
+  log::Level level = log::Level::kInfo;
+  log::Format format = log::Format::kLogfmt;
+  log::ParseLevel(log_level, level);
+  log::ParseFormat(log_format, format);
+  log::Configure(level, format);
+
+  if (check_cmd->parsed()) {
+    if (check.target.empty() == check.config_file.empty()) {
+      std::cerr << "starttls_exporter check: give either a target or --config.file, not "
+                   "both and not neither.\nRun 'starttls_exporter check --help' for usage.\n";
+      return 2;
+    }
+    return check.config_file.empty() ? RunCheck(check, std::cout, std::cerr)
+                                     : RunConfigCheck(check, std::cout, std::cerr);
+  }
+  if (config_check) {
+    try {
+      const auto config = config::LoadConfigFile(daemon.config_file);
+      std::cout << daemon.config_file << ": valid, " << config.partners.size() << " partners\n";
+      return 0;
+    } catch (const std::exception& e) {
+      std::cerr << e.what() << "\n";
+      return 1;
+    }
+  }
+  return RunDaemon(daemon);
 }
 
 }  // namespace stx::app

@@ -13,17 +13,22 @@ enum class MxSelection { kAll, kPrimary };
 
 /// Settings for every partner unless the partner overrides them.
 struct GlobalSettings {
-  std::chrono::milliseconds interval{std::chrono::minutes(5)};  ///< partners' MX hosts must not be hammered
+  /// Partners' MX hosts must not be hammered: at least 10s.
+  std::chrono::milliseconds interval{std::chrono::minutes(5)};
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};  ///< per address dialogue
-  std::string ehlo_name;        ///< "" = the machine's FQDN
-  std::size_t concurrency = 32; ///< address probes (connections) in flight, all partners together
-  std::string dns_server;       ///< "" = /etc/resolv.conf; else IP[:PORT] / [IPv6]:PORT
+  std::string ehlo_name;                                        ///< "" = the machine's FQDN
+  std::size_t concurrency = 32;  ///< address probes (connections) in flight, all partners together
+  /// "" = /etc/resolv.conf; else "IP:PORT" / "[IPv6]:PORT" (the loader fills in the port).
+  std::string dns_server;
   MxSelection mx = MxSelection::kAll;
   bool ipv4 = true;
   bool ipv6 = true;
   std::uint16_t port = 25;
-  std::string ca_file;            ///< extra trusted CAs (PEM)
+  std::string ca_file;  ///< extra trusted CAs (PEM); a relative path in the file is taken
+                        ///< from the config file's directory
   bool allow_adhoc_probes = false;  ///< /probe?target= for domains not in the config
+
+  bool operator==(const GlobalSettings&) const = default;
 };
 
 /// One partner domain, with the global settings already applied where it does not override.
@@ -36,8 +41,9 @@ struct Partner {
   std::chrono::milliseconds interval{std::chrono::minutes(5)};
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
   std::uint16_t port = 25;
-  /// Static "host:port" / "[v6]:port" / "host" entries that replace the MX lookup (pinned
-  /// partners, tests). Empty: MX lookup.
+  /// Static hosts that replace the MX lookup (pinned partners, tests), in file order. Always
+  /// normalized to "host:port" or "[v6]:port", with `port` filled in where the file gave a bare
+  /// host, so probe::ParseCheckTarget reads each one back as a host. Empty: MX lookup.
   std::vector<std::string> static_mx;
 
   bool operator==(const Partner&) const = default;
@@ -47,6 +53,8 @@ struct ExporterConfig {
   std::string source;  ///< file path, for messages
   GlobalSettings global;
   std::vector<Partner> partners;  ///< in file order
+
+  bool operator==(const ExporterConfig&) const = default;
 };
 
 }  // namespace stx::config

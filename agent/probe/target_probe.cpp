@@ -49,6 +49,15 @@ AddressProbeResult UnresolvedExchanger(const dns::MailExchanger& mx, std::uint16
   return r;
 }
 
+// One address probe behind the admission hook; waiting for admission is not probe time.
+awaitable<AddressProbeResult> AdmittedProbe(AddressTarget target, TargetProbeOptions options,
+                                            std::shared_ptr<asio::ssl::context> tls_context) {
+  std::shared_ptr<void> token;
+  if (options.admit) token = co_await options.admit(target);
+  co_return co_await ProbeAddress(std::move(target), std::move(options.probe),
+                                  std::move(tls_context));
+}
+
 }  // namespace
 
 awaitable<TargetProbeResult> ProbeTarget(CheckTarget target, TargetProbeOptions options,
@@ -99,8 +108,7 @@ awaitable<TargetProbeResult> ProbeTarget(CheckTarget target, TargetProbeOptions 
 
   std::vector<awaitable<AddressProbeResult>> probes;
   probes.reserve(addresses.size());
-  for (auto& a : addresses)
-    probes.push_back(ProbeAddress(std::move(a), options.probe, tls_context));
+  for (auto& a : addresses) probes.push_back(AdmittedProbe(std::move(a), options, tls_context));
   out.results = co_await WhenAll(std::move(probes));
   for (auto& r : unresolved) out.results.push_back(std::move(r));
   out.duration_seconds = std::chrono::duration<double>(Clock::now() - start).count();

@@ -1,5 +1,6 @@
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "common/asio.hpp"
@@ -22,6 +23,10 @@ struct TargetProbeOptions {
   bool primary_only = false;  ///< only the MX hosts with the lowest preference
   bool ipv4 = true;
   bool ipv6 = true;
+  /// Awaited before each address is probed; the probe holds the returned token until it ends.
+  /// The daemon uses it for its global concurrency limit and for "one connection at a time
+  /// per MX address". Empty: no admission control (the `check` command).
+  std::function<awaitable<std::shared_ptr<void>>(const AddressTarget&)> admit;
 };
 
 /// MX -> every MX host -> every address -> one SMTP dialogue each, all concurrently.

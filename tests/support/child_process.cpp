@@ -39,6 +39,9 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_path)
     ::dup2(log_fd, STDERR_FILENO);
     const int null_fd = ::open("/dev/null", O_RDONLY);
     if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
+    // Nothing of the test process may leak into the server: Asio opens its sockets without
+    // SOCK_CLOEXEC, and an inherited listener would keep a scripted partner's port bound.
+    ::close_range(3, ~0U, 0);
     ::execvp(args[0], args.data());
     const std::string msg = std::string("exec ") + args[0] + ": " + std::strerror(errno) + "\n";
     [[maybe_unused]] auto n = ::write(STDERR_FILENO, msg.data(), msg.size());
@@ -50,12 +53,17 @@ ChildProcess::ChildProcess(std::vector<std::string> argv, std::string log_path)
 
 ChildProcess::~ChildProcess() { Stop(); }
 
+void ChildProcess::Reaped(int status) {
+  exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  pid_ = -1;
+}
+
 bool ChildProcess::Running() {
   if (pid_ <= 0) return false;
   int status = 0;
   const pid_t r = ::waitpid(pid_, &status, WNOHANG);
   if (r == pid_) {
-    pid_ = -1;
+    Reaped(status);
     return false;
   }
   return true;
@@ -70,7 +78,7 @@ void ChildProcess::Stop(std::chrono::milliseconds grace) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       ::kill(-pid_, SIGKILL);  // stragglers of the group (Postfix's children)
-      pid_ = -1;
+      Reaped(status);
       return;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -79,7 +87,7 @@ void ChildProcess::Stop(std::chrono::milliseconds grace) {
   ::kill(pid_, SIGKILL);
   int status = 0;
   ::waitpid(pid_, &status, 0);
-  pid_ = -1;
+  Reaped(status);
 }
 
 std::string ChildProcess::Log() const { return ReadFile(log_path_); }

@@ -25,9 +25,15 @@ class ChildProcess {
   void Stop(std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
   /// The child's log so far (for failure messages).
   std::string Log() const;
+  /// Exit status once the child was reaped by Running() or Stop(): the exit code, 128+signal
+  /// when killed, -1 while running.
+  int exit_status() const { return exit_status_; }
 
  private:
+  void Reaped(int status);
+
   pid_t pid_ = -1;
+  int exit_status_ = -1;
   std::string log_path_;
 };
 

@@ -1,0 +1,110 @@
+#include "common/log.hpp"
+
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+namespace stx::log {
+namespace {
+
+struct LoggerState {
+  std::shared_ptr<spdlog::logger> logger;
+  Format format = Format::kLogfmt;
+};
+
+LoggerState& State() {
+  static LoggerState state = [] {
+    LoggerState s;
+    s.logger = spdlog::stderr_logger_mt("starttls_exporter");
+    return s;
+  }();
+  return state;
+}
+
+spdlog::level::level_enum ToSpd(Level level) {
+  switch (level) {
+    case Level::kDebug: return spdlog::level::debug;
+    case Level::kInfo: return spdlog::level::info;
+    case Level::kWarn: return spdlog::level::warn;
+    case Level::kError: return spdlog::level::err;
+  }
+  return spdlog::level::info;
+}
+
+const char* Name(Level level) {
+  switch (level) {
+    case Level::kDebug: return "debug";
+    case Level::kInfo: return "info";
+    case Level::kWarn: return "warn";
+    case Level::kError: return "error";
+  }
+  return "info";
+}
+
+}  // namespace
+
+bool ParseLevel(std::string_view text, Level& level) {
+  for (const Level l : {Level::kDebug, Level::kInfo, Level::kWarn, Level::kError}) {
+    if (text == Name(l)) {
+      level = l;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ParseFormat(std::string_view text, Format& format) {
+  if (text == "logfmt") format = Format::kLogfmt;
+  else if (text == "json") format = Format::kJson;
+  else return false;
+  return true;
+}
+
+void Configure(Level level, Format format) {
+  LoggerState& s = State();
+  s.format = format;
+  s.logger->set_level(ToSpd(level));
+  // spdlog supplies the timestamp (UTC, milliseconds); the rest of the line is ours.
+  s.logger->set_pattern(format == Format::kJson ? "{\"ts\":\"%Y-%m-%dT%H:%M:%S.%eZ\",%v}"
+                                                : "ts=%Y-%m-%dT%H:%M:%S.%eZ %v",
+                        spdlog::pattern_time_type::utc);
+  s.logger->flush_on(spdlog::level::debug);
+}
+
+bool Enabled(Level level) { return State().logger->should_log(ToSpd(level)); }
+
+std::string LogfmtValue(std::string_view value) {
+  bool quote = value.empty();
+  for (const char c : value) {
+    if (c == ' ' || c == '"' || c == '=' || static_cast<unsigned char>(c) < 0x20) quote = true;
+  }
+  if (!quote) return std::string(value);
+  std::string out = "\"";
+  for (const char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+void Write(Level level, std::string_view message, std::initializer_list<Field> fields) {
+  LoggerState& s = State();
+  if (!s.logger->should_log(ToSpd(level))) return;
+  std::string line;
+  if (s.format == Format::kJson) {
+    nlohmann::json object = {{"level", Name(level)}, {"msg", message}};
+    for (const auto& [key, value] : fields) object[std::string(key)] = value;
+    const std::string dumped = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    line = dumped.substr(1, dumped.size() - 2);  // the pattern supplies the braces and "ts"
+  } else {
+    line = std::string("level=") + Name(level) + " msg=" + LogfmtValue(message);
+    for (const auto& [key, value] : fields) line += " " + std::string(key) + "=" + LogfmtValue(value);
+  }
+  s.logger->log(ToSpd(level), "{}", line);
+}
+
+}  // namespace stx::log

@@ -1,0 +1,59 @@
+#include "config/config_keys.hpp"
+
+#include <algorithm>
+#include <span>
+
+#include "config/config_values.hpp"
+#include "config/key_suggestion.hpp"
+
+namespace stx::config {
+namespace {
+
+bool Contains(std::span<const std::string_view> keys, std::string_view key) {
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+
+}  // namespace
+
+std::string KeyPath(const std::string& path, std::string_view key) {
+  bool bare = !key.empty();
+  for (const char c : key) {
+    bare = bare && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '-');
+  }
+  const std::string part = bare ? std::string(key) : Quoted(key);
+  return path.empty() ? part : path + "." + part;
+}
+
+std::string ElementPath(const std::string& path, std::size_t index) {
+  return path + "[" + std::to_string(index + 1) + "]";
+}
+
+std::string UnknownKeyMessage(std::string_view key, KeyScope scope) {
+  const std::string name(key);
+  std::string message = "unknown key '" + name + "'";
+  const bool in_partner = scope == KeyScope::kPartner;
+  const std::span<const std::string_view> known =
+      in_partner ? std::span<const std::string_view>(kPartnerKeys) : kGlobalKeys;
+  // TOML puts every key after a [[partner]] line into that partner, and keys before the first
+  // one at the top: the usual mistake is a setting on the wrong side of that line.
+  if (in_partner && name != "partner" && Contains(kGlobalKeys, name)) {
+    return message + "; '" + name +
+           "' is a global setting: expected it above the first [[partner]]";
+  }
+  if (!in_partner && Contains(kPartnerKeys, name)) {
+    return message + "; expected it in a [[partner]] entry";
+  }
+  if (!in_partner && name == "global") {
+    return message + "; there is no [global] table: expected the global settings as top-level keys";
+  }
+  if (const std::string suggestion = SuggestKey(name, known); !suggestion.empty()) {
+    return message + "; did you mean '" + suggestion + "'?";
+  }
+  message += "; expected one of ";
+  for (std::size_t i = 0; i < known.size(); ++i)
+    message += (i == 0 ? "" : ", ") + std::string(known[i]);
+  return message;
+}
+
+}  // namespace stx::config

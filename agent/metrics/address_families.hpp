@@ -1,0 +1,18 @@
+#pragma once
+#include <chrono>
+#include <string>
+
+#include "metrics/family_set.hpp"
+#include "probe/probe_result.hpp"
+
+namespace stx::metrics {
+
+/// Adds the series of every address in `result` (labels domain, mx, address): EHLO status,
+/// probe success, durations, last probe time, failure reason, client profiles, TLS outcome,
+/// TLS and certificate facts, findings. A probe that failed before any address (DNS) becomes
+/// one row with mx="" and address="", stamped `completed` since it carries no time of its own.
+void AddAddressSeries(FamilySet& out, const std::string& domain,
+                      const probe::TargetProbeResult& result,
+                      std::chrono::system_clock::time_point completed);
+
+}  // namespace stx::metrics

@@ -1,0 +1,16 @@
+#include "metrics/self_families.hpp"
+
+namespace stx::metrics {
+
+void AddSelfSeries(FamilySet& out, const state::ExporterState& state, const BuildInfo& build) {
+  out.Add(Metric::kExporterBuildInfo, {{"version", build.version}, {"revision", build.revision}},
+          1);
+  out.Add(Metric::kExporterConfigLastReloadSuccessful, {},
+          state.reload.last_successful ? 1.0 : 0.0);
+  out.Add(Metric::kExporterConfigLastReloadSuccessTimestampSeconds, {},
+          static_cast<double>(state.reload.last_success_unix));
+  out.Add(Metric::kExporterProbesInFlight, {}, static_cast<double>(state.probes_in_flight));
+  out.Add(Metric::kExporterPartners, {}, static_cast<double>(state.partners().size()));
+}
+
+}  // namespace stx::metrics

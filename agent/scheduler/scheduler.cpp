@@ -1,0 +1,168 @@
+#include "scheduler/scheduler.hpp"
+
+#include <random>
+
+#include "scheduler/async_semaphore.hpp"
+#include "scheduler/schedule.hpp"
+
+namespace stx::scheduler {
+
+// The limits shared by every probe. Tokens hold it weakly: a token released after the
+// scheduler is gone (its frame destroyed with the io_context) does nothing.
+class Admission {
+ public:
+  Admission(asio::any_io_executor executor, std::size_t concurrency, state::ExporterState& state)
+      : executor_(executor), slots_(executor, concurrency), state_(state) {}
+
+  AsyncSemaphore& slots() { return slots_; }
+
+  std::shared_ptr<AsyncSemaphore> AddressLock(const std::string& key) {
+    auto& lock = address_locks_[key];
+    if (!lock) lock = std::make_shared<AsyncSemaphore>(executor_, 1);
+    return lock;
+  }
+
+  void Release(const std::string& key, const std::shared_ptr<AsyncSemaphore>& lock) {
+    slots_.Release();
+    lock->Release();
+    --state_.probes_in_flight;
+    // Forget idle locks so the map holds only addresses being probed or waited for.
+    if (lock->Idle()) address_locks_.erase(key);
+  }
+
+  state::ExporterState& state() { return state_; }
+
+ private:
+  asio::any_io_executor executor_;
+  AsyncSemaphore slots_;
+  std::map<std::string, std::shared_ptr<AsyncSemaphore>> address_locks_;
+  state::ExporterState& state_;
+};
+
+struct Scheduler::Loop {
+  explicit Loop(const asio::any_io_executor& ex) : wake(ex) {}
+  config::Partner partner;
+  asio::steady_timer wake;
+  bool stopped = false;
+  bool settings_changed = false;
+};
+
+Scheduler::Scheduler(asio::any_io_executor executor, state::ExporterState& state, Hooks hooks)
+    : executor_(std::move(executor)), state_(state), hooks_(std::move(hooks)) {}
+
+Scheduler::~Scheduler() { Stop(); }
+
+void Scheduler::Configure(const config::ExporterConfig& config,
+                          std::shared_ptr<const ProbeEnvironment> environment) {
+  environment_ = std::move(environment);
+  if (!admission_) {
+    admission_ = std::make_shared<Admission>(executor_, config.global.concurrency, state_);
+  } else {
+    admission_->slots().SetCapacity(config.global.concurrency);
+  }
+}
+
+void Scheduler::Apply(const config::ExporterConfig& config,
+                      std::shared_ptr<const ProbeEnvironment> environment) {
+  Configure(config, std::move(environment));
+
+  std::map<std::string, std::shared_ptr<Loop>> next;
+  for (const auto& partner : config.partners) {
+    auto it = loops_.find(partner.domain);
+    if (it != loops_.end()) {
+      std::shared_ptr<Loop> loop = std::move(it->second);
+      loops_.erase(it);
+      if (!(loop->partner == partner)) {
+        const bool reschedule = loop->partner.interval != partner.interval;
+        loop->partner = partner;
+        if (reschedule) {
+          loop->settings_changed = true;
+          loop->wake.cancel();  // recompute the slot with the new interval
+        }
+      }
+      next.emplace(partner.domain, std::move(loop));
+      continue;
+    }
+    auto loop = std::make_shared<Loop>(executor_);
+    loop->partner = partner;
+    next.emplace(partner.domain, loop);
+    asio::co_spawn(executor_, Run(loop), asio::detached);
+  }
+  for (auto& [domain, loop] : loops_) {  // removed partners
+    loop->stopped = true;
+    loop->wake.cancel();
+  }
+  loops_ = std::move(next);
+}
+
+void Scheduler::Stop() {
+  stopped_ = true;
+  for (auto& [domain, loop] : loops_) {
+    loop->stopped = true;
+    loop->wake.cancel();
+  }
+  loops_.clear();
+}
+
+awaitable<std::shared_ptr<void>> Scheduler::Admit(const probe::AddressTarget& target) {
+  // Take the address first, then a global slot, so a slot is never held while waiting for
+  // another probe of the same address to finish.
+  std::shared_ptr<Admission> admission = admission_;
+  const std::string key = target.address.to_string() + "|" + std::to_string(target.port);
+  std::shared_ptr<AsyncSemaphore> lock = admission->AddressLock(key);
+  co_await lock->Acquire();
+  co_await admission->slots().Acquire();
+  ++admission->state().probes_in_flight;
+  std::weak_ptr<Admission> weak = admission;
+  auto release = [weak, key, lock](void*) {
+    if (auto alive = weak.lock()) alive->Release(key, lock);
+  };
+  co_return std::shared_ptr<void>(static_cast<void*>(nullptr), release);
+}
+
+awaitable<probe::TargetProbeResult> Scheduler::ProbeOnce(config::Partner partner) {
+  auto admit = [this](const probe::AddressTarget& t) { return Admit(t); };
+  co_return co_await ProbePartner(std::move(partner), environment_, admit);
+}
+
+awaitable<void> Scheduler::Run(std::shared_ptr<Loop> loop) {
+  thread_local std::mt19937_64 random{std::random_device{}()};
+  using Clock = std::chrono::system_clock;
+  loop->wake.expires_after(
+      FirstProbeDelay(loop->partner.domain, loop->partner.interval, kFirstRoundSpread));
+  Clock::time_point last_start{};
+  for (;;) {
+    boost::system::error_code ec;
+    co_await loop->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    if (loop->stopped) co_return;
+    if (ec && loop->settings_changed) {  // interval changed by a reload: new slot, no probe now
+      loop->settings_changed = false;
+      loop->wake.expires_at(asio::steady_timer::clock_type::now() +
+                            std::chrono::duration_cast<asio::steady_timer::duration>(
+                                NextSlot(loop->partner.domain, loop->partner.interval, last_start) -
+                                Clock::now()));
+      continue;
+    }
+    last_start = Clock::now();
+    loop->settings_changed = false;
+    const config::Partner partner = loop->partner;
+    if (state::PartnerState* ps = state_.Find(partner.domain)) ps->probe_in_flight = true;
+    auto admit = [this](const probe::AddressTarget& t) { return Admit(t); };
+    probe::TargetProbeResult result = co_await ProbePartner(partner, environment_, admit);
+    if (loop->stopped) co_return;  // removed or shutting down while probing: drop the result
+    if (state::PartnerState* ps = state_.Find(partner.domain)) ps->probe_in_flight = false;
+    if (hooks_.probed) hooks_.probed(partner.domain, result);
+    for (const auto& change : state_.RecordResult(partner.domain, std::move(result))) {
+      if (hooks_.status_changed) hooks_.status_changed(change);
+    }
+
+    const Millis jitter_bound = MaxJitter(loop->partner.interval);
+    std::uniform_int_distribution<std::int64_t> jitter(-jitter_bound.count(), jitter_bound.count());
+    const auto next = NextSlot(loop->partner.domain, loop->partner.interval, last_start) +
+                      Millis(jitter(random));
+    loop->wake.expires_after(
+        std::chrono::duration_cast<asio::steady_timer::duration>(next - Clock::now()));
+  }
+}
+
+}  // namespace stx::scheduler

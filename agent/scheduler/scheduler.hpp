@@ -1,0 +1,70 @@
+#pragma once
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "common/asio.hpp"
+#include "config/exporter_config.hpp"
+#include "scheduler/partner_probe.hpp"
+#include "state/exporter_state.hpp"
+
+namespace stx::scheduler {
+
+class Admission;
+
+/// Probes every configured partner once per interval (at its stable slot, with small jitter),
+/// at most one probe per partner at a time, at most `concurrency` connections in flight over
+/// all partners, and at most one connection at a time to any one MX address. Results go into
+/// the ExporterState; a scrape never triggers a probe.
+///
+/// Lives on a single-threaded io_context. Destroy it before the io_context; probes still in
+/// flight then are abandoned (their coroutine frames die with the io_context) and touch
+/// nothing of the scheduler.
+class Scheduler {
+ public:
+  struct Hooks {
+    std::function<void(const state::StatusChange&)> status_changed;
+    std::function<void(const std::string& domain, const probe::TargetProbeResult&)> probed;
+  };
+
+  Scheduler(asio::any_io_executor executor, state::ExporterState& state, Hooks hooks);
+  ~Scheduler();
+  Scheduler(const Scheduler&) = delete;
+  Scheduler& operator=(const Scheduler&) = delete;
+
+  /// Starts probing `config`'s partners (first call) or applies a reload: new partners start
+  /// after their first-probe delay, removed ones stop, changed ones continue with their new
+  /// settings and keep their state. `state.ApplyConfig(config)` must have been called.
+  void Apply(const config::ExporterConfig& config,
+             std::shared_ptr<const ProbeEnvironment> environment);
+
+  /// Sets the limits and the probe environment without starting any loop (one-shot runs).
+  void Configure(const config::ExporterConfig& config,
+                 std::shared_ptr<const ProbeEnvironment> environment);
+
+  /// One immediate probe of `partner` under the same limits, not recorded in the state
+  /// (for /probe and one-shot runs).
+  awaitable<probe::TargetProbeResult> ProbeOnce(config::Partner partner);
+
+  /// Stops every loop; probes in flight finish or are abandoned with the io_context.
+  void Stop();
+
+  /// How long after start (or after joining) every partner has had its first probe.
+  static constexpr std::chrono::milliseconds kFirstRoundSpread{5000};
+
+ private:
+  struct Loop;
+  awaitable<void> Run(std::shared_ptr<Loop> loop);
+  awaitable<std::shared_ptr<void>> Admit(const probe::AddressTarget& target);
+
+  asio::any_io_executor executor_;
+  state::ExporterState& state_;
+  Hooks hooks_;
+  std::shared_ptr<Admission> admission_;
+  std::shared_ptr<const ProbeEnvironment> environment_;
+  std::map<std::string, std::shared_ptr<Loop>> loops_;
+  bool stopped_ = false;
+};
+
+}  // namespace stx::scheduler
