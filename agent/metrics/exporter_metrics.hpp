@@ -1,6 +1,6 @@
 #pragma once
 // The exporter's state as Prometheus metric families, built at scrape time. The metric names,
-// labels and meanings are the contract documented in METRICS.md.
+// labels and meanings are the contract documented in the README's Metrics section.
 #include <chrono>
 #include <string>
 #include <vector>

@@ -1,7 +1,7 @@
 #pragma once
 // Every metric family the exporter serves: name, type and HELP text, in output order. One table
 // so that a name is spelled once, the order of /metrics does not depend on which partner
-// happens to come first, and tests can check every family against METRICS.md.
+// happens to come first, and tests can check every family against the README's Metrics section.
 #include <array>
 #include <cstddef>
 #include <string_view>

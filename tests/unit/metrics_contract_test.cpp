@@ -1,5 +1,5 @@
 // The metric table itself: names follow the Prometheus conventions, HELP text survives
-// prometheus-cpp's unescaped HELP output, and every family is documented in METRICS.md (a
+// prometheus-cpp's unescaped HELP output, and every family is documented in README.md (a
 // renamed metric that the docs, alerts and dashboards still use must not pass silently).
 #include <gtest/gtest.h>
 
@@ -19,7 +19,7 @@ namespace {
 std::string ReadMetricsDoc() {
   // This file is tests/unit/; the table lives beside the code it documents.
   const auto path =
-      std::filesystem::path(__FILE__).parent_path() / "../../agent/metrics/METRICS.md";
+      std::filesystem::path(__FILE__).parent_path() / "../../README.md";
   std::ifstream in(path);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
@@ -49,11 +49,11 @@ TEST(MetricsContract, HelpIsOneLineWithoutBackslash) {
 
 TEST(MetricsContract, EveryFamilyIsDocumentedWithItsType) {
   const std::string doc = ReadMetricsDoc();
-  ASSERT_FALSE(doc.empty()) << "METRICS.md not found";
+  ASSERT_FALSE(doc.empty()) << "README.md not found";
   for (const MetricSpec& spec : kMetricSpecs) {
     const std::string type = spec.type == prometheus::MetricType::Counter ? "counter" : "gauge";
     const std::string row = "| `" + std::string(spec.name) + "` | " + type;
-    EXPECT_NE(doc.find(row), std::string::npos) << "METRICS.md lacks a row: " << row;
+    EXPECT_NE(doc.find(row), std::string::npos) << "README.md lacks a row: " << row;
   }
 }
 
