@@ -38,17 +38,17 @@ scheduler::Scheduler::Hooks LoggingHooks() {
   hooks.probed = [](const std::string& domain, const probe::TargetProbeResult& result) {
     if (!log::Enabled(log::Level::kDebug)) return;
     for (const auto& r : result.results) {
-      log::Debug("probe finished",
-                 {{"domain", domain},
-                  {"mx", r.mx_host},
-                  {"address", r.address.to_string()},
-                  {"status", std::string(smtp::ToString(r.ehlo_class))},
-                  {"tls", std::string(probe::ToString(r.tls_outcome))},
-                  {"error", r.error ? r.error->Reason() : ""},
-                  {"duration_seconds", std::to_string(r.duration_seconds)}});
+      log::Debug("probe finished", {{"domain", domain},
+                                    {"mx", r.mx_host},
+                                    {"address", r.address.to_string()},
+                                    {"status", std::string(smtp::ToString(r.ehlo_class))},
+                                    {"tls", std::string(probe::ToString(r.tls_outcome))},
+                                    {"error", r.error ? r.error->Reason() : ""},
+                                    {"duration_seconds", std::to_string(r.duration_seconds)}});
     }
     if (result.error) {
-      log::Debug("probe failed", {{"domain", domain}, {"reason", result.error->Reason()},
+      log::Debug("probe failed", {{"domain", domain},
+                                  {"reason", result.error->Reason()},
                                   {"detail", result.error->detail}});
     }
   };
@@ -105,14 +105,18 @@ int RunDaemon(const DaemonOptions& options) {
     state.ApplyConfig(next);
     scheduler.Apply(next, next_environment);
     state.reload = state::ReloadStatus{true, NowUnix(), ""};
-    log::Info("configuration reloaded", {{"file", options.config_file},
-                                         {"partners", std::to_string(next.partners.size())}});
+    log::Info("configuration reloaded",
+              {{"file", options.config_file}, {"partners", std::to_string(next.partners.size())}});
     return "";
   };
 
   std::optional<http::HttpServer> server;
   try {
-    server.emplace(io.get_executor(), options.listen_address);
+    http::HttpServerOptions web_options;
+    web_options.log_error = [](const std::string& message) {
+      log::Warn("web request failed", {{"err", message}});
+    };
+    server.emplace(io.get_executor(), options.listen_address, web_options);
   } catch (const std::exception& e) {
     log::Error("cannot listen", {{"address", options.listen_address}, {"err", e.what()}});
     return 1;

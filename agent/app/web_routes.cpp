@@ -34,8 +34,8 @@ void AddWebRoutes(http::HttpServer& server, WebContext context) {
     http::Response r;
     r.content_type = kMetricsType;
     r.compressible = true;
-    r.body = metrics::RenderText(metrics::CollectExporterFamilies(
-        shared->state, Build(), std::chrono::system_clock::now()));
+    r.body = metrics::RenderText(
+        metrics::CollectExporterFamilies(shared->state, Build(), std::chrono::system_clock::now()));
     co_return r;
   });
 
@@ -47,13 +47,17 @@ void AddWebRoutes(http::HttpServer& server, WebContext context) {
     co_return r;
   });
 
-  server.Route("GET", "/api/v1/targets", [shared](const http::Request&) -> awaitable<http::Response> {
-    http::Response r;
-    r.content_type = "application/json";
-    r.compressible = true;
-    r.body = http::RenderTargets(shared->state, std::chrono::system_clock::now()).dump();
-    co_return r;
-  });
+  server.Route("GET", "/api/v1/targets",
+               [shared](const http::Request&) -> awaitable<http::Response> {
+                 http::Response r;
+                 r.content_type = "application/json";
+                 r.compressible = true;
+                 // Hostile partners can put invalid UTF-8 in certificates and banners: replace,
+                 // never throw.
+                 r.body = http::RenderTargets(shared->state, std::chrono::system_clock::now())
+                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+                 co_return r;
+               });
 
   server.Route("GET", "/-/healthy", [](const http::Request&) -> awaitable<http::Response> {
     co_return Text(200, "Healthy\n");
@@ -69,41 +73,42 @@ void AddWebRoutes(http::HttpServer& server, WebContext context) {
   });
 
   // blackbox_exporter style: one immediate probe, its metrics in the reply; not recorded.
-  server.Route("GET", "/probe", [shared](const http::Request& request) -> awaitable<http::Response> {
-    const auto it = request.query.find("target");
-    if (it == request.query.end() || it->second.empty()) {
-      co_return Text(400, "missing ?target=<domain>\n");
-    }
-    const auto parsed = probe::ParseCheckTarget(it->second);
-    if (std::holds_alternative<std::string>(parsed) ||
-        std::get<probe::CheckTarget>(parsed).kind != probe::CheckTarget::Kind::kDomain) {
-      co_return Text(400, "target must be a mail domain: " +
-                              (std::holds_alternative<std::string>(parsed)
-                                   ? std::get<std::string>(parsed)
-                                   : std::string("host:port targets are not probed here")) +
-                              "\n");
-    }
-    const std::string domain = std::get<probe::CheckTarget>(parsed).host;
-    config::Partner partner;
-    if (const state::PartnerState* known = shared->state.Find(domain)) {
-      partner = known->partner;
-    } else if (shared->state.config().global.allow_adhoc_probes) {
-      const config::GlobalSettings& g = shared->state.config().global;
-      partner.domain = partner.name = domain;
-      partner.interval = g.interval;
-      partner.timeout = g.timeout;
-      partner.port = g.port;
-    } else {
-      co_return Text(403, "target " + domain +
-                              " is not a configured partner (set allow_adhoc_probes = true to "
-                              "probe any domain)\n");
-    }
-    probe::TargetProbeResult result = co_await shared->scheduler.ProbeOnce(partner);
-    http::Response r;
-    r.content_type = kMetricsType;
-    r.body = metrics::RenderText(metrics::CollectProbeFamilies(partner, result));
-    co_return r;
-  });
+  server.Route(
+      "GET", "/probe", [shared](const http::Request& request) -> awaitable<http::Response> {
+        const auto it = request.query.find("target");
+        if (it == request.query.end() || it->second.empty()) {
+          co_return Text(400, "missing ?target=<domain>\n");
+        }
+        const auto parsed = probe::ParseCheckTarget(it->second);
+        if (std::holds_alternative<std::string>(parsed) ||
+            std::get<probe::CheckTarget>(parsed).kind != probe::CheckTarget::Kind::kDomain) {
+          co_return Text(400, "target must be a mail domain: " +
+                                  (std::holds_alternative<std::string>(parsed)
+                                       ? std::get<std::string>(parsed)
+                                       : std::string("host:port targets are not probed here")) +
+                                  "\n");
+        }
+        const std::string domain = std::get<probe::CheckTarget>(parsed).host;
+        config::Partner partner;
+        if (const state::PartnerState* known = shared->state.Find(domain)) {
+          partner = known->partner;
+        } else if (shared->state.config().global.allow_adhoc_probes) {
+          const config::GlobalSettings& g = shared->state.config().global;
+          partner.domain = partner.name = domain;
+          partner.interval = g.interval;
+          partner.timeout = g.timeout;
+          partner.port = g.port;
+        } else {
+          co_return Text(403, "target " + domain +
+                                  " is not a configured partner (set allow_adhoc_probes = true to "
+                                  "probe any domain)\n");
+        }
+        probe::TargetProbeResult result = co_await shared->scheduler.ProbeOnce(partner);
+        http::Response r;
+        r.content_type = kMetricsType;
+        r.body = metrics::RenderText(metrics::CollectProbeFamilies(partner, result));
+        co_return r;
+      });
 }
 
 }  // namespace stx::app

@@ -1,8 +1,8 @@
 #include "common/log.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 namespace stx::log {
 namespace {
@@ -23,20 +23,28 @@ LoggerState& State() {
 
 spdlog::level::level_enum ToSpd(Level level) {
   switch (level) {
-    case Level::kDebug: return spdlog::level::debug;
-    case Level::kInfo: return spdlog::level::info;
-    case Level::kWarn: return spdlog::level::warn;
-    case Level::kError: return spdlog::level::err;
+    case Level::kDebug:
+      return spdlog::level::debug;
+    case Level::kInfo:
+      return spdlog::level::info;
+    case Level::kWarn:
+      return spdlog::level::warn;
+    case Level::kError:
+      return spdlog::level::err;
   }
   return spdlog::level::info;
 }
 
 const char* Name(Level level) {
   switch (level) {
-    case Level::kDebug: return "debug";
-    case Level::kInfo: return "info";
-    case Level::kWarn: return "warn";
-    case Level::kError: return "error";
+    case Level::kDebug:
+      return "debug";
+    case Level::kInfo:
+      return "info";
+    case Level::kWarn:
+      return "warn";
+    case Level::kError:
+      return "error";
   }
   return "info";
 }
@@ -54,9 +62,12 @@ bool ParseLevel(std::string_view text, Level& level) {
 }
 
 bool ParseFormat(std::string_view text, Format& format) {
-  if (text == "logfmt") format = Format::kLogfmt;
-  else if (text == "json") format = Format::kJson;
-  else return false;
+  if (text == "logfmt")
+    format = Format::kLogfmt;
+  else if (text == "json")
+    format = Format::kJson;
+  else
+    return false;
   return true;
 }
 
@@ -98,11 +109,13 @@ void Write(Level level, std::string_view message, std::initializer_list<Field> f
   if (s.format == Format::kJson) {
     nlohmann::json object = {{"level", Name(level)}, {"msg", message}};
     for (const auto& [key, value] : fields) object[std::string(key)] = value;
-    const std::string dumped = object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    const std::string dumped =
+        object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     line = dumped.substr(1, dumped.size() - 2);  // the pattern supplies the braces and "ts"
   } else {
     line = std::string("level=") + Name(level) + " msg=" + LogfmtValue(message);
-    for (const auto& [key, value] : fields) line += " " + std::string(key) + "=" + LogfmtValue(value);
+    for (const auto& [key, value] : fields)
+      line += " " + std::string(key) + "=" + LogfmtValue(value);
   }
   s.logger->log(ToSpd(level), "{}", line);
 }

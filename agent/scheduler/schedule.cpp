@@ -18,7 +18,8 @@ std::uint64_t Fnv1a(std::string_view text) {
 
 Millis PhaseOf(std::string_view domain, Millis interval) {
   if (interval.count() <= 0) return Millis(0);
-  return Millis(static_cast<std::int64_t>(Fnv1a(domain) % static_cast<std::uint64_t>(interval.count())));
+  return Millis(
+      static_cast<std::int64_t>(Fnv1a(domain) % static_cast<std::uint64_t>(interval.count())));
 }
 
 Millis FirstProbeDelay(std::string_view domain, Millis interval, Millis spread) {
@@ -36,7 +37,8 @@ std::chrono::system_clock::time_point NextSlot(std::string_view domain, Millis i
   const std::int64_t phase = PhaseOf(domain, interval).count();
   std::int64_t slot = (earliest / period) * period + phase;
   if (slot <= earliest) slot += period;
-  return std::chrono::system_clock::time_point(duration_cast<std::chrono::system_clock::duration>(Millis(slot)));
+  return std::chrono::system_clock::time_point(
+      duration_cast<std::chrono::system_clock::duration>(Millis(slot)));
 }
 
 Millis MaxJitter(Millis interval) { return std::min(Millis(1000), interval / 100); }

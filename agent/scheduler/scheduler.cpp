@@ -137,10 +137,10 @@ awaitable<void> Scheduler::Run(std::shared_ptr<Loop> loop) {
     if (loop->stopped) co_return;
     if (ec && loop->settings_changed) {  // interval changed by a reload: new slot, no probe now
       loop->settings_changed = false;
-      loop->wake.expires_at(asio::steady_timer::clock_type::now() +
-                            std::chrono::duration_cast<asio::steady_timer::duration>(
-                                NextSlot(loop->partner.domain, loop->partner.interval, last_start) -
-                                Clock::now()));
+      loop->wake.expires_at(
+          asio::steady_timer::clock_type::now() +
+          std::chrono::duration_cast<asio::steady_timer::duration>(
+              NextSlot(loop->partner.domain, loop->partner.interval, last_start) - Clock::now()));
       continue;
     }
     last_start = Clock::now();
@@ -158,8 +158,8 @@ awaitable<void> Scheduler::Run(std::shared_ptr<Loop> loop) {
 
     const Millis jitter_bound = MaxJitter(loop->partner.interval);
     std::uniform_int_distribution<std::int64_t> jitter(-jitter_bound.count(), jitter_bound.count());
-    const auto next = NextSlot(loop->partner.domain, loop->partner.interval, last_start) +
-                      Millis(jitter(random));
+    const auto next =
+        NextSlot(loop->partner.domain, loop->partner.interval, last_start) + Millis(jitter(random));
     loop->wake.expires_after(
         std::chrono::duration_cast<asio::steady_timer::duration>(next - Clock::now()));
   }

@@ -50,7 +50,8 @@ std::vector<StatusChange> ExporterState::RecordResult(const std::string& domain,
   // The rows this probe produced: one per address, or one partner-level row ("", "") when the
   // probe failed before reaching any address (DNS), so the failure stays visible.
   std::map<AddressKey, std::string> classes;
-  for (const auto& r : result.results) classes[KeyOf(r)] = std::string(smtp::ToString(r.ehlo_class));
+  for (const auto& r : result.results)
+    classes[KeyOf(r)] = std::string(smtp::ToString(r.ehlo_class));
   if (result.results.empty() && result.error) classes[AddressKey{}] = "error";
 
   for (const auto& [key, now] : classes) {

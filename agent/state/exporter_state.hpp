@@ -69,7 +69,8 @@ class ExporterState {
 
   /// Stores a completed probe of `domain` (ignored when the partner was removed meanwhile),
   /// updates counters, and returns the status changes it caused (for the log).
-  std::vector<StatusChange> RecordResult(const std::string& domain, probe::TargetProbeResult result);
+  std::vector<StatusChange> RecordResult(const std::string& domain,
+                                         probe::TargetProbeResult result);
 
   const std::map<std::string, PartnerState>& partners() const { return partners_; }
   PartnerState* Find(const std::string& domain);

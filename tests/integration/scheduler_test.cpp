@@ -33,13 +33,17 @@ class SchedulerTest : public ::testing::Test {
  protected:
   std::shared_ptr<const scheduler::ProbeEnvironment> Environment(const config::ExporterConfig& c) {
     auto env = std::make_shared<scheduler::ProbeEnvironment>();
-    env->resolver = std::make_shared<dns::Resolver>(io_.get_executor(), dns::ResolverOptions{"127.0.0.1:1", 200ms, 1});
+    env->resolver = std::make_shared<dns::Resolver>(io_.get_executor(),
+                                                    dns::ResolverOptions{"127.0.0.1:1", 200ms, 1});
     env->tls_context = tls::MakeClientContext({"", false});
     env->global = c.global;
     env->ehlo_name = "probe.test";
     return env;
   }
-  void RunFor(std::chrono::milliseconds d) { io_.run_for(d); io_.restart(); }
+  void RunFor(std::chrono::milliseconds d) {
+    io_.run_for(d);
+    io_.restart();
+  }
 
   asio::io_context io_{1};
   state::ExporterState state_;
@@ -85,8 +89,10 @@ TEST_F(SchedulerTest, OneConnectionAtATimePerMxAddress) {
   scheduler::Scheduler::Hooks hooks;
   hooks.probed = [&](const std::string&, const probe::TargetProbeResult& r) {
     for (const auto& a : r.results) {
-      intervals.push_back({a.started_at, a.started_at + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                                            std::chrono::duration<double>(a.duration_seconds))});
+      intervals.push_back(
+          {a.started_at,
+           a.started_at + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                              std::chrono::duration<double>(a.duration_seconds))});
     }
   };
   scheduler::Scheduler scheduler(io_.get_executor(), state_, hooks);
@@ -113,8 +119,10 @@ TEST_F(SchedulerTest, GlobalConcurrencyLimitHoldsAcrossAddresses) {
   hooks.probed = [&](const std::string&, const probe::TargetProbeResult& r) {
     max_in_flight = std::max(max_in_flight, state_.probes_in_flight);
     for (const auto& a : r.results) {
-      intervals.push_back({a.started_at, a.started_at + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                                            std::chrono::duration<double>(a.duration_seconds))});
+      intervals.push_back(
+          {a.started_at,
+           a.started_at + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                              std::chrono::duration<double>(a.duration_seconds))});
     }
   };
   scheduler::Scheduler scheduler(io_.get_executor(), state_, hooks);

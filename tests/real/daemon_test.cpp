@@ -1,9 +1,9 @@
 // The exporter daemon end to end: the real binary, a config of scripted partners plus one
 // partner resolved through a real dnsmasq, scraped over HTTP on loopback.
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <signal.h>
 #include <sys/wait.h>
+#include <nlohmann/json.hpp>
 
 #include <cmath>
 #include <fstream>
@@ -57,18 +57,23 @@ class Daemon : public ::testing::Test {
   }
 
   std::string Config(bool with_beta, bool with_gamma) const {
-    std::string c = "interval = \"10s\"\ntimeout = \"5s\"\nehlo_name = \"probe.test\"\n"
-                    "dns_server = \"" + dns_->server() + "\"\nca_file = \"" + pki_->ca_path() +
-                    "\"\naddress_families = [\"ipv4\"]\nport = " + std::to_string(smtp_port_) + "\n\n";
+    std::string c =
+        "interval = \"10s\"\ntimeout = \"5s\"\nehlo_name = \"probe.test\"\n"
+        "dns_server = \"" +
+        dns_->server() + "\"\nca_file = \"" + pki_->ca_path() +
+        "\"\naddress_families = [\"ipv4\"]\nport = " + std::to_string(smtp_port_) + "\n\n";
     c += "[[partner]]\ndomain = \"alpha.test\"\nname = \"Alpha Bank\"\n"
          "labels = { team = \"payments\", tier = \"1\" }\nmx = [\"127.0.0.41:" +
          std::to_string(smtp_port_) + "\"]\n\n";
     if (with_beta) {
-      c += "[[partner]]\ndomain = \"beta.test\"\nmx = [\"127.0.0.42:" + std::to_string(smtp_port_) + "\"]\n\n";
+      c += "[[partner]]\ndomain = \"beta.test\"\nmx = [\"127.0.0.42:" + std::to_string(smtp_port_) +
+           "\"]\n\n";
     }
     c += "[[partner]]\ndomain = \"viadns.test\"\n\n";
     if (with_gamma) {
-      c += "[[partner]]\ndomain = \"gamma.test\"\nmx = [\"127.0.0.41:" + std::to_string(smtp_port_) + "\"]\n";
+      c +=
+          "[[partner]]\ndomain = \"gamma.test\"\nmx = [\"127.0.0.41:" + std::to_string(smtp_port_) +
+          "\"]\n";
     }
     return c;
   }
@@ -76,9 +81,9 @@ class Daemon : public ::testing::Test {
   void Start(const std::string& config) {
     WriteFile(dir_ + "/starttls_exporter.toml", config);
     daemon_ = std::make_unique<ChildProcess>(
-        std::vector<std::string>{STX_EXPORTER_BINARY, "--config.file", dir_ + "/starttls_exporter.toml",
-                                 "--web.listen-address", "127.0.0.1:" + std::to_string(web_port_),
-                                 "--log.level", "debug"},
+        std::vector<std::string>{STX_EXPORTER_BINARY, "--config.file",
+                                 dir_ + "/starttls_exporter.toml", "--web.listen-address",
+                                 "127.0.0.1:" + std::to_string(web_port_), "--log.level", "debug"},
         dir_ + "/daemon.log");
     ASSERT_TRUE(WaitUntil(10s, [&] { return HttpGet(web_port_, "/-/ready").status == 200; }))
         << daemon_->Log();
@@ -101,36 +106,51 @@ class Daemon : public ::testing::Test {
 TEST_F(Daemon, ServesTheMetricsContractAndFollowsAStatusFlip) {
   Start(Config(true, false));
   std::string m;
-  ASSERT_TRUE(WaitUntil(10s, [&] {
-    m = Metrics();
-    return Status(m, "alpha.test", "compliant") == 1 && Status(m, "beta.test", "misordered") == 1 &&
-           Status(m, "viadns.test", "compliant") == 1;
-  })) << m << daemon_->Log();
+  ASSERT_TRUE(WaitUntil(10s,
+                        [&] {
+                          m = Metrics();
+                          return Status(m, "alpha.test", "compliant") == 1 &&
+                                 Status(m, "beta.test", "misordered") == 1 &&
+                                 Status(m, "viadns.test", "compliant") == 1;
+                        }))
+      << m << daemon_->Log();
 
   // State set: exactly one status is 1 per address.
   EXPECT_EQ(CountSeries(m, "starttls_ehlo_status", {{"domain", "beta.test"}}), 4u);
   EXPECT_EQ(Status(m, "beta.test", "compliant"), 0);
   EXPECT_EQ(MetricValue(m, "starttls_ehlo_status",
-                        {{"domain", "viadns.test"}, {"mx", "mx.viadns.test"}, {"address", "127.0.0.43"},
+                        {{"domain", "viadns.test"},
+                         {"mx", "mx.viadns.test"},
+                         {"address", "127.0.0.43"},
                          {"status", "compliant"}}),
             1);
   EXPECT_EQ(MetricValue(m, "starttls_probe_success", {{"domain", "alpha.test"}}), 1);
-  EXPECT_EQ(MetricValue(m, "starttls_client_tls", {{"domain", "beta.test"}, {"profile", "strict"}}), 0);
-  EXPECT_EQ(MetricValue(m, "starttls_client_tls", {{"domain", "beta.test"}, {"profile", "lenient"}}), 1);
+  EXPECT_EQ(MetricValue(m, "starttls_client_tls", {{"domain", "beta.test"}, {"profile", "strict"}}),
+            0);
+  EXPECT_EQ(
+      MetricValue(m, "starttls_client_tls", {{"domain", "beta.test"}, {"profile", "lenient"}}), 1);
   EXPECT_EQ(MetricValue(m, "starttls_tls_handshake_success", {{"domain", "alpha.test"}}), 1);
-  EXPECT_EQ(MetricValue(m, "starttls_tls_info", {{"domain", "alpha.test"}, {"version", "TLSv1.3"}}), 1);
+  EXPECT_EQ(MetricValue(m, "starttls_tls_info", {{"domain", "alpha.test"}, {"version", "TLSv1.3"}}),
+            1);
   EXPECT_EQ(MetricValue(m, "starttls_tls_cert_chain_valid", {{"domain", "alpha.test"}}), 1);
   EXPECT_EQ(MetricValue(m, "starttls_tls_cert_hostname_valid", {{"domain", "alpha.test"}}), 1);
-  EXPECT_GT(MetricValue(m, "starttls_tls_cert_not_after_timestamp_seconds", {{"domain", "alpha.test"}}), 1.7e9);
-  EXPECT_GT(MetricValue(m, "starttls_last_probe_timestamp_seconds", {{"domain", "alpha.test"}}), 1.7e9);
+  EXPECT_GT(
+      MetricValue(m, "starttls_tls_cert_not_after_timestamp_seconds", {{"domain", "alpha.test"}}),
+      1.7e9);
+  EXPECT_GT(MetricValue(m, "starttls_last_probe_timestamp_seconds", {{"domain", "alpha.test"}}),
+            1.7e9);
   EXPECT_FALSE(std::isnan(MetricValue(m, "starttls_probe_duration_seconds",
                                       {{"domain", "alpha.test"}, {"phase", "tls_handshake"}})));
-  EXPECT_EQ(MetricValue(m, "starttls_partner_info",
-                        {{"domain", "alpha.test"}, {"name", "Alpha Bank"}, {"team", "payments"}, {"tier", "1"}}),
-            1);
+  EXPECT_EQ(
+      MetricValue(
+          m, "starttls_partner_info",
+          {{"domain", "alpha.test"}, {"name", "Alpha Bank"}, {"team", "payments"}, {"tier", "1"}}),
+      1);
   EXPECT_EQ(MetricValue(m, "starttls_mx_hosts", {{"domain", "viadns.test"}}), 1);
   EXPECT_EQ(MetricValue(m, "starttls_null_mx", {{"domain", "viadns.test"}}), 0);
-  EXPECT_EQ(MetricValue(m, "starttls_probes_total", {{"domain", "alpha.test"}, {"result", "success"}}), 1);
+  EXPECT_EQ(
+      MetricValue(m, "starttls_probes_total", {{"domain", "alpha.test"}, {"result", "success"}}),
+      1);
   EXPECT_EQ(MetricValue(m, "starttls_exporter_partners"), 3);
   EXPECT_EQ(MetricValue(m, "starttls_exporter_config_last_reload_successful"), 1);
   EXPECT_EQ(MetricValue(m, "starttls_exporter_build_info"), 1);
@@ -188,12 +208,14 @@ TEST_F(Daemon, ReloadAddsAndRemovesPartnersAndABadReloadKeepsTheRunningConfig) {
   EXPECT_EQ(CountSeries(m, "starttls_partner_info", {{"domain", "beta.test"}}), 0u);
   // The unchanged partner kept its state and counters across the reload.
   EXPECT_EQ(Status(m, "alpha.test", "compliant"), 1);
-  EXPECT_GE(MetricValue(m, "starttls_probes_total", {{"domain", "alpha.test"}, {"result", "success"}}),
-            alpha_probes);
+  EXPECT_GE(
+      MetricValue(m, "starttls_probes_total", {{"domain", "alpha.test"}, {"result", "success"}}),
+      alpha_probes);
   EXPECT_EQ(MetricValue(m, "starttls_exporter_partners"), 3);
 
   // A bad configuration is rejected with line:column, and the old one keeps running.
-  WriteFile(dir_ + "/starttls_exporter.toml", "interval = \"5m\"\n[[partner]]\ndomian = \"x.test\"\n");
+  WriteFile(dir_ + "/starttls_exporter.toml",
+            "interval = \"5m\"\n[[partner]]\ndomian = \"x.test\"\n");
   const HttpReply bad = HttpRequest("POST", web_port_, "/-/reload");
   EXPECT_EQ(bad.status, 500);
   EXPECT_NE(bad.body.find(":3:1"), std::string::npos) << bad.body;
@@ -214,13 +236,16 @@ TEST_F(Daemon, ProbeEndpointProbesConfiguredPartnersOnly) {
   Start(Config(true, false));
   const HttpReply probe = HttpGet(web_port_, "/probe?target=beta.test");
   ASSERT_EQ(probe.status, 200) << probe.body;
-  EXPECT_EQ(MetricValue(probe.body, "starttls_ehlo_status", {{"domain", "beta.test"}, {"status", "misordered"}}), 1);
+  EXPECT_EQ(MetricValue(probe.body, "starttls_ehlo_status",
+                        {{"domain", "beta.test"}, {"status", "misordered"}}),
+            1);
   EXPECT_EQ(HttpGet(web_port_, "/probe?target=unknown.test").status, 403);
   EXPECT_EQ(HttpGet(web_port_, "/probe").status, 400);
 }
 
 TEST_F(Daemon, ConfigErrorsNameLineAndColumn) {
-  WriteFile(dir_ + "/bad.toml", "interval = \"5m\"\n\n[[partner]]\ndomain = \"a.test\"\nintervall = \"1m\"\n");
+  WriteFile(dir_ + "/bad.toml",
+            "interval = \"5m\"\n\n[[partner]]\ndomain = \"a.test\"\nintervall = \"1m\"\n");
   ChildProcess check({STX_EXPORTER_BINARY, "--config.check", "--config.file", dir_ + "/bad.toml"},
                      dir_ + "/check.log");
   ASSERT_TRUE(WaitUntil(10s, [&] { return !check.Running(); }));

@@ -27,9 +27,16 @@ bool WaitUntil(std::chrono::milliseconds timeout, Condition condition) {
 // Chromium flags for a closed network: no background connections, no first-run, no sandbox
 // (tests run as root).
 std::vector<std::string> Chromium(const std::string& profile_dir) {
-  return {"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-          "--no-first-run", "--disable-background-networking", "--disable-component-update",
-          "--disable-sync", "--user-data-dir=" + profile_dir};
+  return {"/usr/bin/chromium",
+          "--headless",
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-quic",
+          "--no-first-run",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--user-data-dir=" + profile_dir};
 }
 
 TEST(StatusPageInBrowser, ShowsEveryDemoPartnersStatus) {
@@ -37,9 +44,9 @@ TEST(StatusPageInBrowser, ShowsEveryDemoPartnersStatus) {
       << "chromium is missing: scripts/install-deps installs it";
   const std::string dir = MakeTempDir("stx-browser");
   const std::uint16_t port = FreeLoopbackPort();
-  ChildProcess daemon({STX_EXPORTER_BINARY, "--demo", "--web.listen-address",
-                       "127.0.0.1:" + std::to_string(port)},
-                      dir + "/daemon.log");
+  ChildProcess daemon(
+      {STX_EXPORTER_BINARY, "--demo", "--web.listen-address", "127.0.0.1:" + std::to_string(port)},
+      dir + "/daemon.log");
   // All five demo partners probed (their first round is spread over 5 s).
   ASSERT_TRUE(WaitUntil(15s, [&] {
     return CountSeries(HttpGet(port, "/metrics").body, "starttls_probe_success") == 5;
@@ -62,7 +69,8 @@ TEST(StatusPageInBrowser, ShowsEveryDemoPartnersStatus) {
   };
   for (const auto& [domain, status] : expected) {
     // The table row of the partner, as the browser rendered it.
-    const std::regex row("<tr data-domain=\"" + std::regex_replace(domain, std::regex("\\."), "\\.") +
+    const std::regex row("<tr data-domain=\"" +
+                         std::regex_replace(domain, std::regex("\\."), "\\.") +
                          "\"[^>]*data-status=\"([a-z_]+)\"");
     std::smatch match;
     ASSERT_TRUE(std::regex_search(dom, match, row)) << domain << " has no row";

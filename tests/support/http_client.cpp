@@ -37,8 +37,7 @@ HttpReply HttpRequest(const std::string& method, std::uint16_t port, const std::
     return reply;
   }
   const std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
-                              "Connection: close\r\nContent-Length: 0\r\n" + extra_headers +
-                              "\r\n";
+                              "Connection: close\r\nContent-Length: 0\r\n" + extra_headers + "\r\n";
   if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
       static_cast<ssize_t>(request.size())) {
     reply.error = "send failed";

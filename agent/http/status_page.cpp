@@ -1,0 +1,268 @@
+#include "http/status_page.hpp"
+
+#include <algorithm>
+#include <map>
+#include <vector>
+
+#include "http/html_text.hpp"
+#include "http/partner_status.hpp"
+#include "http/status_evidence.hpp"
+#include "report/time_format.hpp"
+
+namespace stx::http {
+namespace {
+
+// Certificates closer than this to expiry are shown as a warning.
+constexpr std::int64_t kExpiryWarningSeconds = 14 * 86400;
+
+constexpr std::string_view kStyle = R"(
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
+  margin:1.2em 1.5em;color:#1d1d1f}
+h1{font-size:1.4em;margin:0}h2{font-size:1.1em;margin:1.5em 0 .3em}
+h3{font-size:1em;margin:.4em 0}
+header p,.small{color:#666;font-size:.9em}nav a{margin-right:1em}
+.summary{font-size:1.05em;margin:.8em 0}.summary .badge{margin-left:.6em}
+.alert{background:#ffebee;border:1px solid #c62828;padding:.4em .7em}
+table{border-collapse:collapse;width:100%}
+tr.group-head th{background:#fff;font-size:1.05em;padding-top:1.3em;
+  border-bottom:2px solid #bbb}
+th,td{border-bottom:1px solid #e0e0e0;padding:.3em .5em;text-align:left;vertical-align:top}
+th{background:#f5f5f5;font-weight:600}thead th{position:sticky;top:0}
+tbody tr:hover{background:#fafafa}
+.badge{display:inline-block;padding:0 .55em;border-radius:.8em;color:#fff;
+  font:600 .9em monospace;white-space:nowrap}
+.misordered{background:#c62828}.no_starttls{background:#d84315}.error{background:#6a1b9a}
+.compliant{background:#2e7d32}.null_mx{background:#546e7a}.unknown{background:#9e9e9e}
+.ok{color:#2e7d32}.bad{color:#c62828;font-weight:600}.warn{color:#e65100;font-weight:600}
+.ok,.bad,.warn,.ago{white-space:nowrap}
+code,.mono{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.92em}
+.evidence{border-top:2px solid #e0e0e0;margin-top:1.2em;padding-top:.3em}
+.evidence:target{background:#fffde7}
+dl{display:grid;grid-template-columns:max-content auto;gap:.15em 1em;margin:.4em 0}
+dt{font-weight:600}dd{margin:0}
+ul.findings{margin:0;padding-left:1.2em}
+pre{background:#f7f7f7;border:1px solid #e0e0e0;padding:.5em;white-space:pre-wrap;
+  word-break:break-all;font-size:12px}
+.t-S{color:#0d47a1}.t-C{color:#1b5e20}.t-note{color:#777}
+)";
+
+std::string_view GroupTitle(std::string_view status) {
+  if (status == "misordered")
+    return "STARTTLS on the EHLO greeting line or after the final line: strict senders "
+           "(Postfix, Cisco ESA, Go, Python) do not see it and send in clear text or defer; "
+           "lenient tools report TLS";
+  if (status == "no_starttls") return "STARTTLS not offered: every sender delivers in clear text";
+  if (status == "error") return "no EHLO reply: DNS, connection, banner or EHLO failed";
+  if (status == "compliant") return "STARTTLS offered as RFC 5321 §4.1.1.1 requires";
+  if (status == "null_mx") return "null MX (RFC 7505): the domain accepts no mail";
+  return "the first probe has not completed";
+}
+
+std::string Badge(std::string_view status) {
+  const std::string text = status == "unknown" ? "not probed yet" : std::string(status);
+  return "<span class=\"badge " + std::string(status) + "\">" + text + "</span>";
+}
+
+// One client's verdict at a glance; the sentence is in the title and in the evidence.
+std::string ClientCell(const probe::AddressProbeResult& r, const probe::ClientView& view) {
+  if (r.ehlo_class == smtp::EhloClass::kError) return "<td class=\"client\">—</td>";
+  return std::string("<td class=\"client\" data-gets-tls=\"") + (view.gets_tls ? "true" : "false") +
+         "\" title=\"" + EscapeHtml(view.verdict) + "\">" +
+         (view.gets_tls ? "<span class=\"ok\">TLS</span>"
+                        : "<span class=\"bad\">clear text</span>") +
+         "</td>";
+}
+
+std::string TlsCell(const probe::AddressProbeResult& r) {
+  if (r.ehlo_class == smtp::EhloClass::kError) return "—";
+  if (r.tls_outcome == probe::TlsOutcome::kEstablished && r.tls) {
+    return EscapeHtml(r.tls->version) + "<br><span class=\"small mono\">" +
+           EscapeHtml(r.tls->cipher) + "</span>";
+  }
+  if (r.tls_outcome == probe::TlsOutcome::kNotAttempted) return "none";
+  return "<span class=\"bad\" title=\"" + EscapeHtml(r.tls_detail) + "\">" +
+         EscapeHtml(probe::ToString(r.tls_outcome)) + "</span>";
+}
+
+std::string ExpiryCell(const probe::AddressProbeResult& r, std::int64_t now) {
+  if (!r.tls || !r.tls->leaf) return "—";
+  const std::int64_t not_after = r.tls->leaf->not_after;
+  const char* css = not_after < now ? "bad" : not_after - now < kExpiryWarningSeconds ? "warn" : "";
+  return "<span class=\"" + std::string(css) + "\">" + report::Rfc3339(not_after).substr(0, 10) +
+         "<br>" + (not_after < now ? "expired " : "") + report::Relative(not_after, now) +
+         "</span>";
+}
+
+std::string ValidityCell(const probe::AddressProbeResult& r) {
+  if (!r.tls || !r.tls->leaf) return "—";
+  const tls::TlsFacts& t = *r.tls;
+  return std::string(t.chain_valid ? "<span class=\"ok\">chain trusted</span>"
+                                   : "<span class=\"bad\" title=\"" + EscapeHtml(t.verify_error) +
+                                         "\">chain NOT trusted</span>") +
+         "<br>" +
+         (t.hostname_valid ? "<span class=\"ok\">name matches</span>"
+                           : "<span class=\"bad\">name mismatch</span>");
+}
+
+std::string LastProbeCell(const state::PartnerState& p, std::int64_t now) {
+  std::string html = "—";
+  if (p.last) {
+    const auto when = std::chrono::system_clock::to_time_t(p.last_completed);
+    html = "<span class=\"ago\" title=\"" + UtcDateTime(when) + "\">" + Ago(now - when) +
+           "</span><br><span class=\"small\">" + UtcDateTime(when).substr(11) + "</span>";
+  }
+  if (p.probe_in_flight) html += "<br><span class=\"small\">probing now</span>";
+  return html;
+}
+
+std::string PartnerCell(const state::PartnerState& p) {
+  const config::Partner& c = p.partner;
+  std::string html = EscapeHtml(c.name.empty() ? c.domain : c.name);
+  if (!c.name.empty() && c.name != c.domain)
+    html += "<br><span class=\"small\">" + EscapeHtml(c.domain) + "</span>";
+  for (const auto& [key, value] : c.labels)
+    html += "<br><span class=\"small\">" + EscapeHtml(key) + "=" + EscapeHtml(value) + "</span>";
+  return html;
+}
+
+std::string RowOpen(const state::PartnerState& p, std::string_view mx, std::string_view address,
+                    std::string_view status) {
+  return "<tr data-domain=\"" + EscapeHtml(p.partner.domain) + "\" data-mx=\"" + EscapeHtml(mx) +
+         "\" data-address=\"" + EscapeHtml(address) + "\" data-status=\"" + std::string(status) +
+         "\"><td class=\"partner\">" + PartnerCell(p) + "</td>";
+}
+
+std::string StatusCell(std::string_view status, const std::string& reason_html) {
+  return "<td class=\"status\" data-status=\"" + std::string(status) + "\">" + Badge(status) +
+         (reason_html.empty() ? "" : "<br><span class=\"small\">" + reason_html + "</span>") +
+         "</td>";
+}
+
+void AppendRows(std::string& out, const state::PartnerState& p, std::int64_t now) {
+  const std::string last = "<td>" + LastProbeCell(p, now) + "</td>";
+  if (!p.last || p.last->results.empty()) {
+    // A partner-level row: not probed yet, null MX, or DNS failed before any address.
+    const std::string status = PartnerStatus(p);
+    std::string reason;
+    if (p.last && p.last->error) {
+      reason = "<code>" + EscapeHtml(p.last->error->Reason()) + "</code> " +
+               EscapeHtml(p.last->error->detail);
+    }
+    out += RowOpen(p, "", "", status) + "<td>" +
+           (status == "null_mx" ? std::string("<code>.</code> (null MX)") : "—") +
+           "</td><td>—</td>" + StatusCell(status, reason) +
+           "<td>—</td><td>—</td><td>—</td><td>—</td><td>—</td>" + last + "<td>—</td></tr>\n";
+    return;
+  }
+  for (const auto& r : p.last->results) {
+    const std::string status = AddressStatus(r);
+    const std::string address = AddressText(r);
+    const std::string reason = r.error ? "<code>" + EscapeHtml(r.error->Reason()) + "</code>" : "";
+    const std::size_t findings = r.findings.size();
+    out += RowOpen(p, r.mx_host, state::KeyOf(r).address, status) + "<td>" + EscapeHtml(r.mx_host) +
+           (r.mx_preference
+                ? "<br><span class=\"small\">MX " + std::to_string(r.mx_preference) + "</span>"
+                : "") +
+           "</td><td class=\"mono\">" + EscapeHtml(address) + "</td>" + StatusCell(status, reason) +
+           ClientCell(r, r.strict) + ClientCell(r, r.lenient) + "<td>" + TlsCell(r) + "</td><td>" +
+           ExpiryCell(r, now) + "</td><td>" + ValidityCell(r) + "</td>" + last + "<td><a href=\"#" +
+           EvidenceId(p, r) + "\">transcript</a>" +
+           (findings ? "<br><span class=\"small\">" + std::to_string(findings) + " finding" +
+                           (findings == 1 ? "" : "s") + "</span>"
+                     : "") +
+           "</td></tr>\n";
+  }
+}
+
+void AppendSummary(std::string& out,
+                   const std::map<std::string, std::vector<const state::PartnerState*>>& groups,
+                   const state::ExporterState& state) {
+  std::map<std::string, std::size_t> per_class;
+  std::size_t addresses = 0;
+  for (const auto& [domain, p] : state.partners()) {
+    if (!p.last) continue;
+    for (const auto& r : p.last->results) ++per_class[AddressStatus(r)], ++addresses;
+  }
+  out += "<p class=\"summary\" id=\"summary\"><b>" + std::to_string(state.partners().size()) +
+         "</b> partner" + (state.partners().size() == 1 ? "" : "s") + ":";
+  for (const std::string_view status : kStatusOrder) {
+    const auto it = groups.find(std::string(status));
+    out += " " + Badge(status) + " <b data-count=\"" + std::string(status) + "\">" +
+           std::to_string(it == groups.end() ? 0 : it->second.size()) + "</b>";
+  }
+  out += "<br><span class=\"small\">" + std::to_string(addresses) + " address" +
+         (addresses == 1 ? "" : "es") + " probed:";
+  for (const std::string_view status : kStatusOrder) {
+    const auto it = per_class.find(std::string(status));
+    if (it != per_class.end()) out += " " + std::to_string(it->second) + " " + it->first + ",";
+  }
+  if (out.back() == ',') out.pop_back();
+  out += "</span></p>\n";
+}
+
+}  // namespace
+
+std::string RenderStatusPage(const state::ExporterState& state,
+                             std::chrono::system_clock::time_point now_time,
+                             const std::string& version) {
+  const std::int64_t now = std::chrono::system_clock::to_time_t(now_time);
+  // Partners by status; within a status by domain (the map's order).
+  std::map<std::string, std::vector<const state::PartnerState*>> groups;
+  for (const auto& [domain, p] : state.partners()) groups[PartnerStatus(p)].push_back(&p);
+
+  std::string out;
+  out.reserve(64 * 1024);
+  out +=
+      "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<title>starttls_exporter</title>\n<style>";
+  out += kStyle;
+  out += "</style>\n</head>\n<body>\n<header>\n<h1>starttls_exporter</h1>\n<p>version " +
+         EscapeHtml(version) + " · page generated " + UtcDateTime(now) +
+         " · reload to refresh</p>\n<nav><a href=\"/metrics\">/metrics</a><a "
+         "href=\"/api/v1/targets\">/api/v1/targets</a><a href=\"/-/healthy\">/-/healthy</a>"
+         "</nav>\n</header>\n<main>\n";
+  if (!state.reload.last_successful) {
+    out +=
+        "<p class=\"alert\" id=\"reload-error\"><b>The last configuration reload failed</b>; "
+        "the previous configuration keeps running: " +
+        EscapeHtml(state.reload.last_error) + "</p>\n";
+  }
+  AppendSummary(out, groups, state);
+  if (state.partners().empty()) out += "<p>No partners configured.</p>\n";
+
+  static constexpr std::string_view kHead =
+      "<thead><tr><th>Partner</th><th>MX host</th><th>Address</th><th>Status</th>"
+      "<th title=\"Postfix, Cisco ESA, Go net/smtp, Python smtplib\">Strict client</th>"
+      "<th title=\"openssl s_client, testssl.sh\">Lenient client</th><th>TLS</th>"
+      "<th>Certificate expires</th><th>Chain / host name</th><th>Last probe</th>"
+      "<th>Evidence</th></tr></thead>\n";
+  // One table for every group, so that the columns line up; each group is a <tbody>.
+  if (!groups.empty()) out += "<table class=\"partners\">\n" + std::string(kHead);
+  for (const std::string_view status : kStatusOrder) {
+    const auto it = groups.find(std::string(status));
+    if (it == groups.end()) continue;
+    const std::size_t n = it->second.size();
+    out += "<tbody class=\"group\" id=\"group-" + std::string(status) + "\" data-status=\"" +
+           std::string(status) + "\">\n<tr class=\"group-head\"><th colspan=\"11\">" +
+           Badge(status) + " " + std::to_string(n) + " partner" + (n == 1 ? "" : "s") +
+           " <span class=\"small\">— " + std::string(GroupTitle(status)) + "</span></th></tr>\n";
+    for (const state::PartnerState* p : it->second) AppendRows(out, *p, now);
+    out += "</tbody>\n";
+  }
+  if (!groups.empty()) out += "</table>\n";
+
+  out += "<h2 id=\"evidence\">Transcripts and findings</h2>\n";
+  for (const std::string_view status : kStatusOrder) {
+    const auto it = groups.find(std::string(status));
+    if (it == groups.end()) continue;
+    for (const state::PartnerState* p : it->second) {
+      if (!p->last) continue;
+      for (const auto& r : p->last->results) AppendEvidence(out, *p, r, now);
+    }
+  }
+  out += "</main>\n</body>\n</html>\n";
+  return out;
+}
+
+}  // namespace stx::http
