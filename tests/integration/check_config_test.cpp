@@ -1,0 +1,68 @@
+// `starttls_exporter check --config.file F`: every configured partner probed once, reported
+// like `check`, with the same exit statuses.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <sstream>
+
+#include "app/check_command.hpp"
+#include "scripted/scripted_smtp_server.hpp"
+#include "support/child_process.hpp"
+
+namespace stx::test {
+namespace {
+
+using namespace stx::scripted;  // NOLINT(google-build-using-namespace): test code
+
+std::string PartnerToml(const std::string& domain, const ScriptedSmtpServer& server) {
+  return "[[partner]]\ndomain = \"" + domain + "\"\nmx = [\"127.0.0.1:" +
+         std::to_string(server.port()) + "\"]\n\n";
+}
+
+int RunConfigCheckOn(const std::string& config_text, bool json, std::string& out) {
+  const std::string dir = MakeTempDir("stx-check-config");
+  WriteFile(dir + "/c.toml", config_text);
+  app::CheckCommandOptions options;
+  options.config_file = dir + "/c.toml";
+  options.json = json;
+  std::ostringstream o, e;
+  const int status = app::RunConfigCheck(options, o, e);
+  out = o.str() + e.str();
+  return status;
+}
+
+const char* const kGlobal = "interval = \"1m\"\ntimeout = \"5s\"\nehlo_name = \"probe.test\"\n\n";
+
+TEST(CheckConfig, ReportsEveryPartnerOnceWithTheWorstExitStatus) {
+  ScriptedSmtpServer good(ServerScript::Compliant());
+  ScriptedSmtpServer bad(ServerScript::Misordered());
+  std::string out;
+  const int status = RunConfigCheckOn(std::string(kGlobal) + PartnerToml("good.test", good) +
+                             PartnerToml("bad.test", bad),
+                         true, out);
+  EXPECT_EQ(status, 1) << out;
+  const auto json = nlohmann::json::parse(out);
+  ASSERT_EQ(json["partners"].size(), 2u);
+  EXPECT_EQ(json["partners"][0]["domain"], "good.test");
+  EXPECT_EQ(json["partners"][0]["results"][0]["ehlo_class"], "compliant");
+  EXPECT_EQ(json["partners"][1]["domain"], "bad.test");
+  EXPECT_EQ(json["partners"][1]["results"][0]["ehlo_class"], "misordered");
+  EXPECT_EQ(good.ConnectionCount(), 1u);  // once, not on a schedule
+}
+
+TEST(CheckConfig, AllCompliantIsZeroAndTextNamesEachPartner) {
+  ScriptedSmtpServer good(ServerScript::Compliant());
+  std::string out;
+  EXPECT_EQ(RunConfigCheckOn(std::string(kGlobal) + PartnerToml("good.test", good), false, out), 0) << out;
+  EXPECT_NE(out.find("== good.test =="), std::string::npos) << out;
+  EXPECT_NE(out.find("COMPLIANT"), std::string::npos);
+}
+
+TEST(CheckConfig, BadConfigIsAUsageErrorWithPosition) {
+  std::string out;
+  EXPECT_EQ(RunConfigCheckOn("interval = 5\n", false, out), 2);
+  EXPECT_NE(out.find("c.toml:1:12"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace stx::test
