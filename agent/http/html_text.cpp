@@ -1,5 +1,7 @@
 #include "http/html_text.hpp"
 
+#include "report/time_format.hpp"
+
 #include <ctime>
 
 namespace stx::http {
@@ -55,12 +57,7 @@ std::string FragmentId(std::string_view prefix, std::initializer_list<std::strin
 }
 
 std::string UtcDateTime(std::int64_t unix_seconds) {
-  const auto t = static_cast<std::time_t>(unix_seconds);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S UTC", &tm);
-  return buf;
+  return report::FormatUtc(unix_seconds, "%Y-%m-%d %H:%M:%S UTC");
 }
 
 std::string Ago(std::int64_t seconds) {

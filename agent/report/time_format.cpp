@@ -4,13 +4,17 @@
 
 namespace stx::report {
 
-std::string Rfc3339(std::int64_t unix_seconds) {
+std::string FormatUtc(std::int64_t unix_seconds, const char* strftime_format) {
   const auto t = static_cast<std::time_t>(unix_seconds);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
+  char buf[64];
+  const std::size_t n = std::strftime(buf, sizeof buf, strftime_format, &tm);
+  return std::string(buf, n);
+}
+
+std::string Rfc3339(std::int64_t unix_seconds) {
+  return FormatUtc(unix_seconds, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 std::string Rfc3339(std::chrono::system_clock::time_point time) {

@@ -5,6 +5,8 @@
 
 namespace stx::report {
 
+/// Unix seconds formatted in UTC with a strftime(3) format.
+std::string FormatUtc(std::int64_t unix_seconds, const char* strftime_format);
 /// "2026-11-24T10:00:00Z" from Unix seconds.
 std::string Rfc3339(std::int64_t unix_seconds);
 std::string Rfc3339(std::chrono::system_clock::time_point time);

@@ -56,6 +56,21 @@ struct Interval {
 };
 bool Overlap(const Interval& a, const Interval& b) { return a.start < b.end && b.start < a.end; }
 
+void AddIntervals(const probe::TargetProbeResult& r, std::vector<Interval>& intervals) {
+  for (const auto& a : r.results) {
+    intervals.push_back(
+        {a.started_at,
+         a.started_at + std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                            std::chrono::duration<double>(a.duration_seconds))});
+  }
+}
+
+void ExpectNoOverlap(const std::vector<Interval>& intervals) {
+  for (std::size_t i = 0; i < intervals.size(); ++i)
+    for (std::size_t j = i + 1; j < intervals.size(); ++j)
+      EXPECT_FALSE(Overlap(intervals[i], intervals[j]));
+}
+
 TEST_F(SchedulerTest, ProbesEveryPartnerOnItsIntervalAndRecordsResults) {
   ScriptedSmtpServer compliant(ServerScript::Compliant(), "127.0.0.1");
   ScriptedSmtpServer misordered(ServerScript::Misordered(), "127.0.0.1");
@@ -88,19 +103,13 @@ TEST_F(SchedulerTest, OneConnectionAtATimePerMxAddress) {
   std::vector<Interval> intervals;
   scheduler::Scheduler::Hooks hooks;
   hooks.probed = [&](const std::string&, const probe::TargetProbeResult& r) {
-    for (const auto& a : r.results) {
-      intervals.push_back(
-          {a.started_at,
-           a.started_at + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                              std::chrono::duration<double>(a.duration_seconds))});
-    }
+    AddIntervals(r, intervals);
   };
   scheduler::Scheduler scheduler(io_.get_executor(), state_, hooks);
   scheduler.Apply(config, Environment(config));
   RunFor(6000ms);
   ASSERT_EQ(intervals.size(), 3u);
-  for (std::size_t i = 0; i < 3; ++i)
-    for (std::size_t j = i + 1; j < 3; ++j) EXPECT_FALSE(Overlap(intervals[i], intervals[j]));
+  ExpectNoOverlap(intervals);
 }
 
 TEST_F(SchedulerTest, GlobalConcurrencyLimitHoldsAcrossAddresses) {
@@ -118,19 +127,13 @@ TEST_F(SchedulerTest, GlobalConcurrencyLimitHoldsAcrossAddresses) {
   scheduler::Scheduler::Hooks hooks;
   hooks.probed = [&](const std::string&, const probe::TargetProbeResult& r) {
     max_in_flight = std::max(max_in_flight, state_.probes_in_flight);
-    for (const auto& a : r.results) {
-      intervals.push_back(
-          {a.started_at,
-           a.started_at + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                              std::chrono::duration<double>(a.duration_seconds))});
-    }
+    AddIntervals(r, intervals);
   };
   scheduler::Scheduler scheduler(io_.get_executor(), state_, hooks);
   scheduler.Apply(config, Environment(config));
   RunFor(6000ms);
   ASSERT_EQ(intervals.size(), 3u);
-  for (std::size_t i = 0; i < 3; ++i)
-    for (std::size_t j = i + 1; j < 3; ++j) EXPECT_FALSE(Overlap(intervals[i], intervals[j]));
+  ExpectNoOverlap(intervals);
   EXPECT_LE(max_in_flight, 1u);
 }
 

@@ -14,23 +14,13 @@
 #include "support/child_process.hpp"
 #include "support/dnsmasq_server.hpp"
 #include "support/http_client.hpp"
+#include "support/wait.hpp"
 
 namespace stx::test {
 namespace {
 
 using namespace std::chrono_literals;
 using namespace stx::scripted;  // NOLINT(google-build-using-namespace): test code
-
-// Polls `condition` every 100 ms until it holds or `timeout` passes.
-template <class Condition>
-bool WaitUntil(std::chrono::milliseconds timeout, Condition condition) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return condition();
-}
 
 class Daemon : public ::testing::Test {
  protected:

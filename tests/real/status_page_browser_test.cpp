@@ -8,21 +8,12 @@
 
 #include "support/child_process.hpp"
 #include "support/http_client.hpp"
+#include "support/wait.hpp"
 
 namespace stx::test {
 namespace {
 
 using namespace std::chrono_literals;
-
-template <class Condition>
-bool WaitUntil(std::chrono::milliseconds timeout, Condition condition) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (condition()) return true;
-    std::this_thread::sleep_for(100ms);
-  }
-  return condition();
-}
 
 // Chromium flags for a closed network: no background connections, no first-run, no sandbox
 // (tests run as root).
