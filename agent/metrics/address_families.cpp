@@ -152,17 +152,25 @@ std::vector<Row> OrderedRows(const probe::TargetProbeResult& result) {
 
 void AddAddressSeries(FamilySet& out, const std::string& domain,
                       const probe::TargetProbeResult& result,
-                      std::chrono::system_clock::time_point completed) {
+                      std::chrono::system_clock::time_point completed,
+                      const std::map<state::AddressKey, std::uint32_t>* consecutive) {
+  auto add_streak = [&](const Labels& base, const state::AddressKey& key) {
+    if (consecutive == nullptr) return;
+    const auto it = consecutive->find(key);
+    if (it != consecutive->end()) out.Add(Metric::kEhloStatusConsecutiveProbes, base, it->second);
+  };
   // Mirrors state::ExporterState::RecordResult, so that status_changes_total has the same
   // (mx, address) keys as starttls_ehlo_status.
   if (result.results.empty() && result.error) {
     const Labels base{{"domain", domain}, {"mx", ""}, {"address", ""}};
     AddPartnerFailureRow(out, base, *result.error, completed);
+    add_streak(base, state::AddressKey{});
     return;
   }
   for (const Row& row : OrderedRows(result)) {
     const Labels base{{"domain", domain}, {"mx", row.key.mx}, {"address", row.key.address}};
     AddAddressRow(out, base, *row.result, completed);
+    add_streak(base, row.key);
   }
 }
 

@@ -28,7 +28,7 @@ std::vector<prometheus::MetricFamily> CollectExporterFamilies(
                                ? partner.last_completed
                                : now;
     AddDomainSeries(out, partner.partner, *partner.last);
-    AddAddressSeries(out, domain, *partner.last, completed);
+    AddAddressSeries(out, domain, *partner.last, completed, &partner.consecutive);
   }
   AddSelfSeries(out, state, build);
   AddProcessSeries(out);

@@ -13,6 +13,7 @@ namespace stx::metrics {
 enum class Metric : std::size_t {
   // Per address {domain, mx, address}.
   kEhloStatus,
+  kEhloStatusConsecutiveProbes,
   kProbeSuccess,
   kProbeDurationSeconds,
   kLastProbeTimestampSeconds,
@@ -57,7 +58,7 @@ struct MetricSpec {
   std::string_view help;
 };
 
-inline constexpr std::size_t kMetricCount = 32;
+inline constexpr std::size_t kMetricCount = 33;
 
 using prometheus::MetricType;
 inline constexpr std::array<MetricSpec, kMetricCount> kMetricSpecs{{
@@ -65,6 +66,10 @@ inline constexpr std::array<MetricSpec, kMetricCount> kMetricSpecs{{
      "EHLO status of the address at its latest probe, as a state set (exactly one status is 1): "
      "compliant, misordered (STARTTLS where strict clients do not read it), no_starttls, error "
      "(no EHLO reply)."},
+    {Metric::kEhloStatusConsecutiveProbes, "starttls_ehlo_status_consecutive_probes",
+     MetricType::Gauge,
+     "Consecutive probes of the address, the latest included, that saw its current EHLO "
+     "status; alerts use >= 2 so that one flaky probe never pages."},
     {Metric::kProbeSuccess, "starttls_probe_success", MetricType::Gauge,
      "1 when the latest probe of the address obtained an EHLO reply (status is not error)."},
     {Metric::kProbeDurationSeconds, "starttls_probe_duration_seconds", MetricType::Gauge,

@@ -54,14 +54,18 @@ std::vector<StatusChange> ExporterState::RecordResult(const std::string& domain,
     classes[KeyOf(r)] = std::string(smtp::ToString(r.ehlo_class));
   if (result.results.empty() && result.error) classes[AddressKey{}] = "error";
 
+  std::map<AddressKey, std::uint32_t> consecutive;
   for (const auto& [key, now] : classes) {
     const auto before = partner->last_class.find(key);
-    if (before != partner->last_class.end() && before->second != now) {
+    const bool same = before != partner->last_class.end() && before->second == now;
+    consecutive[key] = same ? partner->consecutive[key] + 1 : 1;
+    if (before != partner->last_class.end() && !same) {
       StatusChangeKey change{key, before->second, now};
       ++partner->status_changes[change];
       changes.push_back(StatusChange{domain, std::move(change)});
     }
   }
+  partner->consecutive = std::move(consecutive);
   // Addresses that vanished (MX host removed, address changed) drop out of every series.
   for (auto it = partner->status_changes.begin(); it != partner->status_changes.end();) {
     it = classes.count(it->first.where) == 0 ? partner->status_changes.erase(it) : std::next(it);

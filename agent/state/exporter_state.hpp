@@ -45,6 +45,9 @@ struct PartnerState {
   std::map<StatusChangeKey, std::uint64_t> status_changes;
   /// The class each address had at the latest probe, to detect changes.
   std::map<AddressKey, std::string> last_class;
+  /// How many consecutive probes (the latest included) saw that class: alerts page only on a
+  /// status confirmed by two probes, whatever the partner's interval.
+  std::map<AddressKey, std::uint32_t> consecutive;
   bool probe_in_flight = false;
 };
 

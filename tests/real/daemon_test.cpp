@@ -157,6 +157,7 @@ TEST_F(Daemon, ServesTheMetricsContractAndFollowsAStatusFlip) {
     m = Metrics();
     return Status(m, "alpha.test", "misordered") == 1;
   })) << m;
+  EXPECT_EQ(MetricValue(m, "starttls_ehlo_status_consecutive_probes", {{"domain", "alpha.test"}}), 1);
   EXPECT_EQ(MetricValue(m, "starttls_status_changes_total",
                         {{"domain", "alpha.test"}, {"from", "compliant"}, {"to", "misordered"}}),
             1);

@@ -54,6 +54,22 @@ TEST(ExporterState, CountsProbesAndStatusChanges) {
   EXPECT_EQ(p.last_class.at({"mx1", "127.0.0.2"}), "error");
 }
 
+TEST(ExporterState, CountsConsecutiveProbesWithTheSameStatus) {
+  ExporterState state;
+  state.ApplyConfig(ConfigWith({"a.test"}));
+  using C = smtp::EhloClass;
+  const AddressKey mx1{"mx1", "127.0.0.2"};
+  state.RecordResult("a.test", Result({Row("mx1", "127.0.0.2", C::kCompliant)}));
+  EXPECT_EQ(state.Find("a.test")->consecutive.at(mx1), 1u);
+  state.RecordResult("a.test", Result({Row("mx1", "127.0.0.2", C::kCompliant)}));
+  state.RecordResult("a.test", Result({Row("mx1", "127.0.0.2", C::kCompliant)}));
+  EXPECT_EQ(state.Find("a.test")->consecutive.at(mx1), 3u);
+  state.RecordResult("a.test", Result({Row("mx1", "127.0.0.2", C::kMisordered)}));
+  EXPECT_EQ(state.Find("a.test")->consecutive.at(mx1), 1u);  // a new status starts over
+  state.RecordResult("a.test", Result({Row("mx1", "127.0.0.2", C::kMisordered)}));
+  EXPECT_EQ(state.Find("a.test")->consecutive.at(mx1), 2u);  // confirmed
+}
+
 TEST(ExporterState, VanishedAddressesDropOut) {
   ExporterState state;
   state.ApplyConfig(ConfigWith({"a.test"}));
