@@ -51,6 +51,10 @@ void AddPartnerInfo(FamilySet& out, const config::Partner& partner) {
     if (ServableLabel(key)) labels.push_back(Label{key, value});
   }
   out.Add(Metric::kPartnerInfo, std::move(labels), 1);
+  // The configured interval, so that "no fresh result for 3 intervals" is one PromQL
+  // comparison per partner whatever its override.
+  out.Add(Metric::kProbeIntervalSeconds, {{"domain", partner.domain}},
+          std::chrono::duration<double>(partner.interval).count());
 }
 
 void AddPartnerCounters(FamilySet& out, const state::PartnerState& partner) {

@@ -31,6 +31,7 @@ enum class Metric : std::size_t {
   kProbesTotal,
   kStatusChangesTotal,
   kPartnerInfo,
+  kProbeIntervalSeconds,
   kMxHosts,
   kNullMx,
   kMxDnssecAuthenticated,
@@ -58,7 +59,7 @@ struct MetricSpec {
   std::string_view help;
 };
 
-inline constexpr std::size_t kMetricCount = 33;
+inline constexpr std::size_t kMetricCount = 34;
 
 using prometheus::MetricType;
 inline constexpr std::array<MetricSpec, kMetricCount> kMetricSpecs{{
@@ -113,6 +114,8 @@ inline constexpr std::array<MetricSpec, kMetricCount> kMetricSpecs{{
     {Metric::kPartnerInfo, "starttls_partner_info", MetricType::Gauge,
      "A configured partner with its display name and free-form labels; always 1. Join on "
      "domain to filter other series by team or tier."},
+    {Metric::kProbeIntervalSeconds, "starttls_probe_interval_seconds", MetricType::Gauge,
+     "The configured probe interval of the partner domain, in seconds."},
     {Metric::kMxHosts, "starttls_mx_hosts", MetricType::Gauge,
      "MX hosts of the partner domain at the latest probe (the static MX entries when "
      "configured; 0 for a null MX)."},

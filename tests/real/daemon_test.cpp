@@ -137,6 +137,7 @@ TEST_F(Daemon, ServesTheMetricsContractAndFollowsAStatusFlip) {
           {{"domain", "alpha.test"}, {"name", "Alpha Bank"}, {"team", "payments"}, {"tier", "1"}}),
       1);
   EXPECT_EQ(MetricValue(m, "starttls_mx_hosts", {{"domain", "viadns.test"}}), 1);
+  EXPECT_EQ(MetricValue(m, "starttls_probe_interval_seconds", {{"domain", "viadns.test"}}), 10);
   EXPECT_EQ(MetricValue(m, "starttls_null_mx", {{"domain", "viadns.test"}}), 0);
   EXPECT_EQ(
       MetricValue(m, "starttls_probes_total", {{"domain", "alpha.test"}, {"result", "success"}}),

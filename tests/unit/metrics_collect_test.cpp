@@ -385,6 +385,7 @@ TEST(MetricsCollect, NullMxHasNoAddressSeries) {
     if (!Mentions(line, "nullmx.test")) continue;
     const std::string name = ParseSample(line).name;
     EXPECT_TRUE(name == "starttls_partner_info" || name == "starttls_probes_total" ||
+                name == "starttls_probe_interval_seconds" ||
                 name == "starttls_mx_hosts" || name == "starttls_null_mx" ||
                 name == "starttls_mx_dnssec_authenticated" || name == "starttls_domain_client_tls")
         << line;
@@ -397,7 +398,8 @@ TEST(MetricsCollect, PartnerWithoutResultHasOnlyInfoAndCounters) {
   for (const auto& line : Lines(text)) {
     if (line[0] != '#' && Mentions(line, "pending.test")) names.insert(ParseSample(line).name);
   }
-  EXPECT_EQ(names, (std::set<std::string>{"starttls_partner_info", "starttls_probes_total"}));
+  EXPECT_EQ(names, (std::set<std::string>{"starttls_partner_info", "starttls_probe_interval_seconds",
+                                     "starttls_probes_total"}));
 }
 
 TEST(MetricsCollect, FindingsAreDeduplicated) {
@@ -436,7 +438,7 @@ TEST(MetricsCollect, EveryFamilyHasHelpAndTypeBeforeItsSamples) {
   EXPECT_EQ(helped, typed);
   EXPECT_EQ(helped, seen) << "a family without samples is served";
   // Every family of the contract shows up in this state (the process ones included).
-  EXPECT_EQ(seen.size(), 32u);
+  EXPECT_EQ(seen.size(), 33u);
   EXPECT_TRUE(HasLine(text, "# TYPE starttls_probes_total counter"));
   EXPECT_TRUE(HasLine(text, "# TYPE starttls_status_changes_total counter"));
   EXPECT_TRUE(HasLine(text, "# TYPE starttls_ehlo_status gauge"));
