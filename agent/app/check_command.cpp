@@ -17,30 +17,30 @@
 #include "tls/client_context.hpp"
 
 namespace stx::app {
-namespace {
 
-int ExitStatus(const probe::TargetProbeResult& result) {
-  bool any_error = result.error.has_value();
+int ExitStatusOf(const std::vector<probe::TargetProbeResult>& results) {
+  bool any_error = false;
   bool any_not_compliant = false;
-  for (const auto& r : result.results) {
-    switch (r.ehlo_class) {
-      case smtp::EhloClass::kCompliant:
-        break;
-      case smtp::EhloClass::kMisordered:
-      case smtp::EhloClass::kNoStarttls:
-        any_not_compliant = true;
-        break;
-      case smtp::EhloClass::kError:
-        any_error = true;
-        break;
+  for (const auto& target : results) {
+    if (target.error) any_error = true;
+    for (const auto& r : target.results) {
+      switch (r.ehlo_class) {
+        case smtp::EhloClass::kCompliant:
+          break;
+        case smtp::EhloClass::kMisordered:
+        case smtp::EhloClass::kNoStarttls:
+          any_not_compliant = true;
+          break;
+        case smtp::EhloClass::kError:
+          any_error = true;
+          break;
+      }
     }
   }
   if (any_not_compliant) return kNotCompliant;
   if (any_error) return kErrorOrUsage;
   return kAllCompliant;  // includes a null MX: the domain takes no mail, nothing is sent in clear
 }
-
-}  // namespace
 
 int RunCheck(const CheckCommandOptions& options, std::ostream& out, std::ostream& err) {
   auto parsed = probe::ParseCheckTarget(options.target);
@@ -71,10 +71,7 @@ int RunCheck(const CheckCommandOptions& options, std::ostream& out, std::ostream
   probe_options.ipv4 = !options.ipv6_only;
   probe_options.ipv6 = !options.ipv4_only;
   probe_options.probe.ehlo_name = options.ehlo_name.empty() ? LocalFqdn() : options.ehlo_name;
-  probe_options.probe.timeout = *timeout;
-  probe_options.probe.connect_timeout = std::min(probe_options.probe.connect_timeout, *timeout);
-  probe_options.probe.reply_timeout = std::min(probe_options.probe.reply_timeout, *timeout);
-  probe_options.probe.handshake_timeout = std::min(probe_options.probe.handshake_timeout, *timeout);
+  probe_options.probe.SetTimeout(*timeout);
 
   std::shared_ptr<asio::ssl::context> tls_context;
   try {
@@ -114,7 +111,7 @@ int RunCheck(const CheckCommandOptions& options, std::ostream& out, std::ostream
                          .count();
     out << report::ToText(result, now);
   }
-  return ExitStatus(result);
+  return ExitStatusOf({result});
 }
 
 }  // namespace stx::app

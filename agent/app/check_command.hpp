@@ -2,6 +2,9 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
+#include <vector>
+
+#include "probe/probe_result.hpp"
 
 namespace stx::app {
 
@@ -22,6 +25,9 @@ struct CheckCommandOptions {
 /// Exit statuses of `check`. A definite finding outranks an unreachable host: when any
 /// address is misordered or lacks STARTTLS the status is 1 even if another had an error.
 enum CheckExit : int { kAllCompliant = 0, kNotCompliant = 1, kErrorOrUsage = 2 };
+
+/// The exit status over one or more targets' results (see CheckExit).
+int ExitStatusOf(const std::vector<probe::TargetProbeResult>& results);
 
 /// Runs `starttls_exporter check`; writes the report to `out`, usage errors to `err`.
 int RunCheck(const CheckCommandOptions& options, std::ostream& out, std::ostream& err);

@@ -12,24 +12,6 @@
 #include "state/exporter_state.hpp"
 
 namespace stx::app {
-namespace {
-
-int ExitStatusOf(const std::vector<probe::TargetProbeResult>& results) {
-  bool error = false, not_compliant = false;
-  for (const auto& target : results) {
-    if (target.error) error = true;
-    for (const auto& r : target.results) {
-      if (r.ehlo_class == smtp::EhloClass::kError) error = true;
-      if (r.ehlo_class == smtp::EhloClass::kMisordered ||
-          r.ehlo_class == smtp::EhloClass::kNoStarttls) {
-        not_compliant = true;
-      }
-    }
-  }
-  return not_compliant ? kNotCompliant : error ? kErrorOrUsage : kAllCompliant;
-}
-
-}  // namespace
 
 int RunConfigCheck(const CheckCommandOptions& options, std::ostream& out, std::ostream& err) {
   config::ExporterConfig config;

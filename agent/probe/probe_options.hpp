@@ -1,4 +1,5 @@
 #pragma once
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -21,6 +22,14 @@ struct ProbeOptions {
   std::chrono::milliseconds quit_timeout{2'000};
   smtp::ReplyLimits limits;
   std::size_t max_transcript_lines = 300;
+
+  /// Sets the overall timeout and caps every stage limit at it.
+  void SetTimeout(std::chrono::milliseconds overall) {
+    timeout = overall;
+    connect_timeout = std::min(connect_timeout, overall);
+    reply_timeout = std::min(reply_timeout, overall);
+    handshake_timeout = std::min(handshake_timeout, overall);
+  }
 };
 
 /// One address of one MX host.

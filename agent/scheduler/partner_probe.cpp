@@ -18,10 +18,7 @@ awaitable<probe::TargetProbeResult> ProbePartner(
   options.ipv6 = global.ipv6;
   options.admit = std::move(admit);
   options.probe.ehlo_name = environment->ehlo_name;
-  options.probe.timeout = partner.timeout;
-  options.probe.connect_timeout = std::min(options.probe.connect_timeout, partner.timeout);
-  options.probe.reply_timeout = std::min(options.probe.reply_timeout, partner.timeout);
-  options.probe.handshake_timeout = std::min(options.probe.handshake_timeout, partner.timeout);
+  options.probe.SetTimeout(partner.timeout);
 
   if (partner.static_mx.empty()) {
     probe::CheckTarget target;
