@@ -45,7 +45,13 @@ std::vector<std::string> CorrectedEhloReply(const EhloAnalysis& analysis, const 
     if (IsStarttlsLine(*line)) {
       if (has_starttls) continue;
       has_starttls = true;
-    } else if (line == all.front() && greeting == nullptr) {
+      // The keyword alone (RFC 3207 §4: STARTTLS takes no parameters). Copying the line would
+      // carry over whatever followed the keyword: "STARTTLS\tnow" is escaped for display to
+      // "STARTTLS\x09now", which no client reads as STARTTLS.
+      texts.push_back("STARTTLS");
+      continue;
+    }
+    if (line == all.front() && greeting == nullptr) {
       continue;  // the original first line was used as the greeting text
     }
     texts.push_back(line->text);

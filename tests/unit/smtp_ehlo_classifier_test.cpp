@@ -275,6 +275,19 @@ TEST(EhloExplanation, PrematureFinalLineNamesTheFinalLine) {
             (std::vector<std::string>{"250-mx.test", "250-STARTTLS", "250 SIZE 1000"}));
 }
 
+// Found by fuzz_reply_reader: the keyword ends at the tab, so the line was misordered, but the
+// corrected reply copied "STARTTLS\tnow" and was itself not compliant.
+TEST(EhloExplanation, CorrectedReplyWritesTheBareKeyword) {
+  const ParsedEhlo parsed = Parse("250 mx.test\r\n250 STARTTLS\tnow\r\n");
+  const EhloAnalysis analysis = ClassifyEhlo(parsed.reply, parsed.trailing);
+  ASSERT_EQ(analysis.ehlo_class, EhloClass::kMisordered);
+  const auto corrected = CorrectedEhloReply(analysis, parsed.reply, parsed.trailing);
+  EXPECT_EQ(corrected, (std::vector<std::string>{"250-mx.test", "250 STARTTLS"}));
+  std::string wire;
+  for (const auto& line : corrected) wire += line + "\r\n";
+  EXPECT_EQ(ClassifyEhlo(Parse(wire).reply).ehlo_class, EhloClass::kCompliant);
+}
+
 TEST(EhloExplanation, EmptyForOtherClasses) {
   const ParsedEhlo parsed = Parse(kSeedCorrect);
   EXPECT_EQ(ExplainMisordered(ClassifyEhlo(parsed.reply), parsed.reply), "");
