@@ -14,9 +14,12 @@
 #include "common/asio.hpp"
 #include "dns/resolver.hpp"
 #include "support/dnsmasq_server.hpp"
+#include "support/run_bounded.hpp"
 
 namespace stx::dns {
 namespace {
+
+using test::RunBounded;
 
 using testing::ElementsAre;
 using testing::HasSubstr;
@@ -25,19 +28,11 @@ using testing::Not;
 using testing::UnorderedElementsAreArray;
 
 /// Runs `op` on `io` until it completes; fails the test if that takes longer than `limit`.
+// A lookup that does not complete in time is a failure, reported with a default answer.
 template <typename T>
-T RunBounded(asio::io_context& io, awaitable<T> op,
-             std::chrono::milliseconds limit = std::chrono::seconds(10)) {
-  std::optional<T> result;
-  std::exception_ptr error;
-  auto done = [&result, &error](std::exception_ptr e, T value) {
-    error = e;
-    if (!e) result = std::move(value);
-  };
-  asio::co_spawn(io, std::move(op), done);
-  io.restart();
-  io.run_for(limit);
-  if (error) std::rethrow_exception(error);
+T Lookup(asio::io_context& io, awaitable<T> op) {
+  const std::chrono::milliseconds limit = std::chrono::seconds(10);
+  std::optional<T> result = RunBounded(io, std::move(op), limit);
   if (!result) {
     ADD_FAILURE() << "lookup did not complete within " << limit.count() << "ms";
     return T{};
@@ -93,12 +88,12 @@ class DnsResolverWithDnsmasq : public testing::Test {
     resolver_.reset();  // before io_
   }
 
-  MxAnswer Mx(const std::string& name) { return RunBounded(io_, resolver_->LookupMx(name)); }
+  MxAnswer Mx(const std::string& name) { return Lookup(io_, resolver_->LookupMx(name)); }
   AddressAnswer Addresses(const std::string& name, AddressFamily family) {
-    return RunBounded(io_, resolver_->LookupAddresses(name, family));
+    return Lookup(io_, resolver_->LookupAddresses(name, family));
   }
   MailRouting Routing(const std::string& domain, RoutingOptions options = {}) {
-    return RunBounded(io_, resolver_->ResolveMailRouting(domain, options));
+    return Lookup(io_, resolver_->ResolveMailRouting(domain, options));
   }
 
   asio::io_context io_;

@@ -23,9 +23,12 @@
 #include "common/asio.hpp"
 #include "dns/resolver.hpp"
 #include "support/dnsmasq_server.hpp"
+#include "support/run_bounded.hpp"
 
 namespace stx::dns {
 namespace {
+
+using test::RunBounded;
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -71,21 +74,6 @@ ResolverOptions Options(std::string server, milliseconds timeout, int tries) {
   options.timeout = timeout;
   options.tries = tries;
   return options;
-}
-
-template <typename T>
-std::optional<T> RunBounded(asio::io_context& io, awaitable<T> op, milliseconds limit) {
-  std::optional<T> result;
-  std::exception_ptr error;
-  auto done = [&result, &error](std::exception_ptr e, T value) {
-    error = e;
-    if (!e) result = std::move(value);
-  };
-  asio::co_spawn(io, std::move(op), done);
-  io.restart();
-  io.run_for(limit);
-  if (error) std::rethrow_exception(error);
-  return result;
 }
 
 TEST(DnsResolverTimeout, EndsWithinTriesTimesBackedOffTimeout) {
