@@ -33,6 +33,12 @@ std::string Verb(std::string_view line) {
 
 std::size_t ConnectionLog::Open(std::string peer) {
   std::lock_guard lock(mutex_);
+  ++opened_;
+  if (!keep_records_) {
+    if (records_.empty()) records_.emplace_back();
+    records_.front() = ConnectionRecord{};
+    return 0;
+  }
   records_.emplace_back();
   records_.back().peer = std::move(peer);
   return records_.size() - 1;
@@ -40,12 +46,13 @@ std::size_t ConnectionLog::Open(std::string peer) {
 
 std::vector<ConnectionRecord> ConnectionLog::Snapshot() const {
   std::lock_guard lock(mutex_);
+  if (!keep_records_) return {};
   return records_;
 }
 
 std::size_t ConnectionLog::Count() const {
   std::lock_guard lock(mutex_);
-  return records_.size();
+  return opened_;
 }
 
 bool ConnectionLog::WaitForClosed(std::size_t count, std::chrono::milliseconds timeout) const {

@@ -23,8 +23,11 @@
 namespace stx::scripted {
 
 /// The records of every connection, written by the server thread, read by the test thread.
+/// A log that does not keep records (a fleet serving thousands of partners for hours) only
+/// counts connections: Snapshot() is empty and every session edits one scratch record.
 class ConnectionLog {
  public:
+  explicit ConnectionLog(bool keep_records = true) : keep_records_(keep_records) {}
   std::size_t Open(std::string peer);
   template <class Edit>
   void Update(std::size_t index, Edit&& edit) {
@@ -41,6 +44,8 @@ class ConnectionLog {
  private:
   mutable std::mutex mutex_;
   mutable std::condition_variable changed_;
+  const bool keep_records_;
+  std::size_t opened_ = 0;
   std::vector<ConnectionRecord> records_;
 };
 

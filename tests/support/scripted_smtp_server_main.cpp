@@ -12,11 +12,11 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 
+#include "scripted/behaviours.hpp"
 #include "scripted/ephemeral_pki.hpp"
 #include "scripted/scripted_smtp_server.hpp"
 #include "support/child_process.hpp"
@@ -29,9 +29,7 @@ using stx::scripted::ServerScript;
 constexpr const char* kUsage =
     "usage: scripted_smtp_server --behaviour NAME --listen 127.0.0.1:PORT [--cert-dir DIR]\n"
     "                            [--host mx.test] [--delay-ms 2000]\n"
-    "behaviours: compliant misordered no_starttls starttls_refused broken_tls expired_cert\n"
-    "            wrong_host_cert multiline_banner slow_banner masked premature_final\n"
-    "            plaintext_injection silent\n";
+    "       scripted_smtp_server --list    (the behaviours, one per line)\n";
 
 struct Options {
   std::string behaviour;
@@ -68,6 +66,11 @@ Options Parse(int argc, char** argv) {
       std::cout << kUsage;
       std::exit(0);
     }
+    if (flag == "--list") {
+      for (const std::string_view name : stx::scripted::BehaviourNames())
+        std::cout << name << "\n";
+      std::exit(0);
+    }
     if (i + 1 >= argc) UsageError("missing value for " + std::string(flag));
     const std::string value = argv[++i];
     if (flag == "--behaviour" || flag == "--behavior") {
@@ -89,46 +92,14 @@ Options Parse(int argc, char** argv) {
   return options;
 }
 
-std::optional<ServerScript> Preset(const Options& o) {
-  const std::map<std::string, ServerScript, std::less<>> presets = {
-      {"compliant", ServerScript::Compliant()},
-      {"misordered", ServerScript::Misordered()},
-      {"no_starttls", ServerScript::NoStarttls()},
-      {"starttls_refused", ServerScript::StarttlsRefused()},
-      {"broken_tls", ServerScript::BrokenTls()},
-      {"expired_cert", ServerScript::Compliant()},
-      {"wrong_host_cert", ServerScript::Compliant()},
-      {"multiline_banner", ServerScript::MultiLineBanner()},
-      {"slow_banner", ServerScript::SlowBanner(std::chrono::milliseconds(o.delay_ms))},
-      {"masked", ServerScript::MaskedStarttls()},
-      {"premature_final", ServerScript::PrematureFinalLine()},
-      {"plaintext_injection", ServerScript::PlaintextInjection()},
-      {"silent", ServerScript::Silent()},
-  };
-  const auto it = presets.find(o.behaviour);
-  if (it == presets.end()) return std::nullopt;
-  return it->second;
-}
-
-void ReplaceAll(std::string& text, std::string_view from, const std::string& to) {
-  for (std::size_t at = text.find(from); at != std::string::npos;
-       at = text.find(from, at + to.size()))
-    text.replace(at, from.size(), to);
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   const Options options = Parse(argc, argv);
-  std::optional<ServerScript> script = Preset(options);
-  if (!script) UsageError("unknown behaviour " + options.behaviour);
-
-  // The presets speak for "mx.test"; a run for another host speaks for that one.
-  if (options.host != "mx.test") {
-    for (std::string* text :
-         {&script->banner, &script->ehlo_reply, &script->ehlo_reply_tls, &script->helo_reply})
-      ReplaceAll(*text, "mx.test", options.host);
-  }
+  std::optional<stx::scripted::Behaviour> behaviour = stx::scripted::FindBehaviour(
+      options.behaviour, {options.host, std::chrono::milliseconds(options.delay_ms)});
+  if (!behaviour) UsageError("unknown behaviour " + options.behaviour);
+  ServerScript* script = &behaviour->script;
 
   // Block the stop signals before the server thread starts, so it inherits the mask and only
   // sigwait() below sees them.
@@ -144,16 +115,11 @@ int main(int argc, char** argv) {
   int status = 0;
   try {
     stx::scripted::EphemeralPki pki(cert_dir);
-    CertSpec spec = CertSpec::Valid(options.host);
-    if (options.behaviour == "expired_cert") spec = CertSpec::Expired(options.host);
-    if (options.behaviour == "wrong_host_cert")
-      spec = CertSpec::WrongHost(options.host == "wrong-host.test" ? "other-host.test"
-                                                                   : "wrong-host.test");
+    CertSpec spec = stx::scripted::CertSpecFor(behaviour->cert, options.host);
     spec.name = "server";
     const stx::scripted::CertFiles files = pki.Issue(spec);
     script->cert_chain_path = files.cert_chain_pem_path;
     script->key_path = files.key_path;
-    script->tls_host = options.host;
     // A stand-alone partner should not hang up on a slow human at the keyboard.
     script->idle_timeout = std::chrono::minutes(5);
 
