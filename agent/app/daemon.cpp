@@ -6,6 +6,7 @@
 #include <csignal>
 #include <optional>
 
+#include "app/daemon_config.hpp"
 #include "app/demo_partners.hpp"
 #include "app/probe_environment.hpp"
 #include "app/web_routes.hpp"
@@ -66,7 +67,7 @@ int RunDaemon(const DaemonOptions& options) {
       demo = std::make_unique<DemoPartners>();
       config = demo->config();
     } else {
-      config = config::LoadConfigFile(options.config_file);
+      config = LoadDaemonConfig(options.config_file, options.shard);
     }
   } catch (const std::exception& e) {
     log::Error("cannot load configuration", {{"err", e.what()}});
@@ -87,14 +88,19 @@ int RunDaemon(const DaemonOptions& options) {
 
   scheduler::Scheduler scheduler(io.get_executor(), state, LoggingHooks());
 
+  // Declared before the reload, which applies new [web] settings to it.
+  std::optional<http::HttpServer> server;
+
   // Reload: a bad configuration is rejected and the running one stays; metrics say so.
   auto reload = [&]() -> std::string {
     if (options.demo) return "";  // the demo's partners are built in; nothing to re-read
     config::ExporterConfig next;
     std::shared_ptr<const scheduler::ProbeEnvironment> next_environment;
+    http::WebSecurity next_web;
     try {
-      next = config::LoadConfigFile(options.config_file);
+      next = LoadDaemonConfig(options.config_file, options.shard);
       next_environment = MakeProbeEnvironment(io.get_executor(), next);
+      next_web = http::MakeWebSecurity(next.web);
     } catch (const std::exception& e) {
       state.reload.last_successful = false;
       state.reload.last_error = e.what();
@@ -104,13 +110,14 @@ int RunDaemon(const DaemonOptions& options) {
     }
     state.ApplyConfig(next);
     scheduler.Apply(next, next_environment);
+    // New connections get the new certificate; every request from now on the new users.
+    if (server) server->SetSecurity(std::move(next_web));
     state.reload = state::ReloadStatus{true, NowUnix(), ""};
     log::Info("configuration reloaded",
               {{"file", options.config_file}, {"partners", std::to_string(next.partners.size())}});
     return "";
   };
 
-  std::optional<http::HttpServer> server;
   try {
     http::HttpServerOptions web_options;
     web_options.log_error = [](const std::string& message) {
@@ -121,6 +128,16 @@ int RunDaemon(const DaemonOptions& options) {
     log::Error("cannot listen", {{"address", options.listen_address}, {"err", e.what()}});
     return 1;
   }
+  try {
+    server->SetSecurity(http::MakeWebSecurity(config.web));
+  } catch (const std::exception& e) {
+    log::Error("cannot set up TLS on the web endpoint", {{"err", e.what()}});
+    return 1;
+  }
+  if (!config.web.basic_auth_users.empty() && !config.web.tls()) {
+    log::Warn("basic authentication without TLS: passwords cross the network in clear text",
+              {{"hint", "set tls_cert_file and tls_key_file in [web]"}});
+  }
   AddWebRoutes(*server, WebContext{state, scheduler, reload});
   server->Start();
 
@@ -130,6 +147,8 @@ int RunDaemon(const DaemonOptions& options) {
             {{"version", STX_VERSION},
              {"config", options.demo ? "--demo" : options.config_file},
              {"partners", std::to_string(config.partners.size())},
+             {"shard", std::to_string(options.shard.index) + "/" +
+                           std::to_string(options.shard.count)},
              {"listen", (endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
                                                     : endpoint.address().to_string()) +
                             ":" + std::to_string(endpoint.port())}});

@@ -2,13 +2,18 @@
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <iostream>
 
 #include "app/check_command.hpp"
 #include "app/daemon.hpp"
+#include "app/daemon_config.hpp"
+#include "app/hash_password_command.hpp"
 #include "common/duration.hpp"
 #include "common/log.hpp"
-#include "config/config_loader.hpp"
+#include "config/partner_shard.hpp"
+#include "config/web_values.hpp"
 
 namespace stx::app {
 
@@ -36,6 +41,15 @@ int Run(int argc, char** argv) {
       ->default_val("logfmt")
       ->check(CLI::IsMember({"logfmt", "json"}));
   app.add_flag("--config.check", config_check, "Validate --config.file and exit (0 valid, 1 not)");
+  std::string shard_text = "0/1";
+  app.add_option("--shard", shard_text,
+                 "Probe only this instance's share of the partners, INDEX/COUNT (0-based), e.g. "
+                 "--shard=0/3 on the first of 3 exporters sharing one configuration")
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            return config::ParseShard(value).error;
+          },
+          "INDEX/COUNT"));
   app.add_flag("--demo", daemon.demo,
                "Probe built-in scripted partners on loopback every 15 s (no config, no Internet)");
 
@@ -77,6 +91,15 @@ int Run(int argc, char** argv) {
                    "Also trust these CA certificates (PEM), e.g. a partner's private CA")
       ->check(CLI::ExistingFile);
 
+  HashPasswordOptions hash_password;
+  CLI::App* hash_password_cmd = app.add_subcommand(
+      "hash-password",
+      "Read a password from standard input (asked twice, without echo, on a terminal) and print "
+      "its bcrypt hash for [web.basic_auth_users] in the configuration.");
+  hash_password_cmd->add_option("--cost", hash_password.cost, "bcrypt cost (work factor)")
+      ->default_val(10)
+      ->check(CLI::Range(config::kMinBcryptCost, config::kMaxBcryptCost));
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -90,12 +113,16 @@ int Run(int argc, char** argv) {
               << "Run 'starttls_exporter --help' or 'starttls_exporter check --help' for usage.\n";
     return 2;
   }
+  daemon.shard = *config::ParseShard(shard_text).value;  // the validator checked it
   log::Level level = log::Level::kInfo;
   log::Format format = log::Format::kLogfmt;
   log::ParseLevel(log_level, level);
   log::ParseFormat(log_format, format);
   log::Configure(level, format);
 
+  if (hash_password_cmd->parsed()) {
+    return RunHashPassword(hash_password, std::cin, STDIN_FILENO, std::cout, std::cerr);
+  }
   if (check_cmd->parsed()) {
     if (check.target.empty() == check.config_file.empty()) {
       std::cerr << "starttls_exporter check: give either a target or --config.file, not "
@@ -107,8 +134,15 @@ int Run(int argc, char** argv) {
   }
   if (config_check) {
     try {
-      const auto config = config::LoadConfigFile(daemon.config_file);
-      std::cout << daemon.config_file << ": valid, " << config.partners.size() << " partners\n";
+      const auto config = LoadDaemonConfig(daemon.config_file);
+      std::cout << daemon.config_file << ": valid, " << config.partners.size() << " partners";
+      if (daemon.shard.count > 1) {
+        config::ExporterConfig mine = config;
+        config::KeepShard(mine, daemon.shard);
+        std::cout << ", " << mine.partners.size() << " on shard " << daemon.shard.index << "/"
+                  << daemon.shard.count;
+      }
+      std::cout << "\n";
       return 0;
     } catch (const std::exception& e) {
       std::cerr << e.what() << "\n";

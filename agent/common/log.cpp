@@ -87,17 +87,41 @@ bool Enabled(Level level) { return State().logger->should_log(ToSpd(level)); }
 std::string LogfmtValue(std::string_view value) {
   bool quote = value.empty();
   for (const char c : value) {
-    if (c == ' ' || c == '"' || c == '=' || static_cast<unsigned char>(c) < 0x20) quote = true;
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == ' ' || c == '"' || c == '=' || byte < 0x20 || byte == 0x7f) quote = true;
   }
   if (!quote) return std::string(value);
+  // One record, one line: no control byte reaches the log raw (a CR would let a value, such
+  // as a partner's reply quoted in an error, overwrite the line on a terminal). The escapes
+  // are Go's, as in go-logfmt.
   std::string out = "\"";
   for (const char c : value) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
+    const auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '"':
+      case '\\':
+        out += '\\';
+        out += c;
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        if (byte < 0x20 || byte == 0x7f) {
+          constexpr const char* kHex = "0123456789abcdef";
+          out += "\\u00";
+          out += kHex[byte >> 4];
+          out += kHex[byte & 0xf];
+        } else {
+          out += c;
+        }
     }
-    out += c;
   }
   return out + "\"";
 }

@@ -36,7 +36,9 @@ inline void Error(std::string_view m, std::initializer_list<Field> f = {}) {
   Write(Level::kError, m, f);
 }
 
-/// logfmt value: bare when it has no space, quote, '=' or control byte; else quoted.
+/// logfmt value: bare when it has no space, quote, '=' or control byte; else quoted, with
+/// '"' and '\\' escaped and control bytes written as \n, \r, \t or \u00XX, so that a record is
+/// always one line.
 std::string LogfmtValue(std::string_view value);
 
 }  // namespace stx::log

@@ -7,15 +7,18 @@
 
 namespace stx::config {
 
-/// Top-level keys: the global settings, and the [[partner]] array.
-inline constexpr std::array<std::string_view, 11> kGlobalKeys = {
+/// Top-level keys: the global settings, the [web] table and the [[partner]] array.
+inline constexpr std::array<std::string_view, 12> kGlobalKeys = {
     "interval",         "timeout", "ehlo_name", "concurrency",        "dns_server", "mx",
-    "address_families", "port",    "ca_file",   "allow_adhoc_probes", "partner"};
+    "address_families", "port",    "ca_file",   "allow_adhoc_probes", "web",        "partner"};
 /// Keys of one [[partner]] entry.
 inline constexpr std::array<std::string_view, 7> kPartnerKeys = {
     "domain", "name", "labels", "interval", "timeout", "port", "mx"};
+/// Keys of the [web] table (the exporter's own web endpoint).
+inline constexpr std::array<std::string_view, 4> kWebKeys = {"tls_cert_file", "tls_key_file",
+                                                             "tls_min_version", "basic_auth_users"};
 
-enum class KeyScope { kGlobal, kPartner };
+enum class KeyScope { kGlobal, kPartner, kWeb };
 
 /// "path.key" ("key" when `path` is empty), the key quoted when TOML would need quotes for it:
 /// partner[1].labels."team x".

@@ -1,13 +1,9 @@
-// The only file that sees toml++: it walks the parsed document, checks each node's type and
-// position, and leaves the rules about values to config_values.cpp.
+// Walks the parsed document (toml++), checks each node's type and position, and leaves the
+// rules about values to config_values.cpp; the [web] table is read by web_table.cpp.
 #include "config/config_loader.hpp"
 
-#include <toml++/toml.h>
-
 #include <algorithm>
-#include <filesystem>
 #include <map>
-#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -15,6 +11,8 @@
 #include "config/config_keys.hpp"
 #include "config/config_values.hpp"
 #include "config/file_text.hpp"
+#include "config/toml_reader.hpp"
+#include "config/web_table.hpp"
 
 namespace stx::config {
 namespace {
@@ -28,65 +26,15 @@ constexpr const char* kDurationExpected = "a duration string such as \"5m\"";
 constexpr const char* kStaticMxExpected =
     "an array of hosts such as [\"mx1.example.com:25\", \"192.0.2.1:25\"]";
 
-std::string Describe(const toml::node& node) {
-  switch (node.type()) {
-    case toml::node_type::string:
-      return "string " + Quoted(node.as_string()->get());
-    case toml::node_type::integer:
-      return "integer " + std::to_string(node.as_integer()->get());
-    case toml::node_type::floating_point: {
-      std::ostringstream out;
-      out << *node.as_floating_point();
-      return "float " + out.str();
-    }
-    case toml::node_type::boolean:
-      return node.as_boolean()->get() ? "boolean true" : "boolean false";
-    case toml::node_type::date:
-      return "a date";
-    case toml::node_type::time:
-      return "a time";
-    case toml::node_type::date_time:
-      return "a date-time";
-    case toml::node_type::array:
-      return "an array";
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::none:
-      break;
-  }
-  return "nothing";
-}
-
-/// A value as the user wrote it, for range errors where its type is already known.
-std::string Shown(const toml::node& node) {
-  if (const auto* text = node.as_string()) return Quoted(text->get());
-  if (const auto* number = node.as_integer()) return std::to_string(number->get());
-  return Describe(node);
-}
-
-/// toml++ keeps a table's keys sorted; walking them in file order makes the first problem
-/// reported the first one in the file.
-std::vector<std::pair<const toml::key*, const toml::node*>> InFileOrder(const toml::table& table) {
-  std::vector<std::pair<const toml::key*, const toml::node*>> entries;
-  for (auto&& [key, value] : table) entries.emplace_back(&key, &value);
-  std::stable_sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) {
-    const auto& x = a.first->source().begin;
-    const auto& y = b.first->source().begin;
-    return std::pair(x.line, x.column) < std::pair(y.line, y.column);
-  });
-  return entries;
-}
-
 /// Walks one parsed document; every problem throws a ConfigError at the node it concerns.
-class DocumentReader {
+class DocumentReader : private NodeReader {
  public:
-  explicit DocumentReader(std::string source)
-      : source_(std::move(source)), directory_(std::filesystem::path(source_).parent_path()) {}
+  explicit DocumentReader(std::string source) : NodeReader(std::move(source)) {}
 
   ExporterConfig Read(const toml::table& root) const {
     ExporterConfig config;
-    config.source = source_;
-    const toml::node* partners = ReadGlobal(root, config.global);
+    config.source = source();
+    const toml::node* partners = ReadGlobal(root, config);
     if (partners == nullptr) return config;  // an idle exporter is valid: self-metrics only
     const toml::array* entries = partners->as_array();
     if (entries == nullptr) {
@@ -120,52 +68,6 @@ class DocumentReader {
     const toml::node* timeout = nullptr;
   };
 
-  [[noreturn]] void Fail(const toml::source_region& where, const std::string& path,
-                         const std::string& message) const {
-    throw ConfigError(source_, static_cast<int>(where.begin.line),
-                      static_cast<int>(where.begin.column), path + ": " + message);
-  }
-
-  [[noreturn]] void FailType(const toml::node& node, const std::string& path,
-                             std::string_view expected) const {
-    Fail(node.source(), path, "found " + Describe(node) + "; expected " + std::string(expected));
-  }
-
-  [[noreturn]] void FailUnknownKey(const toml::key& key, const std::string& path,
-                                   KeyScope scope) const {
-    Fail(key.source(), path, UnknownKeyMessage(key.str(), scope));
-  }
-
-  /// The value of a check of `node`, or the check's error at `node`.
-  template <typename T>
-  T Require(Checked<T> checked, const toml::node& node, const std::string& path) const {
-    if (!checked.value) Fail(node.source(), path, checked.error);
-    return std::move(*checked.value);
-  }
-
-  const std::string& String(const toml::node& node, const std::string& path,
-                            std::string_view expected) const {
-    const auto* text = node.as_string();
-    if (text == nullptr) FailType(node, path, expected);
-    return text->get();
-  }
-
-  std::int64_t Integer(const toml::node& node, const std::string& path, std::int64_t min,
-                       std::int64_t max, const std::string& expected) const {
-    const auto* number = node.as_integer();
-    if (number == nullptr) FailType(node, path, expected);
-    if (number->get() < min || number->get() > max) {
-      Fail(node.source(), path, "found " + Shown(node) + "; expected " + expected);
-    }
-    return number->get();
-  }
-
-  bool Boolean(const toml::node& node, const std::string& path) const {
-    const auto* flag = node.as_boolean();
-    if (flag == nullptr) FailType(node, path, "true or false");
-    return flag->get();
-  }
-
   std::uint16_t Port(const toml::node& node, const std::string& path) const {
     return static_cast<std::uint16_t>(Integer(node, path, 1, 65535, "a port from 1 to 65535"));
   }
@@ -192,8 +94,9 @@ class DocumentReader {
     }
   }
 
-  /// Fills `global`; returns the `partner` node, if any.
-  const toml::node* ReadGlobal(const toml::table& root, GlobalSettings& global) const {
+  /// Fills the global settings and the web settings; returns the `partner` node, if any.
+  const toml::node* ReadGlobal(const toml::table& root, ExporterConfig& config) const {
+    GlobalSettings& global = config.global;
     const toml::node* partners = nullptr;
     Given given;
     for (const auto& [key, value] : InFileOrder(root)) {
@@ -230,10 +133,12 @@ class DocumentReader {
         // Checked now, so a missing CA file fails the load rather than every probe later.
         global.ca_file =
             Require(CheckCaFile(String(*value, name, "a path such as \"/etc/ssl/partner-ca.pem\""),
-                                directory_),
+                                directory()),
                     *value, name);
       } else if (name == "allow_adhoc_probes") {
         global.allow_adhoc_probes = Boolean(*value, name);
+      } else if (name == "web") {
+        config.web = ReadWebTable(*this, *value);
       } else if (name == "partner") {
         partners = value;
       } else {
@@ -367,9 +272,6 @@ class DocumentReader {
     }
     return normalized;
   }
-
-  std::string source_;
-  std::filesystem::path directory_;
 };
 
 }  // namespace

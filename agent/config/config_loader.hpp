@@ -1,6 +1,7 @@
 #pragma once
 // TOML configuration -> ExporterConfig, validated. The schema is documented in
-// config/starttls_exporter.toml; toml++ stays inside config_loader.cpp.
+// config/starttls_exporter.toml; toml++ stays inside the loader's own files (config_loader.cpp,
+// toml_reader.*, web_table.*).
 #include <string>
 #include <string_view>
 

@@ -49,9 +49,30 @@ struct Partner {
   bool operator==(const Partner&) const = default;
 };
 
+/// The oldest TLS version the web endpoint accepts.
+enum class TlsVersion { kTls12, kTls13 };
+
+/// The exporter's own web endpoint: TLS and HTTP basic authentication, the settings of
+/// Prometheus' exporter-toolkit web-config (tls_server_config, basic_auth_users) in a [web]
+/// table. Defaults: plain HTTP, no authentication.
+struct WebSettings {
+  /// PEM certificate chain (leaf first) and its private key; both set or both empty. Checked at
+  /// load (readable, PEM, the key matches the certificate); relative paths are taken from the
+  /// config file's directory.
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  TlsVersion tls_min_version = TlsVersion::kTls12;
+  /// User name -> bcrypt hash ("$2b$10$..."), sorted by name; empty: no authentication.
+  std::vector<std::pair<std::string, std::string>> basic_auth_users;
+
+  bool tls() const { return !tls_cert_file.empty(); }
+  bool operator==(const WebSettings&) const = default;
+};
+
 struct ExporterConfig {
   std::string source;  ///< file path, for messages
   GlobalSettings global;
+  WebSettings web;
   std::vector<Partner> partners;  ///< in file order
 
   bool operator==(const ExporterConfig&) const = default;

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace stx::dns {
 namespace {
@@ -69,6 +70,38 @@ void OnAnswer(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int 
     // destroyed with `pending`, which destroys the awaiting coroutine.
   }
 }
+
+/// The channels of one execution context, shut down with it. Registered after the timer and
+/// descriptor services the channels use (AresChannel's constructor creates its timer first),
+/// so it shuts down before them: Shutdown() may still release descriptors and destroy the
+/// timer, and the ARES_EDESTRUCTION completions it posts are destroyed with the scheduler's
+/// queue, which destroys the waiting coroutines and breaks the cycle.
+class ChannelRegistry : public asio::execution_context::service {
+ public:
+  static asio::execution_context::id id;
+
+  explicit ChannelRegistry(asio::execution_context& context)
+      : asio::execution_context::service(context) {}
+
+  void Add(std::weak_ptr<AresChannel> channel) {
+    std::erase_if(channels_, [](const auto& c) { return c.expired(); });
+    channels_.push_back(std::move(channel));
+  }
+
+ private:
+  void shutdown() override {
+    // Shutdown() may destroy coroutines holding the last reference to another channel; take
+    // the list first so that such a destruction never meets a vector being iterated.
+    std::vector<std::weak_ptr<AresChannel>> channels = std::move(channels_);
+    for (const auto& weak : channels) {
+      if (const auto channel = weak.lock()) channel->Shutdown();
+    }
+  }
+
+  std::vector<std::weak_ptr<AresChannel>> channels_;
+};
+
+asio::execution_context::id ChannelRegistry::id;
 
 }  // namespace
 
@@ -164,6 +197,11 @@ AresChannel::AresChannel(asio::any_io_executor executor, std::chrono::millisecon
 }
 
 AresChannel::~AresChannel() { Shutdown(); }
+
+void AresChannel::ShutDownWithContext() {
+  asio::execution_context& context = asio::query(executor_, asio::execution::context);
+  asio::use_service<ChannelRegistry>(context).Add(weak_from_this());
+}
 
 void AresChannel::Shutdown() {
   if (channel_ == nullptr) return;

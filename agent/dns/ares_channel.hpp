@@ -41,6 +41,12 @@ class AresChannel : public std::enable_shared_from_this<AresChannel> {
   /// io_context is used afterwards. Must be called while the io_context is alive. Idempotent.
   void Shutdown();
 
+  /// Has Shutdown() called when the executor's execution context shuts down (its destructor),
+  /// if the channel still lives then. A query waiting in c-ares owns its awaiting coroutine,
+  /// whose frames own this channel: a cycle no Asio service knows about, so without this the
+  /// coroutines of lookups in flight at exit (SIGTERM mid-probe) would never be destroyed.
+  void ShutDownWithContext();
+
  private:
   struct SocketWatch;
   class ReadinessHandler;

@@ -39,6 +39,7 @@ Resolver::Resolver(asio::any_io_executor executor, ResolverOptions options) {
   const auto server = ValidatedServer(options);
   channel_ =
       std::make_shared<AresChannel>(std::move(executor), options.timeout, options.tries, server);
+  channel_->ShutDownWithContext();
 }
 
 Resolver::~Resolver() { channel_->Shutdown(); }

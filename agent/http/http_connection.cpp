@@ -1,18 +1,25 @@
-// One HTTP/1.1 connection: read a request within the limits, dispatch it, write the response,
-// repeat while keep-alive holds. The only file of the program that includes Beast's HTTP.
+// One HTTP/1.1 connection, plain or TLS: handshake (TLS), read a request within the limits,
+// authenticate it, dispatch it, write the response, repeat while keep-alive holds. The only
+// file of the program that includes Beast's HTTP.
 // clang-format off
 #include "common/asio.hpp"  // first: Boost 1.74's awaitable.hpp needs <utility> before it
 // clang-format on
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <array>
-#include <cctype>
 #include <exception>
+#include <optional>
+#include <type_traits>
 
-#include "http/gzip.hpp"
+#include "http/basic_credentials.hpp"
+#include "http/beast_messages.hpp"
 #include "http/request_target.hpp"
 #include "http/server_core.hpp"
 
@@ -22,24 +29,38 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using boost::system::error_code;
-using BeastResponse = bhttp::response<bhttp::string_body>;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-class HttpConnection {
+/// `Stream` is beast::tcp_stream (plain HTTP) or TlsStream.
+template <class Stream>
+class StreamConnection final : public HttpConnection {
  public:
-  HttpConnection(tcp::socket socket, std::shared_ptr<ServerCore> core);
+  StreamConnection(tcp::socket socket, std::shared_ptr<ServerCore> core,
+                   std::shared_ptr<asio::ssl::context> tls);
   awaitable<void> Run();
-  void Abort();
+  void Abort() override;
 
  private:
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  beast::tcp_stream& Tcp() { return beast::get_lowest_layer(stream_); }
+  awaitable<bool> Handshake();
+  /// Nullopt when the request may proceed, else the 401 or 429 to answer.
+  awaitable<std::optional<Response>> Authenticate(const Request& request);
   awaitable<Response> Dispatch(const Request& request);
   awaitable<void> Send(BeastResponse& response, bool head_only, error_code& ec);
   awaitable<void> RefuseAndClose(unsigned status, std::string message, unsigned version);
+  /// Ends the connection: close_notify (TLS) or FIN (plain), then, with `drain`, what the
+  /// client still sends is read and dropped for a moment, before the socket closes.
+  awaitable<void> Close(bool drain);
 
-  beast::tcp_stream stream_;
+  std::shared_ptr<asio::ssl::context> tls_;  ///< declared before stream_, which refers to it
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::shared_ptr<ServerCore> core_;
   std::string remote_;
   bool aborted_ = false;
+  bool closed_ = false;
 };
 
 namespace {
@@ -51,118 +72,91 @@ constexpr std::size_t kFirstRead = 4096;
 constexpr std::chrono::milliseconds kLinger{500};
 constexpr std::size_t kMaxLingerBytes = 256 * 1024;
 
-std::string_view ToStd(beast::string_view text) { return {text.data(), text.size()}; }
-
-Response PlainResponse(unsigned status, std::string body) {
-  Response response;
-  response.status = status;
-  response.body = std::move(body);
-  return response;
-}
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// A handler's header text must not split the response (CR, LF) or smuggle NULs.
-bool SafeFieldText(std::string_view text) {
-  return text.find_first_of(std::string_view("\r\n\0", 3)) == std::string_view::npos;
-}
-
-std::string EndpointText(const tcp::endpoint& endpoint) {
-  const std::string address = endpoint.address().to_string();
-  return (endpoint.address().is_v6() ? "[" + address + "]" : address) + ":" +
-         std::to_string(endpoint.port());
-}
-
-// The status to answer a failed read with; 0 when the client gets no answer (it left, it
-// stalled past the timeout, or the server is stopping).
-unsigned StatusForReadError(const error_code& ec, bool header_done) {
-  if (ec == bhttp::error::header_limit) return 431;
-  if (ec == bhttp::error::body_limit) return 413;
-  if (ec == bhttp::error::buffer_overflow) return header_done ? 413 : 431;
-  if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message) return 0;
-  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_target).category()) return 400;
-  return 0;
-}
-
-Request MakeRequest(bhttp::request<bhttp::string_body>&& message, const std::string& remote) {
-  Request request;
-  request.method = std::string(ToStd(message.method_string()));
-  request.target = std::string(ToStd(message.target()));
-  request.remote = remote;
-  for (const auto& field : message) {
-    auto [slot, fresh] = request.headers.try_emplace(Lower(ToStd(field.name_string())));
-    if (!fresh) slot->second += ", ";
-    slot->second += ToStd(field.value());
+template <class Stream>
+Stream MakeStream(tcp::socket socket, asio::ssl::context* tls) {
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    return Stream(beast::tcp_stream(std::move(socket)), *tls);
+  } else {
+    return Stream(std::move(socket));
   }
-  request.accepts_gzip = AcceptsGzip(request.Header("accept-encoding"));
-  request.body = std::move(message.body());
-  return request;
 }
 
-BeastResponse ToBeast(Response&& r, unsigned version, bool keep_alive, bool accepts_gzip,
-                      std::size_t gzip_min_bytes) {
-  if (r.status < 100 || r.status > 599 || !SafeFieldText(r.content_type)) {
-    r = PlainResponse(500, "500 internal server error: bad response\n");
-  }
-  BeastResponse out;
-  out.version(version);
-  out.result(r.status);
-  out.set(bhttp::field::server, "starttls_exporter");
-  out.set(bhttp::field::content_type, r.content_type);
-  // Transcripts from hostile servers end up in these bodies: never let a browser guess HTML.
-  out.set("X-Content-Type-Options", "nosniff");
-  for (const auto& [name, value] : r.headers) {
-    if (!name.empty() && SafeFieldText(name) && SafeFieldText(value)) out.insert(name, value);
-  }
-  if (r.compressible) {
-    out.set(bhttp::field::vary, "Accept-Encoding");  // caches must key on it either way
-    if (accepts_gzip && r.body.size() >= gzip_min_bytes) {
-      r.body = GzipCompress(r.body);
-      out.set(bhttp::field::content_encoding, "gzip");
-    }
-  }
-  out.keep_alive(keep_alive);
-  out.body() = std::move(r.body);
-  out.prepare_payload();
-  return out;
+// OpenSSL saw a plain HTTP request where a TLS ClientHello belongs: a scraper configured with
+// http:// for an https:// endpoint.
+bool IsPlainHttpOnTls(const error_code& ec) {
+  return ec.category() == asio::error::get_ssl_category() &&
+         ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_HTTP_REQUEST;
 }
 
 }  // namespace
 
-HttpConnection::HttpConnection(tcp::socket socket, std::shared_ptr<ServerCore> core)
-    : stream_(std::move(socket)),
+template <class Stream>
+StreamConnection<Stream>::StreamConnection(tcp::socket socket, std::shared_ptr<ServerCore> core,
+                                           std::shared_ptr<asio::ssl::context> tls)
+    : tls_(std::move(tls)),
+      stream_(MakeStream<Stream>(std::move(socket), tls_.get())),
       // Bounded so that a client pipelining junk cannot grow it: a whole request fits.
       buffer_(core->options.max_header_bytes + core->options.max_body_bytes + kFirstRead),
       core_(std::move(core)) {
   error_code ec;
-  const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+  const tcp::endpoint peer = Tcp().socket().remote_endpoint(ec);
   if (!ec) remote_ = EndpointText(peer);
 }
 
-void HttpConnection::Abort() {
+template <class Stream>
+void StreamConnection<Stream>::Abort() {
   aborted_ = true;
-  stream_.close();
+  Tcp().close();
 }
 
-awaitable<void> HttpConnection::Run() {
+template <class Stream>
+awaitable<bool> StreamConnection<Stream>::Handshake() {
+  if constexpr (kTls) {
+    // Bounded like a request: a client that connects and never finishes (or drips) the
+    // handshake is closed when the request timeout runs out.
+    Tcp().expires_after(core_->options.request_timeout);
+    error_code ec;
+    co_await stream_.async_handshake(asio::ssl::stream_base::server,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) co_return true;
+    if (IsPlainHttpOnTls(ec) && !aborted_) {
+      // As Go's net/http does: a plain-text answer the scraper can show, rather than a bare
+      // close that reads as "EOF".
+      static constexpr std::string_view kAnswer =
+          "HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+          "Connection: close\r\n\r\n400 bad request: this endpoint speaks HTTPS (TLS); use "
+          "https://\n";
+      Tcp().expires_after(core_->options.request_timeout);
+      co_await asio::async_write(Tcp(), asio::buffer(kAnswer.data(), kAnswer.size()),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    }
+    ERR_clear_error();
+    co_return false;
+  } else {
+    co_return true;
+  }
+}
+
+template <class Stream>
+awaitable<void> StreamConnection<Stream>::Run() {
   const HttpServerOptions& limits = core_->options;
+  if (!co_await Handshake()) {
+    if (!aborted_) Tcp().close();
+    co_return;
+  }
   std::chrono::milliseconds wait = limits.request_timeout;  // a new client must speak soon
   while (!aborted_ && !core_->stopping) {
     error_code ec;
     if (buffer_.size() == 0) {
       // Waiting for a request to begin is idle time; once it begins the request timeout runs.
-      stream_.expires_after(wait);
+      Tcp().expires_after(wait);
       const std::size_t n = co_await stream_.async_read_some(
           buffer_.prepare(kFirstRead), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;  // idle timeout, client gone, Stop(): nobody to answer
       buffer_.commit(n);
     }
     wait = limits.idle_timeout;
-    stream_.expires_after(limits.request_timeout);
+    Tcp().expires_after(limits.request_timeout);
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(limits.max_body_bytes);
@@ -196,8 +190,13 @@ awaitable<void> HttpConnection::Run() {
     const bool head = message.method() == bhttp::verb::head;
     bool keep_alive = message.keep_alive();
     Request request = MakeRequest(std::move(message), remote_);
+    // Before routing: an unauthenticated client learns nothing about the paths.
+    std::optional<Response> refusal = co_await Authenticate(request);
+    if (aborted_) break;
     Response response;
-    if (auto target = ParseRequestTarget(request.target)) {
+    if (refusal) {
+      response = std::move(*refusal);
+    } else if (auto target = ParseRequestTarget(request.target)) {
       request.path = std::move(target->path);
       request.query = std::move(target->query);
       response = co_await Dispatch(request);
@@ -209,18 +208,62 @@ awaitable<void> HttpConnection::Run() {
     keep_alive = keep_alive && !core_->stopping;
     BeastResponse out = ToBeast(std::move(response), version, keep_alive, request.accepts_gzip,
                                 limits.gzip_min_bytes);
-    stream_.expires_after(limits.request_timeout);  // a client that does not read is dropped
+    Tcp().expires_after(limits.request_timeout);  // a client that does not read is dropped
     co_await Send(out, head, ec);
     if (ec || !keep_alive) break;
   }
-  if (!aborted_) {
-    error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
-  }
+  if (!aborted_) co_await Close(false);
 }
 
-awaitable<Response> HttpConnection::Dispatch(const Request& request) {
+template <class Stream>
+awaitable<std::optional<Response>> StreamConnection<Stream>::Authenticate(const Request& request) {
+  if (!core_->auth.enabled()) co_return std::nullopt;
+  switch (co_await core_->auth.Check(request.Header("authorization"))) {
+    case BasicAuthenticator::Verdict::kAllowed:
+      co_return std::nullopt;
+    case BasicAuthenticator::Verdict::kDenied: {
+      Response refusal = PlainResponse(401,
+                                       "401 unauthorized: this endpoint needs HTTP basic "
+                                       "authentication with a configured user\n");
+      refusal.headers = {{"WWW-Authenticate", std::string(kBasicChallenge)}};
+      co_return refusal;
+    }
+    case BasicAuthenticator::Verdict::kBusy:
+      break;
+  }
+  // The password was not checked: 401 would tell a client with the right password that it is
+  // wrong. 429 (RFC 6585 §4) says "later", which is true: the queue of checks is full.
+  Response busy = PlainResponse(429, "429 too many password checks in progress; retry shortly\n");
+  busy.headers = {{"Retry-After", "1"}};
+  co_return busy;
+}
+
+template <class Stream>
+awaitable<void> StreamConnection<Stream>::Close(bool drain) {
+  if (closed_ || aborted_) co_return;
+  closed_ = true;
+  const auto linger = std::min(kLinger, core_->options.request_timeout);
+  error_code ec;
+  if constexpr (!kTls) Tcp().socket().shutdown(tcp::socket::shutdown_send, ec);
+  if (drain && !ec) {
+    Tcp().expires_after(linger);
+    std::array<char, 4096> sink;
+    for (std::size_t drained = 0; !ec && drained < kMaxLingerBytes;) {
+      drained += co_await stream_.async_read_some(asio::buffer(sink),
+                                                  asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+  if constexpr (kTls) {
+    // RFC 8446 §6.1: close_notify before closing; bounded, since a client may never answer.
+    Tcp().expires_after(linger);
+    co_await stream_.async_shutdown(asio::redirect_error(asio::use_awaitable, ec));
+    ERR_clear_error();
+  }
+  if (!aborted_) Tcp().close();
+}
+
+template <class Stream>
+awaitable<Response> StreamConnection<Stream>::Dispatch(const Request& request) {
   const Router::Match match = core_->router.Find(request.method, request.path);
   if (match.handler == nullptr) co_return match.refusal;
   // A copy in this frame: the route table may change (Route() again) while the handler runs.
@@ -240,7 +283,9 @@ awaitable<Response> HttpConnection::Dispatch(const Request& request) {
   co_return PlainResponse(500, "500 internal server error\n");
 }
 
-awaitable<void> HttpConnection::Send(BeastResponse& response, bool head_only, error_code& ec) {
+template <class Stream>
+awaitable<void> StreamConnection<Stream>::Send(BeastResponse& response, bool head_only,
+                                               error_code& ec) {
   if (head_only) {
     // RFC 9110 §9.3.2: the fields a GET would get (Content-Length included), no content.
     bhttp::response_serializer<bhttp::string_body> serializer(response);
@@ -251,28 +296,23 @@ awaitable<void> HttpConnection::Send(BeastResponse& response, bool head_only, er
   }
 }
 
-awaitable<void> HttpConnection::RefuseAndClose(unsigned status, std::string message,
-                                               unsigned version) {
+template <class Stream>
+awaitable<void> StreamConnection<Stream>::RefuseAndClose(unsigned status, std::string message,
+                                                         unsigned version) {
   Response refusal;
   refusal.status = status;
   refusal.body = std::move(message);
   BeastResponse out = ToBeast(std::move(refusal), version, false, false, 0);
   error_code ec;
-  stream_.expires_after(core_->options.request_timeout);
+  Tcp().expires_after(core_->options.request_timeout);
   co_await Send(out, false, ec);
-  if (ec) co_return;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream_.expires_after(std::min(kLinger, core_->options.request_timeout));
-  std::array<char, 4096> sink;
-  for (std::size_t drained = 0; !ec && drained < kMaxLingerBytes;) {
-    drained += co_await stream_.async_read_some(asio::buffer(sink),
-                                                asio::redirect_error(asio::use_awaitable, ec));
-  }
+  if (!ec && !aborted_) co_await Close(true);
 }
 
 namespace {
 
-awaitable<void> ServeRegistered(std::shared_ptr<HttpConnection> connection,
+template <class Stream>
+awaitable<void> ServeRegistered(std::shared_ptr<StreamConnection<Stream>> connection,
                                 std::shared_ptr<ServerCore> core, std::uint64_t id) {
   try {
     co_await connection->Run();
@@ -283,6 +323,18 @@ awaitable<void> ServeRegistered(std::shared_ptr<HttpConnection> connection,
   core->live.erase(id);
 }
 
+template <class Stream>
+void Spawn(tcp::socket socket, std::shared_ptr<ServerCore> core,
+           std::shared_ptr<asio::ssl::context> tls) {
+  const std::uint64_t id = core->next_id++;
+  auto connection =
+      std::make_shared<StreamConnection<Stream>>(std::move(socket), core, std::move(tls));
+  // Registered before the coroutine first runs, so a Stop() in between still closes it.
+  core->live.emplace(id, connection);
+  asio::co_spawn(core->executor, ServeRegistered<Stream>(std::move(connection), core, id),
+                 asio::detached);
+}
+
 }  // namespace
 
 void SpawnConnection(tcp::socket socket, std::shared_ptr<ServerCore> core) {
@@ -290,11 +342,12 @@ void SpawnConnection(tcp::socket socket, std::shared_ptr<ServerCore> core) {
   // responses does not wait for the client's delayed ACK of the first.
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
-  const std::uint64_t id = core->next_id++;
-  auto connection = std::make_shared<HttpConnection>(std::move(socket), core);
-  // Registered before the coroutine first runs, so a Stop() in between still closes it.
-  core->live.emplace(id, connection);
-  asio::co_spawn(core->executor, ServeRegistered(std::move(connection), core, id), asio::detached);
+  // The context of now: a reload that rotates the certificate applies to later connections.
+  if (std::shared_ptr<asio::ssl::context> tls = core->tls) {
+    Spawn<TlsStream>(std::move(socket), std::move(core), std::move(tls));
+  } else {
+    Spawn<beast::tcp_stream>(std::move(socket), std::move(core), nullptr);
+  }
 }
 
 void AbortConnection(HttpConnection& connection) { connection.Abort(); }

@@ -86,6 +86,11 @@ void HttpServer::Route(std::string method, std::string path, Handler handler) {
   core_->router.Add(std::move(method), std::move(path), std::move(handler));
 }
 
+void HttpServer::SetSecurity(WebSecurity security) {
+  core_->tls = std::move(security.tls);
+  core_->auth.SetUsers(security.users);
+}
+
 void HttpServer::Start() {
   if (core_->started || core_->stopping) return;
   core_->started = true;
@@ -103,10 +108,15 @@ void HttpServer::Stop() {
     if (auto connection = weak.lock()) open.push_back(std::move(connection));
   }
   for (const auto& connection : open) AbortConnection(*connection);
+  // Joins the verification thread (at most one bcrypt run): it must not post to an
+  // io_context that may be gone after this server.
+  core_->auth.Shutdown();
 }
 
 asio::ip::tcp::endpoint HttpServer::local_endpoint() const { return local_endpoint_; }
 
 std::size_t HttpServer::connection_count() const { return core_->live.size(); }
+
+std::uint64_t HttpServer::password_checks() const { return core_->auth.password_checks(); }
 
 }  // namespace stx::http

@@ -4,6 +4,7 @@
 // awaitable and plain data show here.
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "common/asio.hpp"
 #include "http/http_message.hpp"
+#include "http/web_security.hpp"
 
 namespace stx::http {
 
@@ -29,6 +31,10 @@ struct HttpServerOptions {
   std::size_t max_connections = 256;
   /// Compressible bodies shorter than this go uncompressed: gzip would not pay for itself.
   std::size_t gzip_min_bytes = 1024;
+  /// Basic authentication: bcrypt checks queued or running at most (one more: 429 at once),
+  /// and successful checks remembered. See BasicAuthOptions.
+  std::size_t max_pending_password_checks = 4;
+  std::size_t password_cache_entries = 64;
   /// Told about handler exceptions (the client gets a 500); empty: silent.
   std::function<void(const std::string& message)> log_error;
 };
@@ -49,6 +55,13 @@ class HttpServer {
   /// answers HEAD (same header fields, no body). Call before or after Start().
   void Route(std::string method, std::string path, Handler handler);
 
+  /// TLS and basic authentication from now on: connections accepted later use `security.tls`
+  /// (null: plain HTTP; a connection keeps the context it started with, so a rotated
+  /// certificate serves new connections), and every request from now on, on any connection,
+  /// needs one of `security.users` (none: no authentication). Clears the cache of successful
+  /// password checks. Call it on the io_context's thread.
+  void SetSecurity(WebSecurity security);
+
   /// Begins accepting connections. Idempotent; does nothing after Stop().
   void Start();
 
@@ -62,6 +75,10 @@ class HttpServer {
 
   /// Connections open now.
   std::size_t connection_count() const;
+
+  /// bcrypt computations so far: a request answered from the cache of successful checks does
+  /// not add one.
+  std::uint64_t password_checks() const;
 
  private:
   std::shared_ptr<ServerCore> core_;

@@ -159,8 +159,10 @@ void AddAddressSeries(FamilySet& out, const std::string& domain,
     const auto it = consecutive->find(key);
     if (it != consecutive->end()) out.Add(Metric::kEhloStatusConsecutiveProbes, base, it->second);
   };
-  // Mirrors state::ExporterState::RecordResult, so that status_changes_total has the same
-  // (mx, address) keys as starttls_ehlo_status.
+  // The (mx, address) keys follow state::ExporterState::RecordResult, so status_changes_total
+  // and starttls_ehlo_status name an address alike. (While DNS gives no answer the state also
+  // keeps the addresses it cannot see, and their status_changes_total series, which
+  // domain_families.cpp exports; this row set shows only the error row.)
   if (result.results.empty() && result.error) {
     const Labels base{{"domain", domain}, {"mx", ""}, {"address", ""}};
     AddPartnerFailureRow(out, base, *result.error, completed);

@@ -38,6 +38,8 @@ std::string_view ToString(FailureKind kind) {
       return "reset";
     case FailureKind::kRejected:
       return "rejected";
+    case FailureKind::kUnavailable:
+      return "unavailable";
     case FailureKind::kProtocolViolation:
       return "protocol_violation";
     case FailureKind::kTooLarge:
@@ -54,6 +56,11 @@ std::string_view ToString(FailureKind kind) {
       return "failed";
   }
   return "failed";
+}
+
+FailureKind RefusalKind(int reply_code) {
+  // RFC 5321 §4.2.3: "421 <domain> Service not available, closing transmission channel".
+  return reply_code == 421 ? FailureKind::kUnavailable : FailureKind::kRejected;
 }
 
 std::string ProbeError::Reason() const {

@@ -23,11 +23,15 @@ std::string_view ToString(Stage stage);
 /// What went wrong at a stage.
 enum class FailureKind {
   kTimeout,
-  kRefused,            ///< TCP connection refused
-  kUnreachable,        ///< network or host unreachable
-  kClosed,             ///< peer closed the connection
-  kReset,              ///< connection reset by peer
-  kRejected,           ///< 4xx/5xx reply where 2xx was needed
+  kRefused,      ///< TCP connection refused
+  kUnreachable,  ///< network or host unreachable
+  kClosed,       ///< peer closed the connection
+  kReset,        ///< connection reset by peer
+  kRejected,     ///< 4xx/5xx reply where 2xx was needed (421 excepted)
+  /// 421: the server is closing the channel (RFC 5321 §3.8, §4.2.3): shutting down, or
+  /// limiting connections. Transient and often aimed at the prober itself, unlike a 5xx
+  /// refusal of service or of our EHLO name; an SRE acts differently on each.
+  kUnavailable,
   kProtocolViolation,  ///< bytes that are not an SMTP reply
   kTooLarge,           ///< reply over the line/lines/bytes limits
   kNxDomain,
@@ -36,9 +40,13 @@ enum class FailureKind {
   kDnsRefused,
   kFailed,  ///< anything else; see detail
 };
-/// "timeout", "refused", "unreachable", "closed", "reset", "rejected", "protocol_violation",
-/// "too_large", "nxdomain", "servfail", "nodata", "dns_refused", "failed".
+/// "timeout", "refused", "unreachable", "closed", "reset", "rejected", "unavailable",
+/// "protocol_violation", "too_large", "nxdomain", "servfail", "nodata", "dns_refused", "failed".
 std::string_view ToString(FailureKind kind);
+
+/// The failure kind of a negative reply where 2xx (or 220) was needed: kUnavailable for 421,
+/// kRejected for every other code.
+FailureKind RefusalKind(int reply_code);
 
 /// A failure as data: the stage, what happened, and a sentence for humans.
 struct ProbeError {

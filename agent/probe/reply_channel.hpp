@@ -17,7 +17,8 @@ struct ReadOutcome {
   boost::system::error_code io_error;
   smtp::ReplyError parse_error = smtp::ReplyError::kNone;
   std::string parse_detail;
-  smtp::Reply partial;  ///< lines read before a failure (evidence)
+  smtp::Reply partial;       ///< lines read before a failure (evidence)
+  std::string unterminated;  ///< bytes of a line cut by an I/O failure (evidence, raw)
 };
 
 /// Owns the bytes received but not yet consumed. Its buffer never holds more than one read
@@ -46,6 +47,7 @@ class ReplyChannel {
       const std::size_t n = co_await stream.async_read_some(
           asio::buffer(chunk_), asio::redirect_error(asio::use_awaitable, out.io_error));
       if (out.io_error) {
+        out.unterminated = reader_.unterminated_line();
         out.partial = reader_.TakeReply();
         co_return out;
       }

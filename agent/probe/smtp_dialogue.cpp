@@ -14,6 +14,7 @@
 #include "probe/transcript.hpp"
 #include "smtp/ehlo_classifier.hpp"
 #include "smtp/ehlo_explanation.hpp"
+#include "tls/client_context.hpp"
 
 namespace stx::probe {
 namespace {
@@ -42,9 +43,27 @@ std::string Describe(const error_code& ec) {
       return "timed out";
     case FailureKind::kClosed:
       return "connection closed by the server";
+    case FailureKind::kReset:
+      return "connection reset by the server";
     default:
       return ec.message();
   }
+}
+
+// Why a handshake failed, specific enough to act on: OpenSSL's reason for a protocol failure;
+// for a timeout or a hangup, how far the handshake got ("SSLv3/TLS write client hello": the
+// server never answered the ClientHello; "SSLv3/TLS read server hello": it stopped after it).
+std::string HandshakeFailure(const error_code& ec, SSL* ssl) {
+  std::string cause = Describe(ec);
+  if (ec.category() == asio::error::get_ssl_category() &&
+      ERR_GET_REASON(static_cast<unsigned long>(ec.value())) == SSL_R_EXCESSIVE_MESSAGE_SIZE) {
+    return "a handshake message over the client's limit (" + cause +
+           "): a certificate chain may hold at most " +
+           std::to_string(tls::kMaxCertificateChainBytes) + " bytes";
+  }
+  // After a fatal alert OpenSSL's state is just "error": nothing to add then.
+  const std::string state = SSL_state_string_long(ssl);
+  return state == "error" ? cause : cause + " (handshake state: " + state + ")";
 }
 
 bool IsIpLiteral(const std::string& host) {
@@ -107,7 +126,7 @@ class SmtpDialogue {
   // Turns a failed read into a stage failure; returns false then.
   bool Check(const ReadOutcome& read, const char* what) {
     if (read.reply) return true;
-    if (!read.partial.lines.empty()) transcript_.Server(read.partial, encrypted_);
+    Evidence(read);
     if (read.io_error) {
       const FailureKind kind = KindOf(read.io_error);
       std::string detail = std::string("no complete ") + what + ": " + Describe(read.io_error);
@@ -125,6 +144,16 @@ class SmtpDialogue {
            std::string(what) + ": " + read.parse_detail);
     }
     return false;
+  }
+
+  // What a failed read did receive, for the transcript: complete lines, and a line cut short.
+  void Evidence(const ReadOutcome& read) {
+    if (!read.partial.lines.empty()) transcript_.Server(read.partial, encrypted_);
+    if (!read.unterminated.empty()) {
+      transcript_.Note("unterminated line (" + std::to_string(read.unterminated.size()) +
+                           " bytes): " + smtp::EscapeForDisplay(read.unterminated.substr(0, 120)),
+                       encrypted_);
+    }
   }
 
   void AddFindings(std::vector<smtp::Finding> findings, const char* context) {
@@ -173,7 +202,8 @@ class SmtpDialogue {
                                   "device (e.g. Cisco PIX/ASA) rewrites this dialogue"});
     }
     if (banner.reply->code != 220) {
-      Fail(Stage::kBanner, FailureKind::kRejected, "banner is not 220: " + result_.banner);
+      // RFC 5321 §3.1: 554 instead of 220 refuses service; 421 means "try later" (§3.8).
+      Fail(Stage::kBanner, RefusalKind(banner.reply->code), "banner is not 220: " + result_.banner);
       co_return;
     }
 
@@ -188,7 +218,7 @@ class SmtpDialogue {
     if (!Check(ehlo, "EHLO reply")) co_return;
     transcript_.Server(*ehlo.reply, false);
     if (!ehlo.reply->Positive()) {
-      Fail(Stage::kEhlo, FailureKind::kRejected, "EHLO refused: " + ehlo.reply->Summary());
+      Fail(Stage::kEhlo, RefusalKind(ehlo.reply->code), "EHLO refused: " + ehlo.reply->Summary());
       co_return;
     }
     // RFC 5321 §4.2.1: the reply ends at the first line without '-'. Lines sent after it
@@ -230,7 +260,7 @@ class SmtpDialogue {
     ReadOutcome reply = co_await channel_.Read(tcp);
     EndStage();
     if (!reply.reply) {
-      if (!reply.partial.lines.empty()) transcript_.Server(reply.partial, false);
+      Evidence(reply);
       TlsFailed(TlsOutcome::kStarttlsFailed,
                 reply.io_error ? Describe(reply.io_error) : reply.parse_detail);
       co_return;
@@ -242,6 +272,12 @@ class SmtpDialogue {
       TlsFailed(
           reply.reply->Positive() ? TlsOutcome::kStarttlsFailed : TlsOutcome::kStarttlsRefused,
           reply.reply->Summary());
+      if (reply.reply->code == 421) {
+        // RFC 5321 §3.8: after 421 the server closes the channel; a QUIT would only wait.
+        error_code ignored;
+        tcp.socket().close(ignored);
+        co_return;
+      }
       co_await Quit(tcp, tcp);
       co_return;
     }
@@ -274,7 +310,7 @@ class SmtpDialogue {
     tls::TlsFacts facts = tls::ExtractTlsFacts(tls.native_handle(), target_.mx_host);
     if (facts.leaf) result_.tls = facts;
     if (ec) {
-      TlsFailed(TlsOutcome::kHandshakeFailed, Describe(ec));
+      TlsFailed(TlsOutcome::kHandshakeFailed, HandshakeFailure(ec, tls.native_handle()));
       co_return;
     }
     result_.tls_outcome = TlsOutcome::kEstablished;

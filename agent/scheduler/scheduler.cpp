@@ -7,12 +7,15 @@
 
 namespace stx::scheduler {
 
-// The limits shared by every probe. Tokens hold it weakly: a token released after the
-// scheduler is gone (its frame destroyed with the io_context) does nothing.
+// The limits shared by every probe. Tokens hold it weakly, but a probe still waiting in
+// Admit holds it strongly; so Admission can outlive the scheduler and the state (the daemon
+// destroys both before the io_context, whose destruction then destroys the probes' frames and
+// releases their tokens). The scheduler detaches it first: from then on a release touches
+// only the Admission itself.
 class Admission {
  public:
   Admission(asio::any_io_executor executor, std::size_t concurrency, state::ExporterState& state)
-      : executor_(executor), slots_(executor, concurrency), state_(state) {}
+      : executor_(executor), slots_(executor, concurrency), state_(&state) {}
 
   AsyncSemaphore& slots() { return slots_; }
 
@@ -25,18 +28,23 @@ class Admission {
   void Release(const std::string& key, const std::shared_ptr<AsyncSemaphore>& lock) {
     slots_.Release();
     lock->Release();
-    --state_.probes_in_flight;
+    if (state_ != nullptr) --state_->probes_in_flight;
     // Forget idle locks so the map holds only addresses being probed or waited for.
     if (lock->Idle()) address_locks_.erase(key);
   }
 
-  state::ExporterState& state() { return state_; }
+  void Granted() {
+    if (state_ != nullptr) ++state_->probes_in_flight;
+  }
+
+  /// The scheduler (and with it the state) is going away.
+  void Detach() { state_ = nullptr; }
 
  private:
   asio::any_io_executor executor_;
   AsyncSemaphore slots_;
   std::map<std::string, std::shared_ptr<AsyncSemaphore>> address_locks_;
-  state::ExporterState& state_;
+  state::ExporterState* state_;
 };
 
 struct Scheduler::Loop {
@@ -50,7 +58,10 @@ struct Scheduler::Loop {
 Scheduler::Scheduler(asio::any_io_executor executor, state::ExporterState& state, Hooks hooks)
     : executor_(std::move(executor)), state_(state), hooks_(std::move(hooks)) {}
 
-Scheduler::~Scheduler() { Stop(); }
+Scheduler::~Scheduler() {
+  Stop();
+  if (admission_) admission_->Detach();
+}
 
 void Scheduler::Configure(const config::ExporterConfig& config,
                           std::shared_ptr<const ProbeEnvironment> environment) {
@@ -112,7 +123,7 @@ awaitable<std::shared_ptr<void>> Scheduler::Admit(const probe::AddressTarget& ta
   std::shared_ptr<AsyncSemaphore> lock = admission->AddressLock(key);
   co_await lock->Acquire();
   co_await admission->slots().Acquire();
-  ++admission->state().probes_in_flight;
+  admission->Granted();
   std::weak_ptr<Admission> weak = admission;
   auto release = [weak, key, lock](void*) {
     if (auto alive = weak.lock()) alive->Release(key, lock);

@@ -17,23 +17,48 @@ const std::vector<Entry>& Catalogue() {
       {"compliant", [](const BehaviourOptions&) { return ServerScript::Compliant(); }},
       {"misordered", [](const BehaviourOptions&) { return ServerScript::Misordered(); }},
       {"no_starttls", [](const BehaviourOptions&) { return ServerScript::NoStarttls(); }},
-      {"starttls_refused",
-       [](const BehaviourOptions&) { return ServerScript::StarttlsRefused(); }},
+      {"starttls_refused", [](const BehaviourOptions&) { return ServerScript::StarttlsRefused(); }},
       {"broken_tls", [](const BehaviourOptions&) { return ServerScript::BrokenTls(); }},
       {"expired_cert", [](const BehaviourOptions&) { return ServerScript::Compliant(); },
        CertKind::kExpired},
       {"wrong_host_cert", [](const BehaviourOptions&) { return ServerScript::Compliant(); },
        CertKind::kWrongHost},
-      {"multiline_banner",
-       [](const BehaviourOptions&) { return ServerScript::MultiLineBanner(); }},
-      {"slow_banner",
-       [](const BehaviourOptions& o) { return ServerScript::SlowBanner(o.delay); }},
+      {"multiline_banner", [](const BehaviourOptions&) { return ServerScript::MultiLineBanner(); }},
+      {"slow_banner", [](const BehaviourOptions& o) { return ServerScript::SlowBanner(o.delay); }},
       {"masked", [](const BehaviourOptions&) { return ServerScript::MaskedStarttls(); }},
       {"premature_final",
        [](const BehaviourOptions&) { return ServerScript::PrematureFinalLine(); }},
       {"plaintext_injection",
        [](const BehaviourOptions&) { return ServerScript::PlaintextInjection(); }},
       {"silent", [](const BehaviourOptions&) { return ServerScript::Silent(); }},
+      // Hostile partners (issue 5 §1): each must cost a prober at most its deadline, with a
+      // specific reason, and bounded memory.
+      {"dripping", [](const BehaviourOptions&) { return ServerScript::Dripping(); }},
+      {"endless_line", [](const BehaviourOptions&) { return ServerScript::EndlessLine(); }},
+      {"endless_reply", [](const BehaviourOptions&) { return ServerScript::EndlessReply(); }},
+      {"huge_ehlo", [](const BehaviourOptions&) { return ServerScript::HugeEhlo(); }},
+      {"binary_bytes", [](const BehaviourOptions&) { return ServerScript::BinaryBytes(); }},
+      {"mixed_codes", [](const BehaviourOptions&) { return ServerScript::MixedCodes(); }},
+      {"closed_mid_banner",
+       [](const BehaviourOptions&) { return ServerScript::ClosedMidBanner(); }},
+      {"closed_mid_ehlo", [](const BehaviourOptions&) { return ServerScript::ClosedMidEhlo(); }},
+      {"reset_after_ehlo", [](const BehaviourOptions&) { return ServerScript::ResetAfterEhlo(); }},
+      {"reset_on_ehlo", [](const BehaviourOptions&) { return ServerScript::ResetOnEhlo(); }},
+      {"silent_after_ready",
+       [](const BehaviourOptions&) { return ServerScript::SilentAfterReady(); }},
+      {"stall_mid_handshake",
+       [](const BehaviourOptions&) { return ServerScript::StallMidHandshake(); }},
+      {"huge_cert_chain", [](const BehaviourOptions&) { return ServerScript::HugeCertChain(); }},
+      {"rejecting_banner", [](const BehaviourOptions&) { return ServerScript::RejectingBanner(); }},
+      {"busy_banner", [](const BehaviourOptions&) { return ServerScript::BusyBanner(); }},
+      {"unavailable_on_ehlo",
+       [](const BehaviourOptions&) { return ServerScript::UnavailableOnEhlo(); }},
+      {"unavailable_on_starttls",
+       [](const BehaviourOptions&) { return ServerScript::UnavailableOnStarttls(); }},
+      {"unsolicited_421", [](const BehaviourOptions&) { return ServerScript::Unsolicited421(); }},
+      {"never_reads", [](const BehaviourOptions&) { return ServerScript::NeverReads(); }},
+      {"never_reads_nor_speaks",
+       [](const BehaviourOptions&) { return ServerScript::NeverReadsNorSpeaks(); }},
   };
   return entries;
 }
@@ -58,8 +83,9 @@ std::optional<Behaviour> FindBehaviour(std::string_view name, const BehaviourOpt
     Behaviour b{std::string(e.name), e.make(options), e.cert};
     // The presets speak for "mx.test"; a behaviour for another host speaks for that one.
     if (options.host != "mx.test") {
-      for (std::string* text : {&b.script.banner, &b.script.ehlo_reply, &b.script.ehlo_reply_tls,
-                                &b.script.helo_reply})
+      for (std::string* text :
+           {&b.script.banner, &b.script.ehlo_reply, &b.script.ehlo_reply_tls, &b.script.helo_reply,
+            &b.script.starttls_reply, &b.script.hangup_notice})
         ReplaceAll(*text, "mx.test", options.host);
     }
     b.script.tls_host = options.host;

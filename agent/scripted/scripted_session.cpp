@@ -1,10 +1,12 @@
 #include "scripted/scripted_session.hpp"
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
 
 #include <algorithm>
 #include <boost/asio/write.hpp>  // after the main header, which includes common/asio.hpp
 #include <cctype>
+#include <type_traits>
 
 namespace stx::scripted {
 namespace {
@@ -76,6 +78,10 @@ ScriptedSession::ScriptedSession(asio::ip::tcp::socket socket, const ServerScrip
 
 awaitable<void> ScriptedSession::Run() {
   Touch();
+  if (script_.receive_buffer > 0) {
+    error_code ignored;
+    socket_.set_option(asio::socket_base::receive_buffer_size(script_.receive_buffer), ignored);
+  }
   asio::co_spawn(socket_.get_executor(), Watchdog(shared_from_this()), asio::detached);
   try {
     co_await Play();
@@ -109,6 +115,7 @@ awaitable<void> ScriptedSession::Play() {
   }
   if (script_.banner_delay.count() > 0 && !(co_await Sleep(script_.banner_delay))) co_return;
   if (!(co_await Send(socket_, script_.banner, false))) co_return;
+  if (!(co_await HangUp(script_.after_banner))) co_return;
   const Next next = co_await Converse(socket_, false);
   if (next == Next::kStartTls) co_await ServeTls();
 }
@@ -123,8 +130,16 @@ awaitable<ScriptedSession::Next> ScriptedSession::Converse(Stream& stream, bool 
     }
     const std::string verb = Verb(*line);
     bool sent = true;
-    if (verb == "EHLO") {
-      sent = co_await Send(stream, over_tls ? script_.ehlo_reply_tls : script_.ehlo_reply, true);
+    if (verb == "EHLO" && over_tls) {
+      sent = co_await Send(stream, script_.ehlo_reply_tls, true);
+    } else if (verb == "EHLO") {
+      sent = co_await Send(stream, script_.ehlo_reply, true);
+      if (sent && !script_.ehlo_flood.empty()) {
+        while (co_await Send(stream, script_.ehlo_flood, false)) {
+        }
+        co_return Next::kClose;
+      }
+      if (sent && !(co_await HangUp(script_.after_ehlo))) co_return Next::kClose;
     } else if (verb == "HELO") {
       sent = co_await Send(stream, script_.helo_reply, false);
     } else if (verb == "STARTTLS" && over_tls) {
@@ -175,12 +190,79 @@ awaitable<ScriptedSession::Next> ScriptedSession::OnStarttls() {
     }
     case AfterStarttls::kClose:
       co_return Next::kClose;
+    case AfterStarttls::kStallMidHandshake:
+      co_await SendServerHello();
+      co_await DiscardUntilClosed();
+      co_return Next::kClose;
   }
   co_return Next::kClose;
 }
 
+awaitable<void> ScriptedSession::SendServerHello() {
+  // The real server flight, made by OpenSSL over memory BIOs from the client's real
+  // ClientHello, cut after its first record (the ServerHello): the client's handshake stops
+  // exactly where a server dying mid-handshake leaves it.
+  log_.Update(index_, [](ConnectionRecord& r) { r.tls_attempted = true; });
+  const std::unique_ptr<SSL, decltype(&SSL_free)> ssl(SSL_new(tls_context_.native_handle()),
+                                                      SSL_free);
+  BIO* in = BIO_new(BIO_s_mem());
+  BIO* out = BIO_new(BIO_s_mem());
+  if (!ssl || in == nullptr || out == nullptr) {
+    BIO_free(in);
+    BIO_free(out);
+    co_return;
+  }
+  SSL_set_bio(ssl.get(), in, out);  // the SSL owns both BIOs from here
+  SSL_set_accept_state(ssl.get());
+  std::string flight;
+  for (int reads = 0; reads < 16 && flight.empty(); ++reads) {  // a ClientHello is a few reads
+    error_code ec;
+    const std::size_t n = co_await socket_.async_read_some(asio::buffer(chunk_),
+                                                           asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return;
+    Touch();
+    BIO_write(in, chunk_.data(), static_cast<int>(n));
+    SSL_do_handshake(ssl.get());  // wants the client's next flight: never completes here
+    ERR_clear_error();
+    std::array<char, 4096> piece{};
+    for (int got = 0; (got = BIO_read(out, piece.data(), static_cast<int>(piece.size()))) > 0;)
+      flight.append(piece.data(), static_cast<std::size_t>(got));
+  }
+  // A TLS record (RFC 8446 §5.1): type (1 byte), version (2), length (2), then the fragment.
+  if (flight.size() < 5) co_return;
+  const std::size_t record =
+      5 + (static_cast<std::size_t>(static_cast<unsigned char>(flight[3])) << 8 |
+           static_cast<unsigned char>(flight[4]));
+  co_await Send(socket_, std::string_view(flight).substr(0, record), false);
+}
+
+awaitable<bool> ScriptedSession::HangUp(Hangup how) {
+  if (how == Hangup::kNone) co_return true;
+  if (!script_.hangup_notice.empty()) {
+    if (script_.hangup_delay.count() > 0 && !(co_await Sleep(script_.hangup_delay)))
+      co_return false;
+    if (!(co_await Send(socket_, script_.hangup_notice, false))) co_return false;
+  }
+  error_code ignored;
+  switch (how) {
+    case Hangup::kReset:
+      // SO_LINGER {on, 0}: close() discards what is unsent and answers with RST, no FIN.
+      socket_.set_option(asio::socket_base::linger(true, 0), ignored);
+      socket_.close(ignored);
+      break;
+    case Hangup::kMute:
+      // Neither read nor write: the kernel's receive buffer fills and the window closes.
+      co_await Sleep(script_.idle_timeout);
+      break;
+    case Hangup::kClose:
+    case Hangup::kNone:
+      break;  // Run() closes once Play() returns: FIN
+  }
+  co_return false;
+}
+
 awaitable<void> ScriptedSession::ServeTls() {
-  tls_.emplace(socket_, tls_context_);
+  tls_.emplace(CountingSocket(socket_, log_, index_), tls_context_);
   log_.Update(index_, [](ConnectionRecord& r) { r.tls_attempted = true; });
   error_code ec;
   co_await tls_->async_handshake(asio::ssl::stream_base::server,
@@ -251,8 +333,10 @@ awaitable<bool> ScriptedSession::Send(Stream& stream, std::string_view bytes, bo
     if (offset > 0 && !(co_await Sleep(script_.ehlo_chunk_delay))) co_return false;
     const std::string_view piece = bytes.substr(offset, step);
     error_code ec;
-    co_await asio::async_write(stream, asio::buffer(piece.data(), piece.size()),
-                               asio::redirect_error(use_awaitable, ec));
+    const std::size_t n = co_await asio::async_write(
+        stream, asio::buffer(piece.data(), piece.size()), asio::redirect_error(use_awaitable, ec));
+    // Over TLS the next layer counts the records it writes (CountingSocket).
+    if constexpr (std::is_same_v<Stream, asio::ip::tcp::socket>) log_.CountSent(index_, n);
     if (ec) co_return false;
   }
   co_return !aborted_;

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 // clang-format off
@@ -21,6 +22,11 @@
 #include "scripted/server_script.hpp"
 
 namespace stx::scripted {
+
+/// Pads the context's certificate chain with copies of its last certificate (the leaf when it
+/// has no intermediates) until the chain holds at least `bytes` DER bytes
+/// (ServerScript::cert_chain_padding). Every listener serving such a script calls it.
+void PadCertificateChain(asio::ssl::context& context, std::size_t bytes);
 
 /// The records of every connection, written by the server thread, read by the test thread.
 /// A log that does not keep records (a fleet serving thousands of partners for hours) only
@@ -39,6 +45,10 @@ class ConnectionLog {
   }
   std::vector<ConnectionRecord> Snapshot() const;
   std::size_t Count() const;
+  /// Adds `bytes` written to connection `index`'s bytes_sent.
+  void CountSent(std::size_t index, std::size_t bytes) {
+    if (bytes > 0) Update(index, [bytes](ConnectionRecord& r) { r.bytes_sent += bytes; });
+  }
   bool WaitForClosed(std::size_t count, std::chrono::milliseconds timeout) const;
 
  private:
@@ -47,6 +57,39 @@ class ConnectionLog {
   const bool keep_records_;
   std::size_t opened_ = 0;
   std::vector<ConnectionRecord> records_;
+};
+
+/// The TLS stream's next layer: the connection's socket, counting every byte written through it
+/// (TLS records, the handshake included) into the connection's record.
+class CountingSocket {
+ public:
+  using executor_type = asio::ip::tcp::socket::executor_type;
+  using lowest_layer_type = asio::ip::tcp::socket::lowest_layer_type;
+
+  CountingSocket(asio::ip::tcp::socket& socket, ConnectionLog& log, std::size_t index)
+      : socket_(&socket), log_(&log), index_(index) {}
+
+  executor_type get_executor() { return socket_->get_executor(); }
+  lowest_layer_type& lowest_layer() { return socket_->lowest_layer(); }
+
+  template <class Buffers, class Handler>
+  void async_read_some(const Buffers& buffers, Handler&& handler) {
+    socket_->async_read_some(buffers, std::forward<Handler>(handler));
+  }
+  template <class Buffers, class Handler>
+  void async_write_some(const Buffers& buffers, Handler&& handler) {
+    auto counted = [log = log_, index = index_, inner = std::forward<Handler>(handler)](
+                       const boost::system::error_code& ec, std::size_t n) mutable {
+      log->CountSent(index, n);
+      std::move(inner)(ec, n);
+    };
+    socket_->async_write_some(buffers, std::move(counted));
+  }
+
+ private:
+  asio::ip::tcp::socket* socket_;
+  ConnectionLog* log_;
+  std::size_t index_;
 };
 
 /// Plays the script on one accepted connection. All members run on the server's single
@@ -64,7 +107,7 @@ class ScriptedSession : public std::enable_shared_from_this<ScriptedSession> {
 
  private:
   enum class Next { kContinue, kClose, kQuit, kStartTls };
-  using TlsStream = asio::ssl::stream<asio::ip::tcp::socket&>;
+  using TlsStream = asio::ssl::stream<CountingSocket>;
 
   awaitable<void> Play();
   awaitable<Next> OnStarttls();
@@ -72,6 +115,8 @@ class ScriptedSession : public std::enable_shared_from_this<ScriptedSession> {
   awaitable<void> Watchdog(std::shared_ptr<ScriptedSession> self);
   awaitable<bool> Sleep(std::chrono::milliseconds delay);
   awaitable<void> DiscardUntilClosed();
+  awaitable<bool> HangUp(Hangup how);
+  awaitable<void> SendServerHello();
 
   template <class Stream>
   awaitable<Next> Converse(Stream& stream, bool over_tls);

@@ -1,6 +1,8 @@
 #include "scripted/scripted_smtp_server.hpp"
 
+#include <openssl/err.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 
 #include <algorithm>
 #include <cctype>
@@ -44,10 +46,31 @@ std::unique_ptr<asio::ssl::context> MakeTlsContext(const ServerScript& script,
   // SSL_CTX_set_tlsext_servername_callback is a macro with a C cast; call what it expands to.
   SSL_CTX_callback_ctrl(native, SSL_CTRL_SET_TLSEXT_SERVERNAME_CB,
                         reinterpret_cast<void (*)()>(&AcknowledgeServerName));
+  if (script.cert_chain_padding > 0) PadCertificateChain(*ctx, script.cert_chain_padding);
   return ctx;
 }
 
 }  // namespace
+
+void PadCertificateChain(asio::ssl::context& context, std::size_t bytes) {
+  SSL_CTX* ctx = context.native_handle();
+  STACK_OF(X509)* chain = nullptr;
+  // The SSL_CTX_get0_chain_certs / SSL_CTX_add1_chain_cert macros hide C casts
+  // (-Wold-style-cast): call what they expand to.
+  SSL_CTX_ctrl(ctx, SSL_CTRL_GET_CHAIN_CERTS, 0, &chain);
+  X509* copy = chain != nullptr && sk_X509_num(chain) > 0
+                   ? sk_X509_value(chain, sk_X509_num(chain) - 1)
+                   : SSL_CTX_get0_certificate(ctx);
+  const int der = copy != nullptr ? i2d_X509(copy, nullptr) : 0;
+  if (der <= 0) throw std::runtime_error("PadCertificateChain: no certificate to copy");
+  for (std::size_t total = 0; total < bytes; total += static_cast<std::size_t>(der)) {
+    // add1 takes a reference, not a copy: 20,000 entries cost the server little memory.
+    if (SSL_CTX_ctrl(ctx, SSL_CTRL_CHAIN_CERT, 1, copy) != 1) {
+      ERR_clear_error();
+      throw std::runtime_error("PadCertificateChain: cannot add a chain certificate");
+    }
+  }
+}
 
 std::vector<std::string> ConnectionRecord::PlaintextLines() const {
   const std::size_t end = std::min(first_tls_line, lines.size());

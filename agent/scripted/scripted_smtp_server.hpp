@@ -32,6 +32,8 @@ struct ConnectionRecord {
   std::string tls_version;       ///< "TLSv1.3", ... when established
   std::string sni;               ///< server name the ClientHello carried ("" when none)
   bool closed = false;           ///< the server is done with this connection
+  /// Bytes the server wrote (that the kernel accepted) on this connection, TLS records included.
+  std::uint64_t bytes_sent = 0;
 
   /// Lines received before TLS (all of them when TLS never started).
   std::vector<std::string> PlaintextLines() const;

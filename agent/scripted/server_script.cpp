@@ -1,6 +1,23 @@
 #include "scripted/server_script.hpp"
 
 namespace stx::scripted {
+namespace {
+
+// A firehose writes this much per write: large enough to fill any socket buffer quickly,
+// small enough that the server itself stays small.
+constexpr std::size_t kFloodWrite = 16 * 1024;
+
+std::string Repeat(const std::string& unit, std::size_t at_least) {
+  std::string out;
+  out.reserve(at_least + unit.size());
+  while (out.size() < at_least) out += unit;
+  return out;
+}
+
+constexpr const char* kUnavailable =
+    "421 4.3.2 mx.test Service not available, closing transmission channel\r\n";
+
+}  // namespace
 
 ServerScript ServerScript::Compliant() { return ServerScript{}; }
 
@@ -93,6 +110,150 @@ ServerScript ServerScript::PrematureFinalLine() {
 ServerScript ServerScript::PlaintextInjection() {
   ServerScript s;
   s.starttls_injection = "250 injected\r\n";
+  return s;
+}
+
+ServerScript ServerScript::Dripping(std::chrono::milliseconds per_byte) {
+  ServerScript s;
+  s.ehlo_chunk_size = 1;
+  s.ehlo_chunk_delay = per_byte;
+  return s;
+}
+
+ServerScript ServerScript::EndlessLine() {
+  ServerScript s;
+  s.ehlo_reply = "250-mx.test ";
+  s.ehlo_flood = std::string(kFloodWrite, 'X');
+  return s;
+}
+
+ServerScript ServerScript::EndlessReply() {
+  ServerScript s;
+  s.ehlo_reply = "250-mx.test Hello\r\n";
+  s.ehlo_flood =
+      Repeat("250-XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX\r\n", kFloodWrite);
+  return s;
+}
+
+ServerScript ServerScript::HugeEhlo(int lines) {
+  ServerScript s;
+  s.ehlo_reply = "250-mx.test Hello\r\n";
+  s.ehlo_reply += Repeat("250-X\r\n", static_cast<std::size_t>(lines) * 7);
+  s.ehlo_reply += "250 STARTTLS\r\n";
+  return s;
+}
+
+ServerScript ServerScript::BinaryBytes() {
+  // RFC 5321 §4.2: reply text is printable US-ASCII. NUL, a lone continuation byte, an
+  // over-long encoding and Latin-1 all appear here; STARTTLS itself is intact and well placed.
+  ServerScript s;
+  s.ehlo_reply = std::string(
+      "250-mx.test Hello \xff\xfe\r\n"
+      "250-X-NUL \0 inside\r\n"
+      "250-X-BAD-UTF8 \xc0\xaf \x80 caf\xe9\r\n"
+      "250-STARTTLS\r\n"
+      "250 8BITMIME\r\n",
+      96);
+  return s;
+}
+
+ServerScript ServerScript::MixedCodes() {
+  ServerScript s;
+  s.ehlo_reply = "250-mx.test Hello\r\n220-PIPELINING\r\n251-STARTTLS\r\n250 8BITMIME\r\n";
+  return s;
+}
+
+ServerScript ServerScript::ClosedMidBanner() {
+  ServerScript s;
+  s.banner = "220 mx.te";
+  s.after_banner = Hangup::kClose;
+  return s;
+}
+
+ServerScript ServerScript::ClosedMidEhlo() {
+  ServerScript s;
+  s.ehlo_reply = "250-mx.test Hel";
+  s.after_ehlo = Hangup::kClose;
+  return s;
+}
+
+ServerScript ServerScript::ResetAfterEhlo() {
+  ServerScript s;
+  s.after_ehlo = Hangup::kReset;
+  return s;
+}
+
+ServerScript ServerScript::ResetOnEhlo() {
+  ServerScript s;
+  s.ehlo_reply.clear();
+  s.after_ehlo = Hangup::kReset;
+  return s;
+}
+
+ServerScript ServerScript::SilentAfterReady() {
+  ServerScript s;
+  s.after_starttls = AfterStarttls::kStall;
+  return s;
+}
+
+ServerScript ServerScript::StallMidHandshake() {
+  ServerScript s;
+  s.after_starttls = AfterStarttls::kStallMidHandshake;
+  return s;
+}
+
+ServerScript ServerScript::HugeCertChain(std::size_t bytes) {
+  ServerScript s;
+  s.cert_chain_padding = bytes;
+  return s;
+}
+
+ServerScript ServerScript::RejectingBanner() {
+  ServerScript s;
+  s.banner = "554 5.3.2 mx.test No SMTP service here\r\n";
+  return s;
+}
+
+ServerScript ServerScript::BusyBanner() {
+  ServerScript s;
+  s.banner = "421 4.7.0 mx.test Too many connections, try again later\r\n";
+  s.after_banner = Hangup::kClose;
+  return s;
+}
+
+ServerScript ServerScript::UnavailableOnEhlo() {
+  ServerScript s;
+  s.ehlo_reply = kUnavailable;
+  s.after_ehlo = Hangup::kClose;
+  return s;
+}
+
+ServerScript ServerScript::UnavailableOnStarttls() {
+  ServerScript s;
+  s.starttls_reply = kUnavailable;
+  s.after_starttls = AfterStarttls::kClose;
+  return s;
+}
+
+ServerScript ServerScript::Unsolicited421() {
+  // RFC 5321 §3.8: "421 ... can be issued ... asynchronously from command receipt (on the
+  // assumption that the client will receive it after the next command is issued)".
+  ServerScript s;
+  s.hangup_notice = "421 4.3.2 mx.test Service shutting down, closing transmission channel\r\n";
+  s.after_banner = Hangup::kClose;
+  return s;
+}
+
+ServerScript ServerScript::NeverReads() {
+  ServerScript s;
+  s.after_banner = Hangup::kMute;
+  s.receive_buffer = 1;  // the kernel rounds it up to its minimum (a few KiB)
+  return s;
+}
+
+ServerScript ServerScript::NeverReadsNorSpeaks() {
+  ServerScript s = NeverReads();
+  s.banner.clear();
   return s;
 }
 

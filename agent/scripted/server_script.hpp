@@ -12,6 +12,17 @@ enum class AfterStarttls {
   kStall,      ///< never speak TLS: read and discard whatever comes, answer nothing
   kGarbage,    ///< wait for the ClientHello, answer it with `tls_garbage`, close
   kClose,      ///< close the connection right after the reply
+  /// Read the ClientHello, send the first record of the real server flight (the ServerHello)
+  /// and then nothing more: read and discard until the client gives up.
+  kStallMidHandshake,
+};
+
+/// How a scripted server ends a connection on its own initiative.
+enum class Hangup {
+  kNone,   ///< go on with the dialogue
+  kClose,  ///< orderly close: FIN after the last byte sent
+  kReset,  ///< abortive close: RST (SO_LINGER {on, 0}, then close)
+  kMute,   ///< never read nor write again; the connection stays open until `idle_timeout`
 };
 
 /// Data describing one scripted partner; every connection to a ScriptedSmtpServer plays it
@@ -24,6 +35,18 @@ struct ServerScript {
   /// Send nothing at all, ever (no banner, no replies); read and record until the client
   /// closes or `idle_timeout` passes.
   bool silent = false;
+  /// What the server does right after the banner (kNone: wait for commands). A banner cut
+  /// mid-line with kClose is a server dying mid-greeting; an empty one with kMute accepts the
+  /// connection and then neither speaks nor reads.
+  Hangup after_banner = Hangup::kNone;
+  /// Sent `hangup_delay` after the banner or the EHLO reply, right before an `after_banner` /
+  /// `after_ehlo` hangup: e.g. an unsolicited "421 ..." (RFC 5321 §3.8 lets a server send it
+  /// at any time, even "asynchronously from command receipt", and close).
+  std::string hangup_notice;
+  std::chrono::milliseconds hangup_delay{0};
+  /// SO_RCVBUF of each accepted connection (0: the system's). A tiny buffer and a server that
+  /// never reads (kMute) close the TCP window, so the client's writes stall.
+  int receive_buffer = 0;
 
   // --- Plaintext dialogue ---
   std::string ehlo_reply =
@@ -34,6 +57,12 @@ struct ServerScript {
   std::size_t ehlo_chunk_size = 0;
   std::chrono::milliseconds ehlo_chunk_delay{0};
   std::string helo_reply = "250 mx.test\r\n";
+  /// What the server does right after the plaintext EHLO reply (and its flood, if any).
+  Hangup after_ehlo = Hangup::kNone;
+  /// When non-empty, the plaintext EHLO reply is followed by this, written again and again as
+  /// fast as the client takes it, until a write fails or `idle_timeout` passes: a firehose
+  /// (an endless line when neither holds a line end, an endless reply when this is lines).
+  std::string ehlo_flood;
 
   // --- STARTTLS (RFC 3207) ---
   std::string starttls_reply = "220 2.0.0 Ready to start TLS\r\n";
@@ -50,6 +79,10 @@ struct ServerScript {
   /// ScriptedSmtpServer::ca_path()).
   std::string cert_chain_path;
   std::string key_path;
+  /// When non-zero, the served chain is padded with copies of its last certificate until it
+  /// holds at least this many DER bytes: far beyond any sane chain (a few KiB) and beyond the
+  /// 100 KiB OpenSSL-based clients accept by default (SSL_CTX_set_max_cert_list).
+  std::size_t cert_chain_padding = 0;
   std::string tls_host = "mx.test";
   /// OpenSSL protocol versions (TLS1_2_VERSION, TLS1_3_VERSION, ...); 0 = library default.
   int min_tls_version = 0;
@@ -94,6 +127,48 @@ struct ServerScript {
   static ServerScript PrematureFinalLine();
   /// "250 injected" in the same write as the 220 to STARTTLS, then a real handshake.
   static ServerScript PlaintextInjection();
+
+  // --- Hostile presets: each must cost a client at most its deadline (issue 5 §1) ---
+  /// The EHLO reply one byte per `per_byte`.
+  static ServerScript Dripping(std::chrono::milliseconds per_byte = std::chrono::seconds(1));
+  /// "250-mx.test " and then bytes without a line end, as fast as the client reads.
+  static ServerScript EndlessLine();
+  /// "250-..." continuation lines without a final line, as fast as the client reads.
+  static ServerScript EndlessReply();
+  /// An EHLO reply of `lines` continuation lines, then "250 STARTTLS".
+  static ServerScript HugeEhlo(int lines = 100000);
+  /// NUL, 8-bit and invalid UTF-8 bytes inside an otherwise compliant EHLO reply.
+  static ServerScript BinaryBytes();
+  /// An EHLO reply whose lines carry different codes (RFC 5321 §4.2 wants one).
+  static ServerScript MixedCodes();
+  /// The banner cut mid-line ("220 mx.te"), then FIN.
+  static ServerScript ClosedMidBanner();
+  /// The EHLO reply cut mid-line ("250-mx.test Hel"), then FIN.
+  static ServerScript ClosedMidEhlo();
+  /// A complete EHLO reply, then RST.
+  static ServerScript ResetAfterEhlo();
+  /// RST instead of the EHLO reply.
+  static ServerScript ResetOnEhlo();
+  /// 220 to STARTTLS, then silence: no TLS byte ever.
+  static ServerScript SilentAfterReady();
+  /// 220 to STARTTLS, the ServerHello, then silence.
+  static ServerScript StallMidHandshake();
+  /// A chain padded to `bytes` (default 10 MiB).
+  static ServerScript HugeCertChain(std::size_t bytes = std::size_t{10} << 20);
+  /// "554 5.3.2" as the greeting (RFC 5321 §3.1: no service).
+  static ServerScript RejectingBanner();
+  /// "421 4.7.0 Too many connections" as the greeting, then FIN (rate limiting).
+  static ServerScript BusyBanner();
+  /// "421 4.3.2 Service not available" as the reply to EHLO, then FIN.
+  static ServerScript UnavailableOnEhlo();
+  /// "421 4.3.2 Service not available" as the reply to STARTTLS, then FIN.
+  static ServerScript UnavailableOnStarttls();
+  /// The banner, then at once an unsolicited "421 ..." and FIN, without reading anything.
+  static ServerScript Unsolicited421();
+  /// The banner, then never reads (tiny receive buffer) nor writes.
+  static ServerScript NeverReads();
+  /// Accepts the connection, then never reads nor writes: not even a banner.
+  static ServerScript NeverReadsNorSpeaks();
 };
 
 }  // namespace stx::scripted

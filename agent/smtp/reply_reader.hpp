@@ -45,6 +45,9 @@ class ReplyReader {
   /// The reply so far (complete when Complete()); lines parsed before an error are kept.
   const Reply& reply() const { return reply_; }
   Reply TakeReply();
+  /// The bytes of the line being received, not yet ended (at most max_line_octets): the
+  /// evidence when a server stops or closes mid-line.
+  const std::string& unterminated_line() const { return partial_; }
 
   /// Starts over for the next reply (keeps the limits).
   void Reset();

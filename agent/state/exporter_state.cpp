@@ -17,6 +17,21 @@ AddressKey KeyOf(const probe::AddressProbeResult& result) {
   return AddressKey{result.mx_host, no_address ? std::string() : result.address.to_string()};
 }
 
+bool DnsGaveNoAnswer(const probe::ProbeError& error) {
+  if (error.stage != probe::Stage::kDns) return false;
+  // NXDOMAIN and no data are answers: the name, or its records, are gone.
+  return error.kind != probe::FailureKind::kNxDomain && error.kind != probe::FailureKind::kNoData;
+}
+
+bool HiddenByDnsFailure(const probe::TargetProbeResult& result, const AddressKey& key) {
+  if (result.error && DnsGaveNoAnswer(*result.error)) return true;  // the MX lookup itself
+  for (const auto& r : result.results) {
+    // This MX host's address lookup got no answer: its addresses are unknown, not gone.
+    if (r.error && DnsGaveNoAnswer(*r.error) && r.mx_host == key.mx) return true;
+  }
+  return false;
+}
+
 void ExporterState::ApplyConfig(const config::ExporterConfig& config) {
   std::map<std::string, PartnerState> next;
   for (const auto& partner : config.partners) {
@@ -54,22 +69,31 @@ std::vector<StatusChange> ExporterState::RecordResult(const std::string& domain,
     classes[KeyOf(r)] = std::string(smtp::ToString(r.ehlo_class));
   if (result.results.empty() && result.error) classes[AddressKey{}] = "error";
 
+  std::map<AddressKey, KnownAddress> known;
   std::map<AddressKey, std::uint32_t> consecutive;
   for (const auto& [key, now] : classes) {
-    const auto before = partner->last_class.find(key);
-    const bool same = before != partner->last_class.end() && before->second == now;
-    consecutive[key] = same ? partner->consecutive[key] + 1 : 1;
-    if (before != partner->last_class.end() && !same) {
-      StatusChangeKey change{key, before->second, now};
+    const auto before = partner->known.find(key);
+    const bool seen = before != partner->known.end();
+    const bool same = seen && before->second.status == now;
+    const std::uint32_t streak = same ? before->second.consecutive + 1 : 1;
+    known[key] = KnownAddress{now, streak};
+    consecutive[key] = streak;
+    if (seen && !same) {
+      StatusChangeKey change{key, before->second.status, now};
       ++partner->status_changes[change];
       changes.push_back(StatusChange{domain, std::move(change)});
     }
   }
-  partner->consecutive = std::move(consecutive);
-  // Addresses that vanished (MX host removed, address changed) drop out of every series.
-  for (auto it = partner->status_changes.begin(); it != partner->status_changes.end();) {
-    it = classes.count(it->first.where) == 0 ? partner->status_changes.erase(it) : std::next(it);
+  // Addresses this probe did not reach because DNS did not answer stay known; the others
+  // vanished (MX host removed, address changed) and drop out of every series.
+  for (const auto& [key, memory] : partner->known) {
+    if (classes.count(key) == 0 && HiddenByDnsFailure(result, key)) known.emplace(key, memory);
   }
+  for (auto it = partner->status_changes.begin(); it != partner->status_changes.end();) {
+    it = known.count(it->first.where) == 0 ? partner->status_changes.erase(it) : std::next(it);
+  }
+  partner->known = std::move(known);
+  partner->consecutive = std::move(consecutive);
   partner->last_class = std::move(classes);
   partner->last_completed = std::chrono::system_clock::now();
   partner->last = std::move(result);

@@ -34,6 +34,12 @@ struct StatusChange {
   StatusChangeKey change;
 };
 
+/// What the state remembers of one address between probes.
+struct KnownAddress {
+  std::string status;             ///< smtp::ToString(EhloClass) when a probe last reached it
+  std::uint32_t consecutive = 0;  ///< probes in a row that reached it and saw `status`
+};
+
 struct PartnerState {
   config::Partner partner;  ///< its current configuration
   /// The latest completed probe; nullopt until the first completes.
@@ -43,11 +49,21 @@ struct PartnerState {
   std::uint64_t probes_error = 0;    ///< starttls_probes_total{result="error"}
   /// starttls_status_changes_total; entries of addresses that vanished are dropped.
   std::map<StatusChangeKey, std::uint64_t> status_changes;
-  /// The class each address had at the latest probe, to detect changes.
+  /// The class each row of the latest probe had.
   std::map<AddressKey, std::string> last_class;
-  /// How many consecutive probes (the latest included) saw that class: alerts page only on a
-  /// status confirmed by two probes, whatever the partner's interval.
+  /// For each row of the latest probe, how many consecutive probes that reached it (the
+  /// latest included) saw its class: alerts page only on a status confirmed by two probes,
+  /// whatever the partner's interval.
   std::map<AddressKey, std::uint32_t> consecutive;
+  /// Every address still known, with the class and streak it had when a probe last reached
+  /// it; status changes are detected against this. A DNS lookup that got no answer (timeout,
+  /// SERVFAIL, REFUSED, unreachable or lying server) is no evidence that an address went away,
+  /// so through such an outage the partner's addresses stay known and their
+  /// starttls_status_changes_total series stay (a counter must not vanish and restart at 0);
+  /// an address the partner changed while we could not resolve it is still counted as a change
+  /// once DNS answers again. Only an answer (another MX or address list, NXDOMAIN, no data)
+  /// forgets an address.
+  std::map<AddressKey, KnownAddress> known;
   bool probe_in_flight = false;
 };
 
@@ -64,6 +80,14 @@ bool ProbeSucceeded(const probe::TargetProbeResult& result);
 /// The address key of a result row (mx host, address text; "" address for DNS-stage errors).
 AddressKey KeyOf(const probe::AddressProbeResult& result);
 
+/// True for a DNS failure that got no answer (timeout, SERVFAIL, REFUSED, an unreachable or
+/// malformed server), as opposed to an answer that the name or its records do not exist.
+bool DnsGaveNoAnswer(const probe::ProbeError& error);
+
+/// True when `result` could not see the address `key` because DNS gave no answer: the MX
+/// lookup failed so, or the address lookup of `key`'s MX host did.
+bool HiddenByDnsFailure(const probe::TargetProbeResult& result, const AddressKey& key);
+
 class ExporterState {
  public:
   /// Replaces the partner set with `config`'s: partners whose domain stays keep their results
@@ -71,7 +95,10 @@ class ExporterState {
   void ApplyConfig(const config::ExporterConfig& config);
 
   /// Stores a completed probe of `domain` (ignored when the partner was removed meanwhile),
-  /// updates counters, and returns the status changes it caused (for the log).
+  /// updates counters, and returns the status changes it caused (for the log). The latest
+  /// probe is what the per-address series show, as with blackbox_exporter: after a DNS
+  /// failure the partner has one error row with the reason, and no TLS facts from an older
+  /// probe. What it knew of its addresses stays (see PartnerState::known).
   std::vector<StatusChange> RecordResult(const std::string& domain,
                                          probe::TargetProbeResult result);
 

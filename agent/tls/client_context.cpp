@@ -19,6 +19,8 @@ std::shared_ptr<asio::ssl::context> MakeClientContext(const ClientTlsOptions& op
   // not as a handshake failure caused by this prober's policy.
   SSL_CTX_set_cipher_list(ctx, "ALL:@SECLEVEL=0");
   SSL_CTX_set_security_level(ctx, 0);
+  // SSL_CTX_set_max_cert_list without its macro.
+  SSL_CTX_ctrl(ctx, SSL_CTRL_SET_MAX_CERT_LIST, kMaxCertificateChainBytes, nullptr);
   if (options.system_trust_store) SSL_CTX_set_default_verify_paths(ctx);
   if (!options.ca_file.empty() &&
       SSL_CTX_load_verify_locations(ctx, options.ca_file.c_str(), nullptr) != 1) {

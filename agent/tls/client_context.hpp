@@ -8,6 +8,13 @@ class context;
 
 namespace stx::tls {
 
+/// The largest certificate chain (the Certificate handshake message) a probe accepts: OpenSSL's
+/// default (SSL_MAX_CERT_LIST_DEFAULT), set explicitly. OpenSSL-based senders that keep the
+/// default (Postfix has no setting for it) accept no more, so the probe fails where they fail.
+/// OpenSSL checks it against the message header before buffering the message: a server sending
+/// a chain of many megabytes costs the probe a record or two (about 17 KiB measured).
+inline constexpr long kMaxCertificateChainBytes = 100 * 1024;
+
 struct ClientTlsOptions {
   std::string ca_file;             ///< extra trusted CA certificates (PEM), e.g. a private CA
   bool system_trust_store = true;  ///< trust the system's store (/etc/ssl/certs)

@@ -15,6 +15,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -115,6 +116,32 @@ class BlockingClient {
     }
     return out;
   }
+
+  /// Sends up to `max` bytes until a send blocks past the timeout; how many were accepted.
+  std::size_t SendUntilBlocked(std::size_t max) {
+    const std::string block(64 * 1024, 'A');
+    std::size_t sent = 0;
+    while (sent < max) {
+      const long n = ::send(fd_, block.data(), std::min(block.size(), max - sent), MSG_NOSIGNAL);
+      if (n <= 0) break;
+      sent += static_cast<std::size_t>(n);
+    }
+    return sent;
+  }
+
+  /// How the peer ended the connection, once what it sent was read: 0 for FIN (EOF), the
+  /// errno (ECONNRESET for RST), or -1 when it is still open after the timeout.
+  int HowClosed() {
+    char buf[4096];
+    for (;;) {
+      const long n = ::recv(fd_, buf, sizeof buf, 0);
+      if (n > 0) continue;
+      if (n == 0) return 0;
+      return errno == EAGAIN || errno == EWOULDBLOCK ? -1 : errno;
+    }
+  }
+
+  int fd() const { return fd_; }
 
   /// Whatever arrives within `wait` (nothing expected, usually).
   std::string ReadFor(std::chrono::milliseconds wait) {
@@ -561,6 +588,98 @@ TEST_F(SupportTest, CloseAfterReadyHangsUp) {
   ASSERT_TRUE(c.Send("STARTTLS\r\n"));
   EXPECT_EQ(c.ReadAtLeast(kReady.size()), kReady);
   EXPECT_TRUE(c.PeerClosed());
+}
+
+// --- Hostile behaviours on the wire (the probe's view of them: probe_hostile_test) ---------
+
+TEST_F(SupportTest, ClosedMidEhloSendsTheCutLineThenFin) {
+  ScriptedSmtpServer server(ServerScript::ClosedMidEhlo());
+  BlockingClient c("127.0.0.1", server.port());
+  EXPECT_EQ(GreetAndEhlo(c, kBanner, 100), "250-mx.test Hel");
+  EXPECT_EQ(c.HowClosed(), 0);
+}
+
+TEST_F(SupportTest, ClosedMidBannerSendsTheCutLineThenFin) {
+  ScriptedSmtpServer server(ServerScript::ClosedMidBanner());
+  BlockingClient c("127.0.0.1", server.port());
+  EXPECT_EQ(c.ReadAtLeast(100), "220 mx.te");
+  EXPECT_EQ(c.HowClosed(), 0);
+}
+
+TEST_F(SupportTest, ResetAfterEhloSendsTheWholeReplyThenRst) {
+  ScriptedSmtpServer server(ServerScript::ResetAfterEhlo());
+  BlockingClient c("127.0.0.1", server.port());
+  EXPECT_EQ(GreetAndEhlo(c, kBanner, kEhlo.size()), kEhlo);
+  EXPECT_EQ(c.HowClosed(), ECONNRESET);
+}
+
+TEST_F(SupportTest, ResetOnEhloAnswersWithRstAlone) {
+  ScriptedSmtpServer server(ServerScript::ResetOnEhlo());
+  BlockingClient c("127.0.0.1", server.port());
+  EXPECT_EQ(c.ReadAtLeast(kBanner.size()), kBanner);
+  ASSERT_TRUE(c.Send("EHLO client.test\r\n"));
+  EXPECT_EQ(c.HowClosed(), ECONNRESET);
+}
+
+TEST_F(SupportTest, Unsolicited421ComesWithoutACommandThenTheServerCloses) {
+  ScriptedSmtpServer server(ServerScript::Unsolicited421());
+  BlockingClient c("127.0.0.1", server.port());
+  const std::string expected = kBanner + server.script().hangup_notice;
+  EXPECT_EQ(c.ReadAtLeast(expected.size()), expected);  // nothing sent by the client
+  EXPECT_EQ(c.HowClosed(), 0);
+}
+
+TEST_F(SupportTest, NeverReadsClosesTheTcpWindow) {
+  ScriptedSmtpServer server(ServerScript::NeverReads());
+  BlockingClient c("127.0.0.1", server.port(), 300ms);
+  EXPECT_EQ(c.ReadAtLeast(kBanner.size()), kBanner);
+  // Only what the kernel buffers on both sides hold gets through; then send() blocks.
+  const std::size_t accepted = c.SendUntilBlocked(std::size_t{64} << 20);
+  EXPECT_LT(accepted, std::size_t{16} << 20);
+  EXPECT_EQ(c.HowClosed(), -1);  // still open: neither read nor closed
+  server.Stop();
+  EXPECT_TRUE(server.Connections()[0].lines.empty());
+}
+
+TEST_F(SupportTest, EndlessReplyWritesUntilTheClientLeavesAndCountsIt) {
+  ScriptedSmtpServer server(ServerScript::EndlessReply());
+  std::size_t received = 0;
+  {
+    BlockingClient c("127.0.0.1", server.port());
+    received = GreetAndEhlo(c, kBanner, std::size_t{8} << 20).size();
+  }
+  EXPECT_GE(received, std::size_t{8} << 20);
+  ASSERT_TRUE(server.WaitForClosed(1, 3s));
+  EXPECT_GE(server.Connections()[0].bytes_sent, kBanner.size() + received);
+}
+
+TEST_F(SupportTest, StallMidHandshakeSendsOnlyTheServerHelloRecord) {
+  ScriptedSmtpServer server(ServerScript::StallMidHandshake());
+  BlockingClient c("127.0.0.1", server.port(), 500ms);
+  GreetAndEhlo(c, kBanner, kEhlo.size());
+  ASSERT_TRUE(c.Send("STARTTLS\r\n"));
+  EXPECT_EQ(c.ReadAtLeast(kReady.size()), kReady);
+  // A real ClientHello, made over memory BIOs and sent by hand, so the reply can be read raw.
+  const SslCtx ctx = ClientContext(server.ca_path());
+  SSL* ssl = SSL_new(ctx.get());
+  BIO* in = BIO_new(BIO_s_mem());
+  BIO* out = BIO_new(BIO_s_mem());
+  SSL_set_bio(ssl, in, out);
+  SSL_connect(ssl);  // WANT_READ, with the ClientHello in `out`
+  char* hello = nullptr;
+  const long hello_size = BIO_get_mem_data(out, &hello);
+  ASSERT_GT(hello_size, 0);
+  ASSERT_TRUE(c.Send(std::string(hello, static_cast<std::size_t>(hello_size))));
+  SSL_free(ssl);
+  const std::string reply = c.ReadFor(500ms);
+  ASSERT_GE(reply.size(), 6u);
+  const std::size_t record =
+      5 + (static_cast<std::size_t>(static_cast<unsigned char>(reply[3])) << 8 |
+           static_cast<unsigned char>(reply[4]));
+  EXPECT_EQ(reply[0], 0x16);        // handshake record (RFC 8446 §5.1)
+  EXPECT_EQ(reply[5], 0x02);        // ServerHello (RFC 8446 §4)
+  EXPECT_EQ(reply.size(), record);  // and nothing after it
+  EXPECT_EQ(c.HowClosed(), -1);     // silent, not closed
 }
 
 // --- Raw bytes, limits, recording ---------------------------------------------------------

@@ -96,12 +96,13 @@ std::string Join(const std::vector<std::string>& argv) {
 DnsmasqServer::DnsmasqServer(std::vector<std::string> args)
     : DnsmasqServer(DnsmasqOptions{std::move(args), {"test"}, false}) {}
 
-DnsmasqServer::DnsmasqServer(DnsmasqOptions options) {
-  for (const auto& arg : options.args) CheckLoopbackOnly(arg);
+DnsmasqServer::DnsmasqServer(DnsmasqOptions options) : options_(std::move(options)) {
+  for (const auto& arg : options_.args) CheckLoopbackOnly(arg);
   dir_ = MakeTempDir("stx-dnsmasq");
   std::string failure;
   for (int attempt = 0; attempt < kPortAttempts; ++attempt) {
-    if (TryStart(options, failure)) return;
+    port_ = FreeLoopbackPort();
+    if (TryStart(failure)) return;
     // The free port may have been taken between FreeLoopbackPort and dnsmasq's bind: retry
     // on another one; any other failure is final.
     if (failure.find("Address already in use") == std::string::npos) break;
@@ -111,8 +112,8 @@ DnsmasqServer::DnsmasqServer(DnsmasqOptions options) {
   throw std::runtime_error(failure);
 }
 
-bool DnsmasqServer::TryStart(const DnsmasqOptions& options, std::string& failure) {
-  port_ = FreeLoopbackPort();
+bool DnsmasqServer::TryStart(std::string& failure) {
+  const DnsmasqOptions& options = options_;
   std::vector<std::string> argv = {
       kDnsmasq,
       "--no-daemon",
@@ -157,6 +158,18 @@ DnsmasqServer::~DnsmasqServer() {
   child_.reset();
   std::error_code ignored;
   std::filesystem::remove_all(dir_, ignored);
+}
+
+void DnsmasqServer::Stop() {
+  if (child_) child_->Stop();
+  child_.reset();
+}
+
+void DnsmasqServer::Restart() {
+  Stop();
+  std::string failure;
+  if (!TryStart(failure))
+    throw std::runtime_error("restart on port " + std::to_string(port_) + ": " + failure);
 }
 
 std::string DnsmasqServer::server() const { return "127.0.0.1:" + std::to_string(port_); }

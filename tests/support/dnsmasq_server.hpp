@@ -48,6 +48,12 @@ class DnsmasqServer {
   /// dnsmasq's log so far (every query is logged: --log-queries).
   std::string Log() const;
 
+  /// Stops dnsmasq (a DNS outage); port() stays this server's. Idempotent.
+  void Stop();
+  /// Starts dnsmasq again on the same port with the same options and waits (at most 5 s)
+  /// until it answers; throws std::runtime_error like the constructor when it cannot.
+  void Restart();
+
   /// Options that make a dnsmasq answer SERVFAIL for names under `zone`: the zone is forwarded
   /// to `upstream_port` (another DnsmasqServer serving it unsigned) and DNSSEC validation is
   /// on with a made-up trust anchor for the zone, so every answer from it is BOGUS, which a
@@ -57,8 +63,9 @@ class DnsmasqServer {
                                                    std::uint16_t upstream_port);
 
  private:
-  bool TryStart(const DnsmasqOptions& options, std::string& failure);
+  bool TryStart(std::string& failure);
 
+  DnsmasqOptions options_;
   std::string dir_;
   std::uint16_t port_ = 0;
   std::unique_ptr<ChildProcess> child_;

@@ -10,8 +10,14 @@ namespace stx::test {
 
 ProbeRun RunProbe(const std::string& address, std::uint16_t port, const std::string& ca_file,
                   probe::ProbeOptions options, const std::string& mx_host) {
+  return RunProbe(address, port, tls::MakeClientContext({ca_file, /*system_trust_store=*/false}),
+                  std::move(options), mx_host);
+}
+
+ProbeRun RunProbe(const std::string& address, std::uint16_t port,
+                  std::shared_ptr<asio::ssl::context> tls_context, probe::ProbeOptions options,
+                  const std::string& mx_host) {
   asio::io_context io;
-  auto tls_context = tls::MakeClientContext({ca_file, /*system_trust_store=*/false});
   probe::AddressTarget target{mx_host, 10, asio::ip::make_address(address), port};
   if (options.ehlo_name == "localhost") options.ehlo_name = "probe.test";
   ProbeRun run;

@@ -7,6 +7,10 @@
 #include "probe/probe_options.hpp"
 #include "probe/probe_result.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace stx::test {
 
 struct ProbeRun {
@@ -16,6 +20,12 @@ struct ProbeRun {
 
 /// Probes address:port with SNI/host check `mx_host`, trusting `ca_file` (plus nothing else).
 ProbeRun RunProbe(const std::string& address, std::uint16_t port, const std::string& ca_file,
+                  probe::ProbeOptions options = {}, const std::string& mx_host = "mx.test");
+
+/// The same with the caller's client TLS context (e.g. one with other limits than the
+/// product's).
+ProbeRun RunProbe(const std::string& address, std::uint16_t port,
+                  std::shared_ptr<boost::asio::ssl::context> tls_context,
                   probe::ProbeOptions options = {}, const std::string& mx_host = "mx.test");
 
 }  // namespace stx::test

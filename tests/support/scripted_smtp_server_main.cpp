@@ -2,9 +2,11 @@
 // runs and for tests that drive the exporter binary against a scripted partner.
 //
 //   scripted_smtp_server --behaviour NAME --listen 127.0.0.1:PORT [--cert-dir DIR]
-//                        [--host mx.test] [--delay-ms 2000]
+//                        [--host mx.test] [--delay-ms 2000] [--chain-bytes N]
 //
-// Prints "listening ADDRESS:PORT ca=CA_PATH" once ready, then serves until SIGTERM/SIGINT.
+// Prints "listening ADDRESS:PORT ca=CA_PATH" once ready, then serves until SIGTERM/SIGINT;
+// then one line per connection, "connection N peer=ADDRESS:PORT bytes_sent=B" (what the
+// server managed to write: tests facing a firehose count it there).
 #include <signal.h>
 
 #include <charconv>
@@ -28,8 +30,9 @@ using stx::scripted::ServerScript;
 
 constexpr const char* kUsage =
     "usage: scripted_smtp_server --behaviour NAME --listen 127.0.0.1:PORT [--cert-dir DIR]\n"
-    "                            [--host mx.test] [--delay-ms 2000]\n"
-    "       scripted_smtp_server --list    (the behaviours, one per line)\n";
+    "                            [--host mx.test] [--delay-ms 2000] [--chain-bytes N]\n"
+    "       scripted_smtp_server --list    (the behaviours, one per line)\n"
+    "On SIGTERM/SIGINT it prints \"connection N peer=ADDRESS:PORT bytes_sent=B\" per connection.\n";
 
 struct Options {
   std::string behaviour;
@@ -38,6 +41,9 @@ struct Options {
   std::string cert_dir;
   std::string host = "mx.test";
   int delay_ms = 2000;
+  /// Pads the served certificate chain to N bytes (ServerScript::cert_chain_padding), whatever
+  /// the behaviour; 0 keeps the behaviour's own.
+  std::size_t chain_bytes = 0;
 };
 
 [[noreturn]] void UsageError(const std::string& message) {
@@ -67,8 +73,7 @@ Options Parse(int argc, char** argv) {
       std::exit(0);
     }
     if (flag == "--list") {
-      for (const std::string_view name : stx::scripted::BehaviourNames())
-        std::cout << name << "\n";
+      for (const std::string_view name : stx::scripted::BehaviourNames()) std::cout << name << "\n";
       std::exit(0);
     }
     if (i + 1 >= argc) UsageError("missing value for " + std::string(flag));
@@ -83,6 +88,11 @@ Options Parse(int argc, char** argv) {
       options.host = value;
     } else if (flag == "--delay-ms") {
       options.delay_ms = std::atoi(value.c_str());
+    } else if (flag == "--chain-bytes") {
+      const auto [end, ec] =
+          std::from_chars(value.data(), value.data() + value.size(), options.chain_bytes);
+      if (ec != std::errc() || end != value.data() + value.size())
+        UsageError("bad --chain-bytes " + value);
     } else {
       UsageError("unknown option " + std::string(flag));
     }
@@ -120,6 +130,7 @@ int main(int argc, char** argv) {
     const stx::scripted::CertFiles files = pki.Issue(spec);
     script->cert_chain_path = files.cert_chain_pem_path;
     script->key_path = files.key_path;
+    if (options.chain_bytes > 0) script->cert_chain_padding = options.chain_bytes;
     // A stand-alone partner should not hang up on a slow human at the keyboard.
     script->idle_timeout = std::chrono::minutes(5);
 
@@ -131,6 +142,11 @@ int main(int argc, char** argv) {
     int received = 0;
     sigwait(&stop_signals, &received);
     server.Stop();
+    std::size_t n = 0;
+    for (const stx::scripted::ConnectionRecord& c : server.Connections())
+      std::cout << "connection " << ++n << " peer=" << c.peer << " bytes_sent=" << c.bytes_sent
+                << "\n";
+    std::cout << std::flush;
   } catch (const std::exception& e) {
     std::cerr << "scripted_smtp_server: " << e.what() << "\n";
     status = 1;

@@ -62,7 +62,7 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"UnknownListsKeys", "colour = \"blue\"\n",
                     "cfg.toml:1:1: colour: unknown key 'colour'; expected one of interval, "
                     "timeout, ehlo_name, concurrency, dns_server, mx, address_families, port, "
-                    "ca_file, allow_adhoc_probes, partner"},
+                    "ca_file, allow_adhoc_probes, web, partner"},
         InvalidCase{"PartnerTypo", kBank + "intervall = \"10m\"\n",
                     "cfg.toml:3:1: partner[1].intervall: unknown key 'intervall'; did you mean "
                     "'interval'?"},

@@ -169,6 +169,26 @@ TEST(ReplyReader, TakeReplyResetsForTheNextReply) {
   EXPECT_EQ(reader.reply().code, 250);
 }
 
+TEST(ReplyReader, KeepsTheUnterminatedLineAsEvidenceUntilReset) {
+  // A server that closes mid-line leaves "250-mx.test Hel": the probe shows it.
+  ReplyReader reader;
+  EXPECT_EQ(reader.Feed("250-mx.test Hello\r\n250-mx.test Hel"), 34u);
+  EXPECT_FALSE(reader.Complete());
+  EXPECT_EQ(reader.unterminated_line(), "250-mx.test Hel");
+  EXPECT_EQ(reader.reply().lines.size(), 1u);
+  reader.TakeReply();
+  EXPECT_EQ(reader.unterminated_line(), "");
+}
+
+TEST(ReplyReader, UnterminatedLineNeverOutgrowsTheLineLimit) {
+  ReplyLimits limits;
+  limits.max_line_octets = 100;
+  ReplyReader reader(limits);
+  reader.Feed(std::string(10000, 'X'));
+  EXPECT_EQ(reader.error(), ReplyError::kLineTooLong);
+  EXPECT_LE(reader.unterminated_line().size(), 100u);
+}
+
 TEST(EscapeForDisplay, EscapesEverythingButPrintableAscii) {
   EXPECT_EQ(EscapeForDisplay(std::string("a\0b\r\n\xff\\", 7)), "a\\x00b\\x0d\\x0a\\xff\\\\");
 }
