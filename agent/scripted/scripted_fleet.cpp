@@ -26,9 +26,6 @@ namespace {
 using boost::system::error_code;
 using tcp = asio::ip::tcp;
 
-// Acknowledge SNI as a server with a configured name does (see scripted_smtp_server.cpp).
-int AcknowledgeServerName(SSL* /*ssl*/, int* /*alert*/, void* /*arg*/) { return SSL_TLSEXT_ERR_OK; }
-
 void RaiseDescriptorLimit() {
   rlimit limit{};
   if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
@@ -101,21 +98,7 @@ asio::ssl::context& ScriptedFleet::Impl::TlsFor(const Behaviour& behaviour) {
     chain = files.cert_chain_pem_path;
     private_key = files.key_path;
   }
-  auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
-  ctx->use_certificate_chain_file(chain);
-  ctx->use_private_key_file(private_key, asio::ssl::context::pem);
-  SSL_CTX* native = ctx->native_handle();
-  const ServerScript& script = behaviour.script;
-  if (script.min_tls_version != 0 &&
-      SSL_CTX_set_min_proto_version(native, script.min_tls_version) != 1)
-    throw std::invalid_argument("ScriptedFleet: bad min_tls_version in " + behaviour.name);
-  if (script.max_tls_version != 0 &&
-      SSL_CTX_set_max_proto_version(native, script.max_tls_version) != 1)
-    throw std::invalid_argument("ScriptedFleet: bad max_tls_version in " + behaviour.name);
-  // SSL_CTX_set_tlsext_servername_callback is a macro with a C cast; call what it expands to.
-  SSL_CTX_callback_ctrl(native, SSL_CTRL_SET_TLSEXT_SERVERNAME_CB,
-                        reinterpret_cast<void (*)()>(&AcknowledgeServerName));
-  if (script.cert_chain_padding > 0) PadCertificateChain(*ctx, script.cert_chain_padding);
+  auto ctx = MakeServerTlsContext(behaviour.script, chain, private_key);
   slot = std::move(ctx);
   return *slot;
 }

@@ -28,6 +28,14 @@ namespace stx::scripted {
 /// (ServerScript::cert_chain_padding). Every listener serving such a script calls it.
 void PadCertificateChain(asio::ssl::context& context, std::size_t bytes);
 
+/// The TLS server context a script asks for: `chain_path` (PEM, leaf first) and `key_path`,
+/// the script's TLS version range and chain padding, SNI acknowledged. One for a
+/// ScriptedSmtpServer, one per distinct script in a fleet. Throws std::invalid_argument for a
+/// version range OpenSSL refuses, and whatever Asio throws for unreadable files.
+std::unique_ptr<asio::ssl::context> MakeServerTlsContext(const ServerScript& script,
+                                                         const std::string& chain_path,
+                                                         const std::string& key_path);
+
 /// The records of every connection, written by the server thread, read by the test thread.
 /// A log that does not keep records (a fleet serving thousands of partners for hours) only
 /// counts connections: Snapshot() is empty and every session edits one scratch record.

@@ -30,27 +30,27 @@ using tcp = asio::ip::tcp;
 // configured does; it also keeps the name in a TLS 1.2 session.
 int AcknowledgeServerName(SSL* /*ssl*/, int* /*alert*/, void* /*arg*/) { return SSL_TLSEXT_ERR_OK; }
 
-std::unique_ptr<asio::ssl::context> MakeTlsContext(const ServerScript& script,
-                                                   const std::string& chain_path,
-                                                   const std::string& key_path) {
+}  // namespace
+
+std::unique_ptr<asio::ssl::context> MakeServerTlsContext(const ServerScript& script,
+                                                         const std::string& chain_path,
+                                                         const std::string& key_path) {
   auto ctx = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
   ctx->use_certificate_chain_file(chain_path);
   ctx->use_private_key_file(key_path, asio::ssl::context::pem);
   SSL_CTX* native = ctx->native_handle();
   if (script.min_tls_version != 0 &&
       SSL_CTX_set_min_proto_version(native, script.min_tls_version) != 1)
-    throw std::invalid_argument("ScriptedSmtpServer: bad min_tls_version");
+    throw std::invalid_argument("scripted server: bad min_tls_version");
   if (script.max_tls_version != 0 &&
       SSL_CTX_set_max_proto_version(native, script.max_tls_version) != 1)
-    throw std::invalid_argument("ScriptedSmtpServer: bad max_tls_version");
+    throw std::invalid_argument("scripted server: bad max_tls_version");
   // SSL_CTX_set_tlsext_servername_callback is a macro with a C cast; call what it expands to.
   SSL_CTX_callback_ctrl(native, SSL_CTRL_SET_TLSEXT_SERVERNAME_CB,
                         reinterpret_cast<void (*)()>(&AcknowledgeServerName));
   if (script.cert_chain_padding > 0) PadCertificateChain(*ctx, script.cert_chain_padding);
   return ctx;
 }
-
-}  // namespace
 
 void PadCertificateChain(asio::ssl::context& context, std::size_t bytes) {
   SSL_CTX* ctx = context.native_handle();
@@ -168,7 +168,7 @@ ScriptedSmtpServer::ScriptedSmtpServer(ServerScript script, std::string address,
       chain = files.cert_chain_pem_path;
       key = files.key_path;
     }
-    s.tls = MakeTlsContext(s.script, chain, key);
+    s.tls = MakeServerTlsContext(s.script, chain, key);
 
     s.io = std::make_unique<asio::io_context>(1);
     s.acceptor.emplace(*s.io);
