@@ -19,6 +19,7 @@
 // clang-format on
 #include "scripted/behaviours.hpp"
 #include "scripted/ephemeral_pki.hpp"
+#include "scripted/serving_thread.hpp"
 
 namespace stx::scripted {
 namespace {
@@ -72,10 +73,7 @@ struct ScriptedFleet::Impl {
   std::uint64_t next_id = 0;
   bool stopping = false;
 
-  std::thread thread;
-  std::mutex run_mutex;
-  std::condition_variable run_done_cv;
-  bool run_done = false;
+  ServingThread serving;
 
   asio::ssl::context& TlsFor(const Behaviour& behaviour);
   Role& RoleFor(const std::string& behaviour);
@@ -211,18 +209,7 @@ ScriptedFleet::ScriptedFleet(FleetOptions options) : impl_(std::make_unique<Impl
   for (const auto& listener : f.listeners) {
     asio::co_spawn(*f.io, f.Accept(*listener), asio::detached);
   }
-  f.thread = std::thread([&f] {
-    try {
-      f.io->run();
-    } catch (const std::exception&) {
-      // A handler threw: nothing sensible is left to serve; Stop() still joins.
-    }
-    {
-      std::lock_guard lock(f.run_mutex);
-      f.run_done = true;
-    }
-    f.run_done_cv.notify_all();
-  });
+  f.serving.Start(*f.io);
 }
 
 ScriptedFleet::~ScriptedFleet() {
@@ -235,8 +222,8 @@ ScriptedFleet::~ScriptedFleet() {
 
 void ScriptedFleet::Stop() {
   Impl& f = *impl_;
-  if (f.thread.joinable()) {
-    asio::post(*f.io, [&f] {
+  if (f.serving.running()) {
+    f.serving.Stop(*f.io, [&f] {
       f.stopping = true;
       error_code ignored;
       for (const auto& listener : f.listeners) listener->acceptor.close(ignored);
@@ -244,14 +231,6 @@ void ScriptedFleet::Stop() {
         if (const auto session = weak.lock()) session->Abort();
       }
     });
-    // Closing everything lets run() return by itself; if a handler is stuck, stop it hard
-    // (leftover coroutine frames are destroyed with the io_context below).
-    {
-      std::unique_lock lock(f.run_mutex);
-      f.run_done_cv.wait_for(lock, std::chrono::seconds(2), [&f] { return f.run_done; });
-    }
-    f.io->stop();
-    f.thread.join();
   }
   // Acceptors before their io_context (their destructors deregister from its reactor).
   f.listeners.clear();
@@ -266,7 +245,7 @@ std::size_t ScriptedFleet::tls_context_count() const { return impl_->tls.size();
 
 FleetCounts ScriptedFleet::Counts() const {
   Impl& f = *impl_;
-  if (!f.thread.joinable()) return f.CountNow();
+  if (!f.serving.running()) return f.CountNow();
   // The SSL_CTX statistics belong to the fleet thread: read them there.
   auto promise = std::make_shared<std::promise<FleetCounts>>();
   std::future<FleetCounts> result = promise->get_future();

@@ -19,6 +19,7 @@
 #include <boost/asio/post.hpp>
 // clang-format on
 #include "scripted/ephemeral_pki.hpp"
+#include "scripted/serving_thread.hpp"
 
 namespace stx::scripted {
 namespace {
@@ -111,10 +112,7 @@ struct ScriptedSmtpServer::Impl {
   std::uint64_t next_id = 0;
   bool stopping = false;
 
-  std::thread thread;
-  std::mutex run_mutex;
-  std::condition_variable run_done_cv;
-  bool run_done = false;
+  ServingThread serving;
 
   awaitable<void> Accept();
   awaitable<void> Serve(std::shared_ptr<ScriptedSession> session, std::uint64_t id);
@@ -189,18 +187,7 @@ ScriptedSmtpServer::ScriptedSmtpServer(ServerScript script, std::string address,
   }
 
   asio::co_spawn(*s.io, s.Accept(), asio::detached);
-  s.thread = std::thread([&s] {
-    try {
-      s.io->run();
-    } catch (const std::exception&) {
-      // A handler threw: nothing sensible is left to serve; Stop() still joins.
-    }
-    {
-      std::lock_guard lock(s.run_mutex);
-      s.run_done = true;
-    }
-    s.run_done_cv.notify_all();
-  });
+  s.serving.Start(*s.io);
 }
 
 ScriptedSmtpServer::~ScriptedSmtpServer() {
@@ -213,8 +200,8 @@ ScriptedSmtpServer::~ScriptedSmtpServer() {
 
 void ScriptedSmtpServer::Stop() {
   Impl& s = *impl_;
-  if (s.thread.joinable()) {
-    asio::post(*s.io, [&s] {
+  if (s.serving.running()) {
+    s.serving.Stop(*s.io, [&s] {
       s.stopping = true;
       error_code ignored;
       s.acceptor->close(ignored);
@@ -222,14 +209,6 @@ void ScriptedSmtpServer::Stop() {
         if (const auto session = weak.lock()) session->Abort();
       }
     });
-    // Closing everything lets run() return by itself; if a handler is stuck, stop it hard
-    // (leftover coroutine frames are destroyed with the io_context below).
-    {
-      std::unique_lock lock(s.run_mutex);
-      s.run_done_cv.wait_for(lock, std::chrono::seconds(2), [&s] { return s.run_done; });
-    }
-    s.io->stop();
-    s.thread.join();
   }
   s.acceptor.reset();
   s.io.reset();
