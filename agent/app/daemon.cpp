@@ -11,6 +11,7 @@
 #include "app/probe_environment.hpp"
 #include "app/web_routes.hpp"
 #include "common/asio.hpp"
+#include "common/event_loop_lag.hpp"
 #include "common/log.hpp"
 #include "config/config_error.hpp"
 #include "config/config_loader.hpp"
@@ -138,20 +139,24 @@ int RunDaemon(const DaemonOptions& options) {
     log::Warn("basic authentication without TLS: passwords cross the network in clear text",
               {{"hint", "set tls_cert_file and tls_key_file in [web]"}});
   }
-  AddWebRoutes(*server, WebContext{state, scheduler, reload});
+  // Declared after the io_context, destroyed before it.
+  EventLoopLag loop_lag;
+  const std::shared_ptr<void> lag_monitor =
+      MonitorEventLoopLag(io.get_executor(), loop_lag, std::chrono::milliseconds(50));
+  AddWebRoutes(*server, WebContext{state, scheduler, reload, &loop_lag});
   server->Start();
 
   scheduler.Apply(config, environment);
   const auto endpoint = server->local_endpoint();
-  log::Info("starting starttls_exporter",
-            {{"version", STX_VERSION},
-             {"config", options.demo ? "--demo" : options.config_file},
-             {"partners", std::to_string(config.partners.size())},
-             {"shard", std::to_string(options.shard.index) + "/" +
-                           std::to_string(options.shard.count)},
-             {"listen", (endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
-                                                    : endpoint.address().to_string()) +
-                            ":" + std::to_string(endpoint.port())}});
+  log::Info(
+      "starting starttls_exporter",
+      {{"version", STX_VERSION},
+       {"config", options.demo ? "--demo" : options.config_file},
+       {"partners", std::to_string(config.partners.size())},
+       {"shard", std::to_string(options.shard.index) + "/" + std::to_string(options.shard.count)},
+       {"listen", (endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
+                                              : endpoint.address().to_string()) +
+                      ":" + std::to_string(endpoint.port())}});
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal =

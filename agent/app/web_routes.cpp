@@ -14,7 +14,11 @@
 namespace stx::app {
 namespace {
 
-constexpr const char* kMetricsType = "text/plain; version=0.0.4; charset=utf-8";
+// Text per piece of a streamed /metrics. A piece takes about 0.12 ms to render (0.2 ms with
+// gzip; bench_metrics_render at 10,000 partners: 610 pieces in 73 ms, 124 ms gzipped), so the
+// probes on the event loop never wait long behind a scrape, and the chunks cost little in
+// framing and writes.
+constexpr std::size_t kMetricsPieceBytes = 64 * 1024;
 
 http::Response Text(unsigned status, std::string body) {
   http::Response r;
@@ -32,10 +36,11 @@ void AddWebRoutes(http::HttpServer& server, WebContext context) {
 
   server.Route("GET", "/metrics", [shared](const http::Request&) -> awaitable<http::Response> {
     http::Response r;
-    r.content_type = kMetricsType;
+    r.content_type = metrics::kExpositionContentType;
     r.compressible = true;
-    r.body = metrics::RenderText(
-        metrics::CollectExporterFamilies(shared->state, Build(), std::chrono::system_clock::now()));
+    auto stream = std::make_shared<metrics::ExpositionStream>(
+        shared->state, Build(), std::chrono::system_clock::now(), shared->loop_lag);
+    r.pieces = [stream](std::string& out) { return stream->Next(out, kMetricsPieceBytes); };
     co_return r;
   });
 
@@ -105,8 +110,8 @@ void AddWebRoutes(http::HttpServer& server, WebContext context) {
         }
         probe::TargetProbeResult result = co_await shared->scheduler.ProbeOnce(partner);
         http::Response r;
-        r.content_type = kMetricsType;
-        r.body = metrics::RenderText(metrics::CollectProbeFamilies(partner, result));
+        r.content_type = metrics::kExpositionContentType;
+        r.body = metrics::RenderProbeExposition(partner, result);
         co_return r;
       });
 }

@@ -2,6 +2,9 @@
 #include <functional>
 #include <string>
 
+namespace stx {
+struct EventLoopLag;
+}
 namespace stx::http {
 class HttpServer;
 }
@@ -19,6 +22,8 @@ struct WebContext {
   scheduler::Scheduler& scheduler;
   /// Re-reads the configuration; returns "" on success, else why it was rejected.
   std::function<std::string()> reload;
+  /// The daemon's event-loop lag histogram, served on /metrics.
+  const EventLoopLag* loop_lag = nullptr;
 };
 
 /// /metrics, /, /api/v1/targets, /-/healthy, /-/ready, /-/reload, /probe.

@@ -61,12 +61,11 @@ Request MakeRequest(BeastRequest&& message, const std::string& remote) {
   return request;
 }
 
-BeastResponse ToBeast(Response&& r, unsigned version, bool keep_alive, bool accepts_gzip,
-                      std::size_t gzip_min_bytes) {
-  if (r.status < 100 || r.status > 599 || !SafeFieldText(r.content_type)) {
-    r = PlainResponse(500, "500 internal server error: bad response\n");
-  }
-  BeastResponse out;
+namespace {
+
+// What every response carries, whatever its body.
+template <class Message>
+void SetFields(Message& out, const Response& r, unsigned version, bool keep_alive) {
   out.version(version);
   out.result(r.status);
   out.set(bhttp::field::server, "starttls_exporter");
@@ -76,16 +75,41 @@ BeastResponse ToBeast(Response&& r, unsigned version, bool keep_alive, bool acce
   for (const auto& [name, value] : r.headers) {
     if (!name.empty() && SafeFieldText(name) && SafeFieldText(value)) out.insert(name, value);
   }
-  if (r.compressible) {
-    out.set(bhttp::field::vary, "Accept-Encoding");  // caches must key on it either way
-    if (accepts_gzip && r.body.size() >= gzip_min_bytes) {
-      r.body = GzipCompress(r.body);
-      out.set(bhttp::field::content_encoding, "gzip");
-    }
-  }
+  // Caches must key on Accept-Encoding whether or not this response was compressed.
+  if (r.compressible) out.set(bhttp::field::vary, "Accept-Encoding");
   out.keep_alive(keep_alive);
+}
+
+bool Valid(const Response& r) {
+  return r.status >= 100 && r.status <= 599 && SafeFieldText(r.content_type);
+}
+
+}  // namespace
+
+BeastResponse ToBeast(Response&& r, unsigned version, bool keep_alive, bool accepts_gzip,
+                      std::size_t gzip_min_bytes) {
+  if (!Valid(r)) r = PlainResponse(500, "500 internal server error: bad response\n");
+  BeastResponse out;
+  SetFields(out, r, version, keep_alive);
+  if (r.compressible && accepts_gzip && r.body.size() >= gzip_min_bytes) {
+    r.body = GzipCompress(r.body);
+    out.set(bhttp::field::content_encoding, "gzip");
+  }
   out.body() = std::move(r.body);
   out.prepare_payload();
+  return out;
+}
+
+BeastHead ToBeastChunkedHead(const Response& r, unsigned version, bool keep_alive, bool gzip) {
+  BeastHead out;
+  if (!Valid(r)) {
+    SetFields(out, PlainResponse(500, ""), version, false);
+    out.content_length(0);
+    return out;
+  }
+  SetFields(out, r, version, keep_alive);
+  if (gzip) out.set(bhttp::field::content_encoding, "gzip");
+  out.chunked(true);
   return out;
 }
 

@@ -35,6 +35,13 @@ Request MakeRequest(BeastRequest&& message, const std::string& remote);
 BeastResponse ToBeast(Response&& r, unsigned version, bool keep_alive, bool accepts_gzip,
                       std::size_t gzip_min_bytes);
 
+using BeastHead = boost::beast::http::response<boost::beast::http::empty_body>;
+
+/// The header of a response whose body follows in chunks (RFC 9112 §7.1): the same checks and
+/// fields as ToBeast, Transfer-Encoding: chunked, and Content-Encoding: gzip when `gzip`.
+/// An invalid status or content type becomes a 500 (then `r.pieces` must not be sent).
+BeastHead ToBeastChunkedHead(const Response& r, unsigned version, bool keep_alive, bool gzip);
+
 /// Beast's (Boost's) string_view as the standard one.
 inline std::string_view ToStd(boost::beast::string_view text) { return {text.data(), text.size()}; }
 

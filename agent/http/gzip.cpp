@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cctype>
 #include <limits>
 #include <optional>
@@ -65,15 +66,23 @@ bool AcceptsGzip(std::string_view accept_encoding) {
   return any.value_or(false);
 }
 
+namespace {
+
+// windowBits 16 + 15: a gzip wrapper (RFC 1952) rather than zlib's; level 1 because the
+// event loop that compresses is the one the probes run on, and metric text compresses
+// well even at the fastest level.
+void StartGzip(z_stream& zs) {
+  if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw std::runtime_error("gzip: deflateInit2 failed");
+}
+
+}  // namespace
+
 std::string GzipCompress(std::string_view data) {
   if (data.size() > std::numeric_limits<uInt>::max())
     throw std::runtime_error("gzip: body too large");
   z_stream zs{};
-  // windowBits 16 + 15: a gzip wrapper (RFC 1952) rather than zlib's; level 1 because the
-  // event loop that compresses is the one the probes run on, and metric text compresses
-  // well even at the fastest level.
-  if (deflateInit2(&zs, Z_BEST_SPEED, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-    throw std::runtime_error("gzip: deflateInit2 failed");
+  StartGzip(zs);
   std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   zs.avail_in = static_cast<uInt>(data.size());
@@ -84,6 +93,43 @@ std::string GzipCompress(std::string_view data) {
   deflateEnd(&zs);
   if (rc != Z_STREAM_END) throw std::runtime_error("gzip: deflate failed");
   return out;
+}
+
+struct GzipStream::Deflater {
+  z_stream zs{};
+  bool finished = false;
+  ~Deflater() { deflateEnd(&zs); }
+};
+
+GzipStream::GzipStream() : deflater_(std::make_unique<Deflater>()) { StartGzip(deflater_->zs); }
+
+GzipStream::~GzipStream() = default;
+
+void GzipStream::Write(std::string_view data, bool finish, std::string& out) {
+  z_stream& zs = deflater_->zs;
+  if (deflater_->finished) throw std::runtime_error("gzip: write after finish");
+  if (data.size() > std::numeric_limits<uInt>::max())
+    throw std::runtime_error("gzip: piece too large");
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+  zs.avail_in = static_cast<uInt>(data.size());
+  const int flush = finish ? Z_FINISH : Z_NO_FLUSH;
+  // deflate() until it has taken all input (and, finishing, written the trailer): each round
+  // offers it at least 16 KB of output room at the end of `out`.
+  for (;;) {
+    const std::size_t used = out.size();
+    const std::size_t room = std::max<std::size_t>(16 * 1024, data.size() / 4);
+    out.resize(used + room);
+    zs.next_out = reinterpret_cast<Bytef*>(out.data() + used);
+    zs.avail_out = static_cast<uInt>(room);
+    const int rc = deflate(&zs, flush);
+    out.resize(used + room - zs.avail_out);
+    if (rc == Z_STREAM_END) {
+      deflater_->finished = true;
+      return;
+    }
+    if (rc != Z_OK && rc != Z_BUF_ERROR) throw std::runtime_error("gzip: deflate failed");
+    if (!finish && zs.avail_in == 0 && zs.avail_out != 0) return;
+  }
 }
 
 }  // namespace stx::http

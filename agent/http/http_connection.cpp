@@ -20,6 +20,7 @@
 
 #include "http/basic_credentials.hpp"
 #include "http/beast_messages.hpp"
+#include "http/gzip.hpp"
 #include "http/request_target.hpp"
 #include "http/server_core.hpp"
 
@@ -49,6 +50,12 @@ class StreamConnection final : public HttpConnection {
   awaitable<std::optional<Response>> Authenticate(const Request& request);
   awaitable<Response> Dispatch(const Request& request);
   awaitable<void> Send(BeastResponse& response, bool head_only, error_code& ec);
+  /// Sends a response whose body comes in pieces (Response::pieces): chunked, gzipped on
+  /// the fly; the event loop runs other work between pieces.
+  awaitable<void> SendPieces(Response response, unsigned version, bool keep_alive,
+                             bool accepts_gzip, bool head_only, error_code& ec);
+  /// Lets every handler that is ready run before this connection goes on.
+  awaitable<void> Yield();
   awaitable<void> RefuseAndClose(unsigned status, std::string message, unsigned version);
   /// Ends the connection: close_notify (TLS) or FIN (plain), then, with `drain`, what the
   /// client still sends is read and dropped for a moment, before the socket closes.
@@ -206,11 +213,15 @@ awaitable<void> StreamConnection<Stream>::Run() {
     }
     if (aborted_) break;  // Stop() while the handler ran: the socket is gone
     keep_alive = keep_alive && !core_->stopping;
-    BeastResponse out = ToBeast(std::move(response), version, keep_alive, request.accepts_gzip,
-                                limits.gzip_min_bytes);
-    Tcp().expires_after(limits.request_timeout);  // a client that does not read is dropped
-    co_await Send(out, head, ec);
-    if (ec || !keep_alive) break;
+    if (response.pieces) {
+      co_await SendPieces(std::move(response), version, keep_alive, request.accepts_gzip, head, ec);
+    } else {
+      BeastResponse out = ToBeast(std::move(response), version, keep_alive, request.accepts_gzip,
+                                  limits.gzip_min_bytes);
+      Tcp().expires_after(limits.request_timeout);  // a client that does not read is dropped
+      co_await Send(out, head, ec);
+    }
+    if (ec || aborted_ || !keep_alive) break;
   }
   if (!aborted_) co_await Close(false);
 }
@@ -294,6 +305,68 @@ awaitable<void> StreamConnection<Stream>::Send(BeastResponse& response, bool hea
   } else {
     co_await bhttp::async_write(stream_, response, asio::redirect_error(asio::use_awaitable, ec));
   }
+}
+
+template <class Stream>
+awaitable<void> StreamConnection<Stream>::Yield() {
+  co_await asio::post(stream_.get_executor(), asio::use_awaitable);
+}
+
+template <class Stream>
+awaitable<void> StreamConnection<Stream>::SendPieces(Response response, unsigned version,
+                                                     bool keep_alive, bool accepts_gzip,
+                                                     bool head_only, error_code& ec) {
+  const HttpServerOptions& limits = core_->options;
+  if (version < 11) {
+    // HTTP/1.0 has no chunked coding: the whole body, gathered piece by piece (the loop still
+    // runs in between), then sent with a Content-Length like any other.
+    const BodyPieces pieces = std::move(response.pieces);
+    response.pieces = nullptr;
+    while (pieces(response.body)) {
+      co_await Yield();
+      if (aborted_) co_return;
+    }
+    BeastResponse out =
+        ToBeast(std::move(response), version, keep_alive, accepts_gzip, limits.gzip_min_bytes);
+    Tcp().expires_after(limits.request_timeout);
+    co_await Send(out, head_only, ec);
+    co_return;
+  }
+  const bool gzip = response.compressible && accepts_gzip;
+  BeastHead head = ToBeastChunkedHead(response, version, keep_alive, gzip);
+  const bool has_body = head.chunked();  // not when the response was invalid (a bare 500)
+  bhttp::response_serializer<bhttp::empty_body> serializer(head);
+  Tcp().expires_after(limits.request_timeout);
+  co_await bhttp::async_write_header(stream_, serializer,
+                                     asio::redirect_error(asio::use_awaitable, ec));
+  if (ec || aborted_ || head_only || !has_body) co_return;
+  std::optional<GzipStream> deflater;
+  if (gzip) deflater.emplace();
+  std::string piece;
+  std::string packed;
+  for (bool more = true; more;) {
+    piece.clear();
+    more = response.pieces(piece);
+    std::string_view chunk = piece;
+    if (deflater) {
+      packed.clear();
+      deflater->Write(piece, !more, packed);
+      chunk = packed;
+    }
+    if (chunk.empty()) {
+      co_await Yield();  // zlib kept it all: no write to wait for, so yield explicitly
+    } else {
+      // Per chunk: a client that stops reading is dropped after the request timeout, one
+      // that reads slowly is not.
+      Tcp().expires_after(limits.request_timeout);
+      co_await asio::async_write(stream_,
+                                 bhttp::make_chunk(asio::buffer(chunk.data(), chunk.size())),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (ec || aborted_) co_return;
+  }
+  co_await asio::async_write(stream_, bhttp::make_chunk_last(),
+                             asio::redirect_error(asio::use_awaitable, ec));
 }
 
 template <class Stream>

@@ -31,10 +31,18 @@ struct Request {
   }
 };
 
+/// A body produced in pieces, for one too large to build at once (/metrics at 10,000
+/// partners): each call appends the next piece to `out` and returns false after the last. The
+/// server calls it between writes on the event loop, so each call must be quick; it sends the
+/// pieces as they come (chunked, RFC 9112 §7.1), gzipped on the fly when allowed.
+using BodyPieces = std::function<bool(std::string& out)>;
+
 struct Response {
   unsigned status = 200;
   std::string content_type = "text/plain; charset=utf-8";
   std::string body;
+  /// When set, the body comes from here instead of `body`.
+  BodyPieces pieces;
   /// Worth gzipping when the client allows it (large text: /metrics, the page, the API).
   bool compressible = false;
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra fields, e.g. Allow

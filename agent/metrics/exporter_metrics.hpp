@@ -1,13 +1,16 @@
 #pragma once
-// The exporter's state as Prometheus metric families, built at scrape time. The metric names,
-// labels and meanings are the contract documented in the README's Metrics section.
+// The exporter's state as the Prometheus text exposition format, written at scrape time
+// straight from the state: no registry to keep in sync with it (and prune on reload), no
+// intermediate metric objects. The metric names, labels and meanings are the contract
+// documented in the README's Metrics section (metric_specs.hpp).
 #include <chrono>
+#include <cstddef>
+#include <optional>
 #include <string>
-#include <vector>
 
-#include <prometheus/metric_family.h>
-
+#include "common/event_loop_lag.hpp"
 #include "config/exporter_config.hpp"
+#include "metrics/exposition_writer.hpp"
 #include "probe/probe_result.hpp"
 #include "state/exporter_state.hpp"
 
@@ -19,24 +22,54 @@ struct BuildInfo {
   std::string revision;
 };
 
-/// Everything /metrics serves: the per-address, per-domain and self families of `state`, then
-/// the process_* families. `now` stamps a partner whose result carries no completion time.
-std::vector<prometheus::MetricFamily> CollectExporterFamilies(
-    const state::ExporterState& state, const BuildInfo& build,
-    std::chrono::system_clock::time_point now);
-
-/// The families of one partner's probe result, with the same names and labels /metrics uses
-/// for that partner (for /probe?target=, blackbox-style). Counters are left out: a single
-/// immediate probe has no history to count.
-std::vector<prometheus::MetricFamily> CollectProbeFamilies(const config::Partner& partner,
-                                                           const probe::TargetProbeResult& result);
-
 /// The text exposition format 0.0.4 (Content-Type: text/plain; version=0.0.4).
-std::string RenderText(const std::vector<prometheus::MetricFamily>& families);
+inline constexpr const char* kExpositionContentType = "text/plain; version=0.0.4; charset=utf-8";
 
-/// process_cpu_seconds_total, process_resident_memory_bytes, process_virtual_memory_bytes,
-/// process_open_fds, process_max_fds, process_start_time_seconds, read from /proc/self.
-/// Families that cannot be read (not Linux, /proc not mounted) are left out.
-std::vector<prometheus::MetricFamily> CollectProcessFamilies();
+/// /metrics, written in pieces: the per-address, per-domain and self families of the state,
+/// then the process_* families. At 10,000 partners the text is about 38 MB; written in pieces
+/// of a few tens of KB, a scrape holds the event loop (and the probes on it) for well under a
+/// millisecond at a time and never holds the whole text in memory.
+///
+/// The state may change between pieces (a probe completes, a reload drops partners): the
+/// stream resumes after the last domain it wrote, so every series appears at most once and
+/// each family lists partners in domain order; a partner probed meanwhile shows its newer
+/// result in the families not yet written.
+class ExpositionStream {
+ public:
+  /// `now` stamps a partner whose result carries no completion time. `loop_lag` (the daemon's
+  /// event-loop monitor; null: no such family) and `state` must outlive the stream.
+  ExpositionStream(const state::ExporterState& state, BuildInfo build,
+                   std::chrono::system_clock::time_point now,
+                   const EventLoopLag* loop_lag = nullptr);
+
+  /// Appends the next piece to `out`: whole samples, about `budget` bytes (one partner's
+  /// samples of one family may pass it). Returns false once the exposition is complete.
+  bool Next(std::string& out, std::size_t budget);
+
+ private:
+  const state::ExporterState* state_;
+  BuildInfo build_;
+  std::chrono::system_clock::time_point now_;
+  const EventLoopLag* loop_lag_;
+  std::string unused_;  ///< the writer's target until the first Next()
+  ExpositionWriter writer_;
+  std::size_t family_ = 0;
+  std::optional<std::string> resume_after_;  ///< last domain written in the current family
+};
+
+/// The whole of /metrics at once (tests, benchmarks).
+std::string RenderExposition(const state::ExporterState& state, const BuildInfo& build,
+                             std::chrono::system_clock::time_point now);
+
+/// The series of one partner's probe result, with the names and labels /metrics uses for that
+/// partner (for /probe?target=, blackbox-style). Counters and streaks are left out: a single
+/// immediate probe has no history to count.
+std::string RenderProbeExposition(const config::Partner& partner,
+                                  const probe::TargetProbeResult& result);
+
+/// The process_* families alone (process_cpu_seconds_total, process_resident_memory_bytes,
+/// process_virtual_memory_bytes, process_open_fds, process_max_fds,
+/// process_start_time_seconds), read from /proc/self; those that cannot be read are left out.
+std::string RenderProcessExposition();
 
 }  // namespace stx::metrics

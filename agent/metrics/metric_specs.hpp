@@ -42,6 +42,7 @@ enum class Metric : std::size_t {
   kExporterConfigLastReloadSuccessTimestampSeconds,
   kExporterProbesInFlight,
   kExporterPartners,
+  kExporterEventLoopLagSeconds,
   // The process (the names every Prometheus client library uses).
   kProcessCpuSecondsTotal,
   kProcessResidentMemoryBytes,
@@ -59,7 +60,7 @@ struct MetricSpec {
   std::string_view help;
 };
 
-inline constexpr std::size_t kMetricCount = 34;
+inline constexpr std::size_t kMetricCount = 35;
 
 using prometheus::MetricType;
 inline constexpr std::array<MetricSpec, kMetricCount> kMetricSpecs{{
@@ -139,6 +140,10 @@ inline constexpr std::array<MetricSpec, kMetricCount> kMetricSpecs{{
      "Address probes (SMTP connections) in progress now."},
     {Metric::kExporterPartners, "starttls_exporter_partners", MetricType::Gauge,
      "Partner domains in the running configuration."},
+    {Metric::kExporterEventLoopLagSeconds, "starttls_exporter_event_loop_lag_seconds",
+     MetricType::Histogram,
+     "How late the event loop that runs every probe and request ran a timer that was due, "
+     "sampled every 50 ms: a handler that blocks the loop, or more work than CPU, shows here."},
     {Metric::kProcessCpuSecondsTotal, "process_cpu_seconds_total", MetricType::Counter,
      "Total user and system CPU time spent in seconds."},
     {Metric::kProcessResidentMemoryBytes, "process_resident_memory_bytes", MetricType::Gauge,

@@ -87,7 +87,7 @@ std::optional<std::int64_t> ParseBootTime(std::string_view proc_stat) {
   return std::nullopt;
 }
 
-void AddProcessSeries(FamilySet& out) {
+void AddProcessSeries(ExpositionWriter& out) {
   const long ticks_per_second = sysconf(_SC_CLK_TCK);
   const long page_size = sysconf(_SC_PAGESIZE);
   const auto stat_text = ReadFile("/proc/self/stat");

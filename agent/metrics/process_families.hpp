@@ -4,7 +4,7 @@
 #include <optional>
 #include <string_view>
 
-#include "metrics/family_set.hpp"
+#include "metrics/exposition_writer.hpp"
 
 namespace stx::metrics {
 
@@ -23,7 +23,7 @@ std::optional<ProcStat> ParseProcStat(std::string_view text);
 /// The "btime" (boot time, Unix seconds) line of /proc/stat; nullopt when absent.
 std::optional<std::int64_t> ParseBootTime(std::string_view proc_stat);
 
-/// Adds the process_* series of this process to `out`.
-void AddProcessSeries(FamilySet& out);
+/// Writes the process_* series of this process (the families client libraries share).
+void AddProcessSeries(ExpositionWriter& out);
 
 }  // namespace stx::metrics

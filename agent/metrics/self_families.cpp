@@ -2,7 +2,8 @@
 
 namespace stx::metrics {
 
-void AddSelfSeries(FamilySet& out, const state::ExporterState& state, const BuildInfo& build) {
+void AddSelfSeries(ExpositionWriter& out, const state::ExporterState& state,
+                   const BuildInfo& build) {
   out.Add(Metric::kExporterBuildInfo, {{"version", build.version}, {"revision", build.revision}},
           1);
   out.Add(Metric::kExporterConfigLastReloadSuccessful, {},

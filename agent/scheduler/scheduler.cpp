@@ -15,9 +15,23 @@ namespace stx::scheduler {
 class Admission {
  public:
   Admission(asio::any_io_executor executor, std::size_t concurrency, state::ExporterState& state)
-      : executor_(executor), slots_(executor, concurrency), state_(&state) {}
+      : executor_(executor),
+        slots_(executor, concurrency),
+        turns_(executor, PartnerTurns(concurrency)),
+        state_(&state) {}
 
   AsyncSemaphore& slots() { return slots_; }
+  AsyncSemaphore& turns() { return turns_; }
+
+  void SetConcurrency(std::size_t concurrency) {
+    slots_.SetCapacity(concurrency);
+    turns_.SetCapacity(PartnerTurns(concurrency));
+  }
+
+  // A partner past its DNS lookup waits for connection slots, so a few more turns than slots
+  // keep every slot busy while other partners resolve; twice as many is plenty (a lookup takes
+  // a fraction of a dialogue) and bounds how much half-started work can pile up.
+  static std::size_t PartnerTurns(std::size_t concurrency) { return 2 * concurrency; }
 
   std::shared_ptr<AsyncSemaphore> AddressLock(const std::string& key) {
     auto& lock = address_locks_[key];
@@ -43,6 +57,7 @@ class Admission {
  private:
   asio::any_io_executor executor_;
   AsyncSemaphore slots_;
+  AsyncSemaphore turns_;
   std::map<std::string, std::shared_ptr<AsyncSemaphore>> address_locks_;
   state::ExporterState* state_;
 };
@@ -69,7 +84,7 @@ void Scheduler::Configure(const config::ExporterConfig& config,
   if (!admission_) {
     admission_ = std::make_shared<Admission>(executor_, config.global.concurrency, state_);
   } else {
-    admission_->slots().SetCapacity(config.global.concurrency);
+    admission_->SetConcurrency(config.global.concurrency);
   }
 }
 
@@ -131,9 +146,44 @@ awaitable<std::shared_ptr<void>> Scheduler::Admit(const probe::AddressTarget& ta
   co_return std::shared_ptr<void>(static_cast<void*>(nullptr), release);
 }
 
+awaitable<std::shared_ptr<void>> Scheduler::PartnerTurn() {
+  std::shared_ptr<Admission> admission = admission_;
+  co_await admission->turns().Acquire();
+  std::weak_ptr<Admission> weak = admission;
+  auto release = [weak](void*) {
+    if (auto alive = weak.lock()) alive->turns().Release();
+  };
+  co_return std::shared_ptr<void>(static_cast<void*>(nullptr), release);
+}
+
 awaitable<probe::TargetProbeResult> Scheduler::ProbeOnce(config::Partner partner) {
   auto admit = [this](const probe::AddressTarget& t) { return Admit(t); };
   co_return co_await ProbePartner(std::move(partner), environment_, admit);
+}
+
+// Its own coroutine, so that the frame holding a probe's locals (the partner's copy, the result)
+// exists only while a probe runs: every partner's Run frame lives as long as the partner, and at
+// 10,000 partners each byte of it is 10 KB of resident memory.
+awaitable<void> Scheduler::ProbeAndRecord(std::shared_ptr<Loop> loop) {
+  const config::Partner partner = loop->partner;
+  if (state::PartnerState* ps = state_.Find(partner.domain)) ps->probe_in_flight = true;
+  // A partner whose slot comes while the connection slots are all taken waits here, before
+  // its DNS lookup, holding nothing but its place in the queue: when 10,000 partners start
+  // within kFirstRoundSpread, thousands of half-started probes (a resolved route, a frame
+  // per address) would otherwise wait for a connection slot.
+  probe::TargetProbeResult result;
+  {
+    const std::shared_ptr<void> turn = co_await PartnerTurn();
+    if (loop->stopped) co_return;
+    auto admit = [this](const probe::AddressTarget& t) { return Admit(t); };
+    result = co_await ProbePartner(partner, environment_, admit);
+  }
+  if (loop->stopped) co_return;  // removed or shutting down while probing: drop the result
+  if (state::PartnerState* ps = state_.Find(partner.domain)) ps->probe_in_flight = false;
+  if (hooks_.probed) hooks_.probed(partner.domain, result);
+  for (const auto& change : state_.RecordResult(partner.domain, std::move(result))) {
+    if (hooks_.status_changed) hooks_.status_changed(change);
+  }
 }
 
 awaitable<void> Scheduler::Run(std::shared_ptr<Loop> loop) {
@@ -156,16 +206,8 @@ awaitable<void> Scheduler::Run(std::shared_ptr<Loop> loop) {
     }
     last_start = Clock::now();
     loop->settings_changed = false;
-    const config::Partner partner = loop->partner;
-    if (state::PartnerState* ps = state_.Find(partner.domain)) ps->probe_in_flight = true;
-    auto admit = [this](const probe::AddressTarget& t) { return Admit(t); };
-    probe::TargetProbeResult result = co_await ProbePartner(partner, environment_, admit);
-    if (loop->stopped) co_return;  // removed or shutting down while probing: drop the result
-    if (state::PartnerState* ps = state_.Find(partner.domain)) ps->probe_in_flight = false;
-    if (hooks_.probed) hooks_.probed(partner.domain, result);
-    for (const auto& change : state_.RecordResult(partner.domain, std::move(result))) {
-      if (hooks_.status_changed) hooks_.status_changed(change);
-    }
+    co_await ProbeAndRecord(loop);
+    if (loop->stopped) co_return;
 
     const Millis jitter_bound = MaxJitter(loop->partner.interval);
     std::uniform_int_distribution<std::int64_t> jitter(-jitter_bound.count(), jitter_bound.count());

@@ -56,7 +56,11 @@ class Scheduler {
  private:
   struct Loop;
   awaitable<void> Run(std::shared_ptr<Loop> loop);
+  awaitable<void> ProbeAndRecord(std::shared_ptr<Loop> loop);
   awaitable<std::shared_ptr<void>> Admit(const probe::AddressTarget& target);
+  /// One of the turns that bound how many scheduled partner probes run at once (DNS lookup
+  /// included); released when the token dies. /probe does not take one.
+  awaitable<std::shared_ptr<void>> PartnerTurn();
 
   asio::any_io_executor executor_;
   state::ExporterState& state_;

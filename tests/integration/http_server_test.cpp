@@ -172,7 +172,43 @@ class HttpServerTest : public ::testing::Test {
       r.headers = {{"X-Test", "yes"}, {"X-Evil", "a\r\nInjected: 1"}};
       co_return r;
     });
+    // A body in 200 pieces of 1 KiB; each piece records how many /hello were answered by then.
+    server_->Route("GET", "/pieces", [this](const Request&) -> awaitable<Response> {
+      Response r;
+      r.compressible = true;
+      auto next = std::make_shared<int>(0);
+      r.pieces = [this, next](std::string& out) {
+        hellos_seen_by_piece_.push_back(hellos_);
+        out += PieceText((*next)++);
+        return *next < kPieces;
+      };
+      co_return r;
+    });
+    server_->Route("GET", "/pieces-throw", [](const Request&) -> awaitable<Response> {
+      Response r;
+      auto calls = std::make_shared<int>(0);
+      r.pieces = [calls](std::string& out) -> bool {
+        if ((*calls)++ > 0) throw std::runtime_error("piece failed");
+        out += PieceText(0);
+        return true;
+      };
+      co_return r;
+    });
+    server_->Route("GET", "/count-hello", [this](const Request&) -> awaitable<Response> {
+      ++hellos_;
+      co_return Text("hello\n");
+    });
     server_->Start();
+  }
+
+  static constexpr int kPieces = 200;
+  static std::string PieceText(int i) {
+    return std::string(1023, static_cast<char>('a' + i % 26)) + "\n";
+  }
+  static std::string AllPieces() {
+    std::string all;
+    for (int i = 0; i < kPieces; ++i) all += PieceText(i);
+    return all;
   }
 
   // Runs `body` next to the server; fails when it does not finish within `limit`.
@@ -202,6 +238,8 @@ class HttpServerTest : public ::testing::Test {
   asio::steady_timer release_{io_, asio::steady_timer::time_point::max()};
   std::unique_ptr<HttpServer> server_;
   std::vector<std::string> errors_;
+  int hellos_ = 0;
+  std::vector<int> hellos_seen_by_piece_;
 };
 
 TEST_F(HttpServerTest, GetAnswersWithTheHandlersResponse) {
@@ -323,6 +361,98 @@ TEST_F(HttpServerTest, GzipsCompressibleBodiesWhenTheClientAllowsIt) {
     EXPECT_EQ(Field(plain, "Content-Encoding"), "");
     EXPECT_EQ(Field(plain, "Vary"), "");
   });
+}
+
+TEST_F(HttpServerTest, ABodyInPiecesIsSentChunkedAndTheConnectionStaysUsable) {
+  Start();
+  Run([&]() -> awaitable<void> {
+    auto c = co_await Connect(endpoint());
+    co_await Send(*c, Get("/pieces"));
+    const Reply reply = co_await ReadReply(*c);
+    EXPECT_EQ(reply.result_int(), 200u);
+    EXPECT_EQ(Field(reply, "Transfer-Encoding"), "chunked");
+    EXPECT_EQ(Field(reply, "Content-Length"), "");
+    EXPECT_EQ(reply.body(), AllPieces());
+    co_await Send(*c, Get("/hello"));
+    EXPECT_EQ((co_await ReadReply(*c)).body(), "hello\n");
+  });
+  EXPECT_EQ(hellos_seen_by_piece_.size(), static_cast<std::size_t>(kPieces));
+}
+
+TEST_F(HttpServerTest, ABodyInPiecesIsGzippedOnTheFly) {
+  Start();
+  Run([&]() -> awaitable<void> {
+    auto c = co_await Connect(endpoint());
+    co_await Send(*c, Get("/pieces", "Accept-Encoding: gzip\r\n"));
+    const Reply reply = co_await ReadReply(*c);
+    EXPECT_EQ(Field(reply, "Content-Encoding"), "gzip");
+    EXPECT_EQ(Field(reply, "Vary"), "Accept-Encoding");
+    EXPECT_EQ(Field(reply, "Transfer-Encoding"), "chunked");
+    EXPECT_LT(reply.body().size(), AllPieces().size() / 20);
+    EXPECT_EQ(Gunzip(reply.body()), AllPieces());
+  });
+}
+
+TEST_F(HttpServerTest, HeadOfABodyInPiecesProducesNoPiece) {
+  Start();
+  Run([&]() -> awaitable<void> {
+    auto c = co_await Connect(endpoint());
+    co_await Send(*c, RequestText("HEAD", "/pieces"));
+    const Reply head = co_await ReadReply(*c, true);
+    EXPECT_EQ(head.result_int(), 200u);
+    EXPECT_EQ(Field(head, "Transfer-Encoding"), "chunked");
+    co_await Send(*c, Get("/hello"));
+    EXPECT_EQ((co_await ReadReply(*c)).body(), "hello\n");
+  });
+  EXPECT_TRUE(hellos_seen_by_piece_.empty());
+}
+
+TEST_F(HttpServerTest, Http10GetsABodyInPiecesWholeWithContentLength) {
+  Start();
+  Run([&]() -> awaitable<void> {
+    auto c = co_await Connect(endpoint());
+    co_await Send(*c, "GET /pieces HTTP/1.0\r\n\r\n");
+    const Reply reply = co_await ReadReply(*c);
+    EXPECT_EQ(reply.version(), 10u);
+    EXPECT_EQ(Field(reply, "Transfer-Encoding"), "");
+    EXPECT_EQ(Field(reply, "Content-Length"), std::to_string(AllPieces().size()));
+    EXPECT_EQ(reply.body(), AllPieces());
+    EXPECT_EQ((co_await ReadUntilClosed(*c)).bytes, "");
+  });
+}
+
+// The point of pieces: a large body (a scrape of 10,000 partners) does not hold the event loop,
+// so another client is answered while it is being sent.
+TEST_F(HttpServerTest, OtherClientsAreServedBetweenPieces) {
+  Start();
+  Run([&]() -> awaitable<void> {
+    auto big = co_await Connect(endpoint());
+    auto small = co_await Connect(endpoint());
+    co_await Send(*big, Get("/pieces"));
+    co_await Send(*small, Get("/count-hello"));
+    EXPECT_EQ((co_await ReadReply(*small)).body(), "hello\n");
+    EXPECT_EQ((co_await ReadReply(*big)).body(), AllPieces());
+  });
+  ASSERT_EQ(hellos_seen_by_piece_.size(), static_cast<std::size_t>(kPieces));
+  EXPECT_EQ(hellos_seen_by_piece_.front(), 0) << "the first piece came after the other answer";
+  EXPECT_EQ(hellos_seen_by_piece_.back(), 1) << "the other client waited for the whole body";
+}
+
+TEST_F(HttpServerTest, APieceThatThrowsCutsTheBodyAndTheServerGoesOn) {
+  Start();
+  Run([&]() -> awaitable<void> {
+    auto c = co_await Connect(endpoint());
+    co_await Send(*c, Get("/pieces-throw"));
+    const Closed closed = co_await ReadUntilClosed(*c);
+    EXPECT_NE(closed.bytes.find("Transfer-Encoding: chunked"), std::string::npos);
+    EXPECT_EQ(closed.bytes.find("\r\n0\r\n\r\n"), std::string::npos)
+        << "a cut body must not end like a complete one";
+    auto again = co_await Connect(endpoint());
+    co_await Send(*again, Get("/hello"));
+    EXPECT_EQ((co_await ReadReply(*again)).body(), "hello\n");
+  });
+  ASSERT_FALSE(errors_.empty());
+  EXPECT_NE(errors_.back().find("piece failed"), std::string::npos) << errors_.back();
 }
 
 TEST_F(HttpServerTest, OversizedHeadersGet431AndTheConnectionCloses) {

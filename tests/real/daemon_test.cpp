@@ -150,6 +150,14 @@ TEST_F(Daemon, ServesTheMetricsContractAndFollowsAStatusFlip) {
                            "process_open_fds", "process_start_time_seconds"}) {
     EXPECT_GT(MetricValue(m, name), 0) << name;
   }
+  // The loop is sampled every 50 ms from the start; three partners never hold it for long.
+  const double lag_samples = MetricValue(m, "starttls_exporter_event_loop_lag_seconds_count");
+  EXPECT_GT(lag_samples, 0);
+  EXPECT_EQ(MetricValue(m, "starttls_exporter_event_loop_lag_seconds_bucket", {{"le", "+Inf"}}),
+            lag_samples);
+  EXPECT_EQ(MetricValue(m, "starttls_exporter_event_loop_lag_seconds_bucket", {{"le", "0.25"}}),
+            lag_samples)
+      << m;
 
   // Flip alpha from compliant to misordered (same address and port, new behaviour).
   alpha_.reset();

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cctype>
+#include <charconv>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -77,7 +78,46 @@ HttpReply HttpRequest(const std::string& method, std::uint16_t port, const std::
     reply.headers[name] = value;
   }
   reply.body = raw.substr(head_end + 4);
+  if (reply.headers["transfer-encoding"].find("chunked") != std::string::npos) {
+    std::string error;
+    reply.body = DecodeChunked(reply.body, error);
+    if (!error.empty()) {
+      reply.status = 0;
+      reply.error = "chunked body: " + error;
+    }
+  }
   return reply;
+}
+
+std::string DecodeChunked(std::string_view body, std::string& error) {
+  // RFC 9112 §7.1: chunk-size [ext] CRLF data CRLF ... 0 CRLF [trailers] CRLF.
+  std::string out;
+  for (;;) {
+    const auto line_end = body.find("\r\n");
+    if (line_end == std::string_view::npos) {
+      error = "cut off in a chunk size line";
+      return out;
+    }
+    const std::string_view size_text = body.substr(0, body.find_first_of(";\r"));
+    std::size_t size = 0;
+    const auto [end, ec] =
+        std::from_chars(size_text.data(), size_text.data() + size_text.size(), size, 16);
+    if (ec != std::errc() || end != size_text.data() + size_text.size() || size_text.empty()) {
+      error = "bad chunk size \"" + std::string(size_text) + "\"";
+      return out;
+    }
+    body.remove_prefix(line_end + 2);
+    if (size == 0) {
+      if (body.substr(0, 2) != "\r\n") error = "no CRLF after the last chunk";
+      return out;
+    }
+    if (body.size() < size + 2 || body.substr(size, 2) != "\r\n") {
+      error = "chunk cut off or not followed by CRLF";
+      return out;
+    }
+    out.append(body.substr(0, size));
+    body.remove_prefix(size + 2);
+  }
 }
 
 namespace {

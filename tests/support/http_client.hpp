@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 
 namespace stx::test {
 
@@ -18,6 +19,10 @@ struct HttpReply {
 HttpReply HttpRequest(const std::string& method, std::uint16_t port, const std::string& target,
                       const std::string& extra_headers = "",
                       std::chrono::milliseconds timeout = std::chrono::seconds(10));
+/// The body of a `Transfer-Encoding: chunked` message, decoded; `error` says what was wrong
+/// when it is malformed or cut off (then the body so far is returned).
+std::string DecodeChunked(std::string_view body, std::string& error);
+
 inline HttpReply HttpGet(std::uint16_t port, const std::string& target) {
   return HttpRequest("GET", port, target);
 }

@@ -102,6 +102,45 @@ TEST(HttpGzip, CompressesToOneGzipMember) {
   EXPECT_EQ(GzipCompress("").substr(0, 2), "\x1f\x8b");
 }
 
+std::string Gunzip(const std::string& packed, std::size_t room) {
+  std::string unpacked(room, '\0');
+  z_stream zs{};
+  if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) return "inflateInit2 failed";
+  zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(packed.data()));
+  zs.avail_in = static_cast<uInt>(packed.size());
+  zs.next_out = reinterpret_cast<Bytef*>(unpacked.data());
+  zs.avail_out = static_cast<uInt>(unpacked.size());
+  const int rc = inflate(&zs, Z_FINISH);
+  unpacked.resize(zs.total_out);
+  inflateEnd(&zs);
+  return rc == Z_STREAM_END ? unpacked : "not one complete gzip member";
+}
+
+// A body sent in pieces (a /metrics scrape) is one gzip member over all of them, whatever the
+// pieces' sizes, including empty ones and a last piece that is empty.
+TEST(HttpGzip, StreamOfPiecesIsOneMemberOfTheirConcatenation) {
+  for (const std::size_t piece_size : {std::size_t{1}, std::size_t{100}, std::size_t{70000}}) {
+    std::string text;
+    std::string packed;
+    GzipStream gzip;
+    for (int i = 0; text.size() < 300000; ++i) {
+      std::string piece;
+      while (piece.size() < piece_size) piece += "line " + std::to_string(i * 31 % 977) + "\n";
+      text += piece;
+      gzip.Write(piece, false, packed);
+      gzip.Write("", false, packed);
+    }
+    gzip.Write("", true, packed);
+    EXPECT_LT(packed.size(), text.size() / 3) << piece_size;
+    EXPECT_EQ(Gunzip(packed, text.size() + 16), text) << piece_size;
+    EXPECT_THROW(gzip.Write("more", false, packed), std::runtime_error);
+  }
+  std::string empty;
+  GzipStream nothing;
+  nothing.Write("", true, empty);
+  EXPECT_EQ(Gunzip(empty, 16), "");
+}
+
 Handler Answer(std::string body) {
   return [body](const Request&) -> awaitable<Response> {
     Response r;

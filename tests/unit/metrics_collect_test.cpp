@@ -174,9 +174,7 @@ state::ExporterState MakeState() {
   return state;
 }
 
-std::string Render() {
-  return RenderText(CollectExporterFamilies(MakeState(), BuildInfo{"0.1.0", "abc123"}, kNow));
-}
+std::string Render() { return RenderExposition(MakeState(), BuildInfo{"0.1.0", "abc123"}, kNow); }
 
 std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines;
@@ -385,9 +383,9 @@ TEST(MetricsCollect, NullMxHasNoAddressSeries) {
     if (!Mentions(line, "nullmx.test")) continue;
     const std::string name = ParseSample(line).name;
     EXPECT_TRUE(name == "starttls_partner_info" || name == "starttls_probes_total" ||
-                name == "starttls_probe_interval_seconds" ||
-                name == "starttls_mx_hosts" || name == "starttls_null_mx" ||
-                name == "starttls_mx_dnssec_authenticated" || name == "starttls_domain_client_tls")
+                name == "starttls_probe_interval_seconds" || name == "starttls_mx_hosts" ||
+                name == "starttls_null_mx" || name == "starttls_mx_dnssec_authenticated" ||
+                name == "starttls_domain_client_tls")
         << line;
   }
 }
@@ -398,8 +396,9 @@ TEST(MetricsCollect, PartnerWithoutResultHasOnlyInfoAndCounters) {
   for (const auto& line : Lines(text)) {
     if (line[0] != '#' && Mentions(line, "pending.test")) names.insert(ParseSample(line).name);
   }
-  EXPECT_EQ(names, (std::set<std::string>{"starttls_partner_info", "starttls_probe_interval_seconds",
-                                     "starttls_probes_total"}));
+  EXPECT_EQ(names,
+            (std::set<std::string>{"starttls_partner_info", "starttls_probe_interval_seconds",
+                                   "starttls_probes_total"}));
 }
 
 TEST(MetricsCollect, FindingsAreDeduplicated) {
@@ -446,10 +445,10 @@ TEST(MetricsCollect, EveryFamilyHasHelpAndTypeBeforeItsSamples) {
 
 TEST(MetricsCollect, OutputIsDeterministic) {
   state::ExporterState state = MakeState();
-  const std::string first = RenderText(CollectExporterFamilies(state, BuildInfo{"v", "r"}, kNow));
+  const std::string first = RenderExposition(state, BuildInfo{"v", "r"}, kNow);
   auto& results = state.Find("partner.test")->last->results;
   std::reverse(results.begin(), results.end());
-  const std::string second = RenderText(CollectExporterFamilies(state, BuildInfo{"v", "r"}, kNow));
+  const std::string second = RenderExposition(state, BuildInfo{"v", "r"}, kNow);
   // Process metrics change between calls; everything else must not.
   const auto strip = [](const std::string& text) {
     std::string out;
@@ -476,14 +475,14 @@ TEST(MetricsCollect, DuplicateAddressKeysBecomeOneSeries) {
   auto twice = result.results.back();
   twice.port = 2525;  // the same address of the same host through a second static MX entry
   result.results.push_back(twice);
-  const std::string text = RenderText(CollectProbeFamilies(MakePartner("partner.test"), result));
+  const std::string text = RenderProbeExposition(MakePartner("partner.test"), result);
   EXPECT_EQ(Samples(text, R"(starttls_probe_success{address="127.0.0.4")").size(), 1u);
 }
 
 TEST(MetricsCollect, ProbeFamiliesMatchExporterFamiliesWithoutCounters) {
   const state::ExporterState state = MakeState();
   const state::PartnerState& partner = *state.Find("partner.test");
-  const std::string probe_text = RenderText(CollectProbeFamilies(partner.partner, *partner.last));
+  const std::string probe_text = RenderProbeExposition(partner.partner, *partner.last);
   const std::string full = Render();
   std::size_t samples = 0;
   for (const auto& line : Lines(probe_text)) {
@@ -505,10 +504,94 @@ TEST(MetricsCollect, ProbeOfPinnedPartnerCountsStaticMx) {
   result.domain = "pinned.test";
   result.results.push_back(Address("127.0.0.1", 0, "127.0.0.1", EhloClass::kNoStarttls));
   probe::DeriveClientViews(result.results.back());
-  const std::string text = RenderText(CollectProbeFamilies(pinned, result));
+  const std::string text = RenderProbeExposition(pinned, result);
   EXPECT_TRUE(HasLine(text, R"(starttls_mx_hosts{domain="pinned.test"} 2)"));
   EXPECT_TRUE(HasLine(text, R"(starttls_null_mx{domain="pinned.test"} 0)"));
   EXPECT_TRUE(Samples(text, "starttls_mx_dnssec_authenticated").empty());
+}
+
+}  // namespace
+}  // namespace stx::metrics
+
+namespace stx::metrics {
+namespace {
+
+// The stream a scrape is served from: any piece size gives the same text as rendering at once.
+TEST(MetricsStream, PiecesOfAnySizeMakeTheSameText) {
+  const state::ExporterState state = MakeState();
+  const std::string whole = RenderExposition(state, BuildInfo{"v", "r"}, kNow);
+  const auto strip_process = [](const std::string& text) {
+    return text.substr(0, text.find("# HELP process_"));
+  };
+  for (const std::size_t budget : {std::size_t{1}, std::size_t{100}, std::size_t{4096}}) {
+    ExpositionStream stream(state, BuildInfo{"v", "r"}, kNow);
+    std::string joined;
+    std::size_t pieces = 0;
+    for (bool more = true; more && pieces < 100000; ++pieces) {
+      std::string piece;
+      more = stream.Next(piece, budget);
+      if (more) {
+        EXPECT_FALSE(piece.empty()) << "an empty piece before the end";
+      }
+      joined += piece;
+    }
+    EXPECT_EQ(strip_process(joined), strip_process(whole)) << "budget " << budget;
+    EXPECT_NE(joined.find("# HELP process_cpu_seconds_total"), std::string::npos);
+    if (budget == 1) {
+      EXPECT_GT(pieces, 20u);  // one partner's family per piece, at least
+    }
+  }
+}
+
+// Between two pieces the event loop runs: probes complete and reloads add or drop partners.
+// Whatever happens, every family stays one group and no series appears twice.
+TEST(MetricsStream, StateChangingBetweenPiecesNeverDuplicatesASeries) {
+  state::ExporterState state = MakeState();
+  ExpositionStream stream(state, BuildInfo{"v", "r"}, kNow);
+  std::string text;
+  int step = 0;
+  for (bool more = true; more && step < 100000; ++step) {
+    more = stream.Next(text, 200);
+    if (step == 3) {  // a reload: one partner gone, one new (sorting first and last)
+      config::ExporterConfig config = state.config();
+      std::erase_if(config.partners, [](const auto& p) { return p.domain == "nullmx.test"; });
+      config.partners.push_back(MakePartner("aaa-new.test"));
+      config.partners.push_back(MakePartner("zzz-new.test"));
+      state.ApplyConfig(config);
+    }
+    if (step == 5) {  // a probe completed: partner.test now has one address only
+      probe::TargetProbeResult result = PartnerResult();
+      result.results.resize(1);
+      state.Find("partner.test")->last = std::move(result);
+    }
+  }
+  std::set<std::string> families;
+  std::set<std::string> series;
+  std::string open;
+  for (const auto& line : Lines(text)) {
+    if (line.starts_with("# TYPE ")) {
+      const std::string name = line.substr(7, line.find(' ', 7) - 7);
+      EXPECT_TRUE(families.insert(name).second) << "family written twice: " << name;
+      open = name;
+      continue;
+    }
+    if (line.starts_with("#")) continue;
+    EXPECT_EQ(ParseSample(line).name, open) << "sample outside its family's group: " << line;
+    EXPECT_TRUE(series.insert(line.substr(0, line.rfind(' '))).second) << "twice: " << line;
+  }
+  EXPECT_GE(families.size(), 30u);
+  // The partner added last (after every domain written so far) shows up; the one dropped
+  // before its families were written does not show up in them.
+  EXPECT_TRUE(Mentions(text, "zzz-new.test"));
+  EXPECT_TRUE(HasLine(text, R"(starttls_exporter_partners 6)"));
+}
+
+TEST(MetricsStream, EmptyStateHasOnlyTheExportersOwnFamilies) {
+  state::ExporterState state;
+  const std::string text = RenderExposition(state, BuildInfo{"v", "r"}, kNow);
+  EXPECT_TRUE(HasLine(text, "starttls_exporter_partners 0"));
+  EXPECT_EQ(text.find("starttls_ehlo_status"), std::string::npos);
+  EXPECT_EQ(text.find("starttls_partner_info"), std::string::npos);
 }
 
 }  // namespace

@@ -18,8 +18,7 @@ namespace {
 
 std::string ReadMetricsDoc() {
   // This file is tests/unit/; the table lives beside the code it documents.
-  const auto path =
-      std::filesystem::path(__FILE__).parent_path() / "../../README.md";
+  const auto path = std::filesystem::path(__FILE__).parent_path() / "../../README.md";
   std::ifstream in(path);
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
@@ -51,7 +50,9 @@ TEST(MetricsContract, EveryFamilyIsDocumentedWithItsType) {
   const std::string doc = ReadMetricsDoc();
   ASSERT_FALSE(doc.empty()) << "README.md not found";
   for (const MetricSpec& spec : kMetricSpecs) {
-    const std::string type = spec.type == prometheus::MetricType::Counter ? "counter" : "gauge";
+    const std::string type = spec.type == prometheus::MetricType::Counter     ? "counter"
+                             : spec.type == prometheus::MetricType::Histogram ? "histogram"
+                                                                              : "gauge";
     const std::string row = "| `" + std::string(spec.name) + "` | " + type;
     EXPECT_NE(doc.find(row), std::string::npos) << "README.md lacks a row: " << row;
   }
