@@ -66,14 +66,32 @@ wait_sweep() {
       # Time it was ready to run but waited for a CPU (schedstat, ns): on this shared 2-core
       # machine that, not the exporter, is what stretches a wall time.
       read -r _ SWEEP_RUNQ_NS _ <"/proc/$pid/schedstat"
-      reply=$("$BIN/bench_http" scrape --url "http://127.0.0.1:$WEB_PORT/metrics" --count 1) ||
-        fail "scrape failed"
+      reply=$("$BIN/bench_http" scrape --url "http://127.0.0.1:$WEB_PORT/metrics" --count 1 \
+        --save "$RUN/sweep-metrics.txt") || fail "scrape failed"
       [[ $(kv probes_total "$reply") -ge $n ]] && break
     fi
     ((NOW - t0 < limit_s * 1000000)) || fail "sweep of $n partners not done within $limit_s s"
     nap 0.1
   done
   SWEEP_US=$((changed_us - t0)) SWEEP_TICKS=$last
+}
+
+# The exporter's own event-loop lag histogram (starttls_exporter_event_loop_lag_seconds, a
+# timer sampled every 50 ms) in the exposition file $1: sets R[$2_samples], R[$2_p99_ms] and
+# R[$2_max_ms], the upper bounds (le) of the buckets holding the 99th percentile and the
+# largest sample (1e6 past the last bound, 1 s).
+loop_lag_from() {
+  local got
+  got=$(awk '/^starttls_exporter_event_loop_lag_seconds_bucket/ {
+      match($0, /le="[^"]+"/); le[++n] = substr($0, RSTART + 4, RLENGTH - 5); c[n] = $NF }
+    END { if (!n) exit 1; total = c[n]; p = ""; m = ""
+      for (i = 1; i <= n; i++) {
+        if (p == "" && c[i] >= 0.99 * total) p = le[i]
+        if (m == "" && c[i] == total) m = le[i]
+      }
+      printf "%d %s %s\n", total, (p == "+Inf" ? 1e6 : p * 1000), (m == "+Inf" ? 1e6 : m * 1000) }' \
+    "$1") || fail "no event-loop lag histogram in $1"
+  read -r "R[$2_samples]" "R[$2_p99_ms]" "R[$2_max_ms]" <<<"$got"
 }
 
 start_exporter() {  # sets EXPORTER_PID WEB_PORT T0
@@ -115,6 +133,8 @@ exporter_phase() {  # $1 = N
   cpu_ticks "$DNS_PID"; dns1=$TICKS
   local hwm_sweep=$SWEEP_HWM_KIB
   local rss=$SWEEP_RSS_KIB
+  loop_lag_from "$RUN/sweep-metrics.txt" loop_sweep
+  rm -f "$RUN/sweep-metrics.txt"
 
   cpu_ticks "$EXPORTER_PID"; scrape_ticks=$TICKS
   plain=$("$BIN/bench_http" scrape --url "http://127.0.0.1:$WEB_PORT/metrics" --count 20 \
@@ -165,6 +185,11 @@ lag_phase() {  # $1 = N: a second sweep under /-/healthy every 10 ms, /metrics e
   local runq
   read -r _ runq _ <"/proc/$EXPORTER_PID/schedstat"
   R[lag_runq_wait_s]=$(secs "$runq" 1000000000)
+  # The same sweep seen from inside: the exporter's lag histogram, scrapes included.
+  "$BIN/bench_http" scrape --url "http://127.0.0.1:$WEB_PORT/metrics" --count 1 \
+    --save "$RUN/lag-metrics.txt" >/dev/null || fail "scrape after the lag run failed"
+  loop_lag_from "$RUN/lag-metrics.txt" loop_scraped
+  rm -f "$RUN/lag-metrics.txt"
   stop_pids "$EXPORTER_PID"; forget "$EXPORTER_PID"
   R[lag_p50_ms]=$(kv p50_ms "$out") R[lag_p99_ms]=$(kv p99_ms "$out")
   R[lag_max_ms]=$(kv max_ms "$out") R[lag_outside_p99_ms]=$(kv outside_scrapes_p99_ms "$out")

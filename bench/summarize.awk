@@ -92,6 +92,14 @@ END {
       line("sweep wall / waited for a CPU (s)", cell(n, "lag_wall_s", 1, "%.2f"),
            cell(n, "lag_runq_wait_s", 1, "%.2f"), "")
     }
+    if (median(n, "loop_sweep_samples", 1) != "") {
+      print "  event-loop lag inside the exporter (starttls_exporter_event_loop_lag_seconds," \
+            " bucket bounds)"
+      line("sweep alone: p99 / max <= (ms)", cell(n, "loop_sweep_p99_ms", 1, "%g"),
+           cell(n, "loop_sweep_max_ms", 1, "%g"), "")
+      line("sweep + scrapes: p99 / max <= (ms)", cell(n, "loop_scraped_p99_ms", 1, "%g"),
+           cell(n, "loop_scraped_max_ms", 1, "%g"), "")
+    }
     if (median(n, "ossl_cpu_ms_per_probe", 1) != "") {
       print "  minimal blocking OpenSSL client, sequential (bench_openssl_client)"
       line("CPU per probe (ms)", cell(n, "ossl_cpu_ms_per_probe", 1, "%.3f"),
