@@ -62,10 +62,15 @@ class Admission {
   state::ExporterState* state_;
 };
 
+// One partner's schedule. A timer and a callback rather than a coroutine that waits forever:
+// at 10,000 partners every byte of per-partner state costs 10 KB, and a coroutine frame that
+// lives as long as its partner cost about 860 bytes each (heaptrack); the probe itself runs as
+// a coroutine (ProbeAndRecord) that exists only while it runs.
 struct Scheduler::Loop {
   explicit Loop(const asio::any_io_executor& ex) : wake(ex) {}
   config::Partner partner;
   asio::steady_timer wake;
+  std::chrono::system_clock::time_point last_start{};
   bool stopped = false;
   bool settings_changed = false;
 };
@@ -112,7 +117,9 @@ void Scheduler::Apply(const config::ExporterConfig& config,
     auto loop = std::make_shared<Loop>(executor_);
     loop->partner = partner;
     next.emplace(partner.domain, loop);
-    asio::co_spawn(executor_, Run(loop), asio::detached);
+    loop->wake.expires_after(
+        FirstProbeDelay(loop->partner.domain, loop->partner.interval, kFirstRoundSpread));
+    Wait(std::move(loop));
   }
   for (auto& [domain, loop] : loops_) {  // removed partners
     loop->stopped = true;
@@ -161,9 +168,7 @@ awaitable<probe::TargetProbeResult> Scheduler::ProbeOnce(config::Partner partner
   co_return co_await ProbePartner(std::move(partner), environment_, admit);
 }
 
-// Its own coroutine, so that the frame holding a probe's locals (the partner's copy, the result)
-// exists only while a probe runs: every partner's Run frame lives as long as the partner, and at
-// 10,000 partners each byte of it is 10 KB of resident memory.
+// A coroutine that exists only while the probe runs (see Loop).
 awaitable<void> Scheduler::ProbeAndRecord(std::shared_ptr<Loop> loop) {
   const config::Partner partner = loop->partner;
   if (state::PartnerState* ps = state_.Find(partner.domain)) ps->probe_in_flight = true;
@@ -186,36 +191,47 @@ awaitable<void> Scheduler::ProbeAndRecord(std::shared_ptr<Loop> loop) {
   }
 }
 
-awaitable<void> Scheduler::Run(std::shared_ptr<Loop> loop) {
+void Scheduler::Wait(std::shared_ptr<Loop> loop) {
+  Loop& waiting = *loop;
+  // A stopped loop (Stop(), the destructor) is never touched again: the scheduler may be gone.
+  waiting.wake.async_wait([this, loop = std::move(loop)](const boost::system::error_code& ec) {
+    if (!loop->stopped) OnWake(loop, ec);
+  });
+}
+
+void Scheduler::OnWake(const std::shared_ptr<Loop>& loop, const boost::system::error_code& ec) {
+  using Clock = std::chrono::system_clock;
+  if (loop->stopped) return;
+  if (ec && loop->settings_changed) {  // interval changed by a reload: new slot, no probe now
+    loop->settings_changed = false;
+    loop->wake.expires_at(
+        asio::steady_timer::clock_type::now() +
+        std::chrono::duration_cast<asio::steady_timer::duration>(
+            NextSlot(loop->partner.domain, loop->partner.interval, loop->last_start) -
+            Clock::now()));
+    Wait(loop);
+    return;
+  }
+  loop->last_start = Clock::now();
+  loop->settings_changed = false;
+  // Whatever the probe does (even throw), the partner keeps its schedule.
+  auto after = [this, loop](std::exception_ptr) {
+    if (!loop->stopped) ScheduleNext(loop);
+  };
+  asio::co_spawn(executor_, ProbeAndRecord(loop), std::move(after));
+}
+
+void Scheduler::ScheduleNext(const std::shared_ptr<Loop>& loop) {
   thread_local std::mt19937_64 random{std::random_device{}()};
   using Clock = std::chrono::system_clock;
+  if (loop->stopped) return;
+  const Millis jitter_bound = MaxJitter(loop->partner.interval);
+  std::uniform_int_distribution<std::int64_t> jitter(-jitter_bound.count(), jitter_bound.count());
+  const auto next = NextSlot(loop->partner.domain, loop->partner.interval, loop->last_start) +
+                    Millis(jitter(random));
   loop->wake.expires_after(
-      FirstProbeDelay(loop->partner.domain, loop->partner.interval, kFirstRoundSpread));
-  Clock::time_point last_start{};
-  for (;;) {
-    boost::system::error_code ec;
-    co_await loop->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-    if (loop->stopped) co_return;
-    if (ec && loop->settings_changed) {  // interval changed by a reload: new slot, no probe now
-      loop->settings_changed = false;
-      loop->wake.expires_at(
-          asio::steady_timer::clock_type::now() +
-          std::chrono::duration_cast<asio::steady_timer::duration>(
-              NextSlot(loop->partner.domain, loop->partner.interval, last_start) - Clock::now()));
-      continue;
-    }
-    last_start = Clock::now();
-    loop->settings_changed = false;
-    co_await ProbeAndRecord(loop);
-    if (loop->stopped) co_return;
-
-    const Millis jitter_bound = MaxJitter(loop->partner.interval);
-    std::uniform_int_distribution<std::int64_t> jitter(-jitter_bound.count(), jitter_bound.count());
-    const auto next =
-        NextSlot(loop->partner.domain, loop->partner.interval, last_start) + Millis(jitter(random));
-    loop->wake.expires_after(
-        std::chrono::duration_cast<asio::steady_timer::duration>(next - Clock::now()));
-  }
+      std::chrono::duration_cast<asio::steady_timer::duration>(next - Clock::now()));
+  Wait(loop);
 }
 
 }  // namespace stx::scheduler

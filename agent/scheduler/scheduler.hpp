@@ -55,7 +55,11 @@ class Scheduler {
 
  private:
   struct Loop;
-  awaitable<void> Run(std::shared_ptr<Loop> loop);
+  /// Waits for `loop`'s timer, then OnWake.
+  void Wait(std::shared_ptr<Loop> loop);
+  void OnWake(const std::shared_ptr<Loop>& loop, const boost::system::error_code& ec);
+  /// Sets the timer to the partner's next slot (with jitter) and waits.
+  void ScheduleNext(const std::shared_ptr<Loop>& loop);
   awaitable<void> ProbeAndRecord(std::shared_ptr<Loop> loop);
   awaitable<std::shared_ptr<void>> Admit(const probe::AddressTarget& target);
   /// One of the turns that bound how many scheduled partner probes run at once (DNS lookup
