@@ -157,6 +157,9 @@ int RunDaemon(const DaemonOptions& options) {
        {"listen", (endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
                                               : endpoint.address().to_string()) +
                       ":" + std::to_string(endpoint.port())}});
+  // The state and the scheduler hold what they need of it; kept for the daemon's lifetime it
+  // would be one more copy of every partner (about 270 bytes each).
+  config = config::ExporterConfig{};
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal =

@@ -66,9 +66,13 @@ class Admission {
 // at 10,000 partners every byte of per-partner state costs 10 KB, and a coroutine frame that
 // lives as long as its partner cost about 860 bytes each (heaptrack); the probe itself runs as
 // a coroutine (ProbeAndRecord) that exists only while it runs.
+//
+// The partner's configuration is read from the state at each probe (Apply() requires the state
+// to have it): a copy here would be one more per partner.
 struct Scheduler::Loop {
   explicit Loop(const asio::any_io_executor& ex) : wake(ex) {}
-  config::Partner partner;
+  std::string domain;
+  Millis interval{};
   asio::steady_timer wake;
   std::chrono::system_clock::time_point last_start{};
   bool stopped = false;
@@ -103,22 +107,19 @@ void Scheduler::Apply(const config::ExporterConfig& config,
     if (it != loops_.end()) {
       std::shared_ptr<Loop> loop = std::move(it->second);
       loops_.erase(it);
-      if (!(loop->partner == partner)) {
-        const bool reschedule = loop->partner.interval != partner.interval;
-        loop->partner = partner;
-        if (reschedule) {
-          loop->settings_changed = true;
-          loop->wake.cancel();  // recompute the slot with the new interval
-        }
+      if (loop->interval != partner.interval) {
+        loop->interval = partner.interval;
+        loop->settings_changed = true;
+        loop->wake.cancel();  // recompute the slot with the new interval
       }
       next.emplace(partner.domain, std::move(loop));
       continue;
     }
     auto loop = std::make_shared<Loop>(executor_);
-    loop->partner = partner;
+    loop->domain = partner.domain;
+    loop->interval = partner.interval;
     next.emplace(partner.domain, loop);
-    loop->wake.expires_after(
-        FirstProbeDelay(loop->partner.domain, loop->partner.interval, kFirstRoundSpread));
+    loop->wake.expires_after(FirstProbeDelay(loop->domain, loop->interval, kFirstRoundSpread));
     Wait(std::move(loop));
   }
   for (auto& [domain, loop] : loops_) {  // removed partners
@@ -170,8 +171,10 @@ awaitable<probe::TargetProbeResult> Scheduler::ProbeOnce(config::Partner partner
 
 // A coroutine that exists only while the probe runs (see Loop).
 awaitable<void> Scheduler::ProbeAndRecord(std::shared_ptr<Loop> loop) {
-  const config::Partner partner = loop->partner;
-  if (state::PartnerState* ps = state_.Find(partner.domain)) ps->probe_in_flight = true;
+  state::PartnerState* const known = state_.Find(loop->domain);
+  if (known == nullptr) co_return;  // removed by a reload that this loop has not seen yet
+  const config::Partner partner = known->partner;
+  known->probe_in_flight = true;
   // A partner whose slot comes while the connection slots are all taken waits here, before
   // its DNS lookup, holding nothing but its place in the queue: when 10,000 partners start
   // within kFirstRoundSpread, thousands of half-started probes (a resolved route, a frame
@@ -207,8 +210,7 @@ void Scheduler::OnWake(const std::shared_ptr<Loop>& loop, const boost::system::e
     loop->wake.expires_at(
         asio::steady_timer::clock_type::now() +
         std::chrono::duration_cast<asio::steady_timer::duration>(
-            NextSlot(loop->partner.domain, loop->partner.interval, loop->last_start) -
-            Clock::now()));
+            NextSlot(loop->domain, loop->interval, loop->last_start) - Clock::now()));
     Wait(loop);
     return;
   }
@@ -225,10 +227,10 @@ void Scheduler::ScheduleNext(const std::shared_ptr<Loop>& loop) {
   thread_local std::mt19937_64 random{std::random_device{}()};
   using Clock = std::chrono::system_clock;
   if (loop->stopped) return;
-  const Millis jitter_bound = MaxJitter(loop->partner.interval);
+  const Millis jitter_bound = MaxJitter(loop->interval);
   std::uniform_int_distribution<std::int64_t> jitter(-jitter_bound.count(), jitter_bound.count());
-  const auto next = NextSlot(loop->partner.domain, loop->partner.interval, loop->last_start) +
-                    Millis(jitter(random));
+  const auto next =
+      NextSlot(loop->domain, loop->interval, loop->last_start) + Millis(jitter(random));
   loop->wake.expires_after(
       std::chrono::duration_cast<asio::steady_timer::duration>(next - Clock::now()));
   Wait(loop);
