@@ -108,15 +108,15 @@ void AppendEvidence(std::string& out, const state::PartnerState& partner,
   if (!r.banner.empty()) Fact(out, "banner", "<code>" + EscapeHtml(r.banner) + "</code>");
   Fact(out, "strict client",
        "<span class=\"small\">Postfix, Cisco ESA, Go, Python:</span> " +
-           EscapeHtml(r.strict.verdict));
+           EscapeHtml(probe::Verdict(r, r.strict)));
   Fact(out, "lenient client",
        "<span class=\"small\">openssl s_client, testssl.sh:</span> " +
-           EscapeHtml(r.lenient.verdict));
+           EscapeHtml(probe::Verdict(r, r.lenient)));
   if (r.ehlo_class != smtp::EhloClass::kError) {
     Fact(out, "TLS", TlsHtml(r));
     if (r.tls && r.tls->leaf) Fact(out, "certificate", CertificateHtml(*r.tls, now));
     if (!r.ehlo_tls_keywords.empty())
-      Fact(out, "offered in TLS", EscapeHtml(Join(r.ehlo_tls_keywords, " ")));
+      Fact(out, "offered in TLS", EscapeHtml(r.ehlo_tls_keywords.Joined()));
   }
   if (const auto types = probe::Rfc8460ResultTypes(r); !types.empty()) {
     Fact(out, "RFC 8460",
@@ -130,11 +130,11 @@ void AppendEvidence(std::string& out, const state::PartnerState& partner,
   Fact(out, "findings",
        findings.empty() ? std::string("none") : "<ul class=\"findings\">" + findings + "</ul>");
   out += "</dl>\n";
-  if (!r.explanation.empty()) {
+  if (const std::string explanation = probe::Explanation(r); !explanation.empty()) {
     out +=
         "<details class=\"explanation\" open><summary>Explanation to forward to the "
         "partner</summary><pre>" +
-        EscapeHtml(r.explanation) + "</pre></details>\n";
+        EscapeHtml(explanation) + "</pre></details>\n";
   }
   // Problems are shown open: that transcript is what the SRE came for. A compliant one is a
   // click away.

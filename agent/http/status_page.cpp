@@ -67,7 +67,7 @@ std::string Badge(std::string_view status) {
 std::string ClientCell(const probe::AddressProbeResult& r, const probe::ClientView& view) {
   if (r.ehlo_class == smtp::EhloClass::kError) return "<td class=\"client\">—</td>";
   return std::string("<td class=\"client\" data-gets-tls=\"") + (view.gets_tls ? "true" : "false") +
-         "\" title=\"" + EscapeHtml(view.verdict) + "\">" +
+         "\" title=\"" + EscapeHtml(probe::Verdict(r, view)) + "\">" +
          (view.gets_tls ? "<span class=\"ok\">TLS</span>"
                         : "<span class=\"bad\">clear text</span>") +
          "</td>";

@@ -1,5 +1,9 @@
 #include "probe/probe_result.hpp"
 
+#include <utility>
+
+#include "smtp/ehlo_explanation.hpp"
+
 namespace stx::probe {
 
 std::string_view ToString(Stage stage) {
@@ -85,40 +89,123 @@ std::string_view ToString(TlsOutcome outcome) {
 
 namespace {
 
-ClientView ViewFor(bool sees_starttls, const AddressProbeResult& r) {
-  ClientView view;
-  view.sees_starttls = sees_starttls;
-  if (r.ehlo_class == smtp::EhloClass::kError) {
-    view.verdict = "cannot deliver: " + (r.error ? r.error->detail : std::string("no EHLO reply"));
-    return view;
+// The reply and the lines after its final line, read back from AddressProbeResult::misordered_ehlo.
+struct StoredEhlo {
+  smtp::Reply reply;
+  std::vector<smtp::ReplyLine> trailing;
+};
+
+StoredEhlo ReadStoredEhlo(std::string_view lines) {
+  StoredEhlo out;
+  bool final_seen = false;
+  while (!lines.empty()) {
+    const std::size_t end = lines.find('\n');
+    const std::string_view raw = lines.substr(0, end);
+    lines.remove_prefix(end == std::string_view::npos ? lines.size() : end + 1);
+    smtp::ReplyLine line;
+    if (!smtp::ParseReplyLine(raw, line)) continue;  // stored from parsed lines: never happens
+    // RFC 5321 §4.2.1: the reply ends at its first line without '-'.
+    if (final_seen) {
+      out.trailing.push_back(std::move(line));
+      continue;
+    }
+    final_seen = !line.continued;
+    if (final_seen) out.reply.code = line.code;
+    out.reply.lines.push_back(std::move(line));
   }
-  if (!sees_starttls) {
-    view.verdict = "sends in clear (or defers when TLS is required): STARTTLS not seen";
-    return view;
-  }
-  switch (r.tls_outcome) {
-    case TlsOutcome::kEstablished:
-      view.gets_tls = true;
-      view.verdict = "uses TLS (" + (r.tls ? r.tls->version + ", " + r.tls->cipher : "") + ")";
-      break;
-    case TlsOutcome::kStarttlsRefused:
-      view.verdict = "sends in clear or defers: STARTTLS refused (" + r.tls_detail + ")";
-      break;
-    case TlsOutcome::kStarttlsFailed:
-      view.verdict = "defers: STARTTLS failed (" + r.tls_detail + ")";
-      break;
-    case TlsOutcome::kHandshakeFailed:
-      view.verdict =
-          "defers or falls back to clear text: TLS handshake failed (" + r.tls_detail + ")";
-      break;
-    case TlsOutcome::kNotAttempted:
-      view.verdict = "STARTTLS not attempted";
-      break;
-  }
-  return view;
+  return out;
+}
+
+template <class T>
+void ShrinkStrings(std::vector<T>& items) {
+  for (auto& item : items) item.shrink_to_fit();
+  items.shrink_to_fit();
 }
 
 }  // namespace
+
+EhloSummary::EhloSummary(const smtp::EhloAnalysis& analysis)
+    : ehlo_class(analysis.ehlo_class),
+      greeting(analysis.greeting),
+      keywords(analysis.keywords),
+      strict_sees_starttls(analysis.strict_sees_starttls),
+      lenient_sees_starttls(analysis.lenient_sees_starttls),
+      starttls_line(analysis.starttls_line) {}
+
+smtp::EhloAnalysis EhloSummary::Analysis() const {
+  smtp::EhloAnalysis out;
+  out.ehlo_class = ehlo_class;
+  out.greeting = greeting;
+  out.keywords = keywords.ToVector();
+  out.strict_sees_starttls = strict_sees_starttls;
+  out.lenient_sees_starttls = lenient_sees_starttls;
+  out.starttls_line = starttls_line;
+  return out;
+}
+
+std::string Verdict(const AddressProbeResult& r, const ClientView& view) {
+  if (r.ehlo_class == smtp::EhloClass::kError) {
+    return "cannot deliver: " + (r.error ? r.error->detail : std::string("no EHLO reply"));
+  }
+  if (!view.sees_starttls) {
+    return "sends in clear (or defers when TLS is required): STARTTLS not seen";
+  }
+  switch (r.tls_outcome) {
+    case TlsOutcome::kEstablished:
+      return "uses TLS (" + (r.tls ? r.tls->version + ", " + r.tls->cipher : "") + ")";
+    case TlsOutcome::kStarttlsRefused:
+      return "sends in clear or defers: STARTTLS refused (" + r.tls_detail + ")";
+    case TlsOutcome::kStarttlsFailed:
+      return "defers: STARTTLS failed (" + r.tls_detail + ")";
+    case TlsOutcome::kHandshakeFailed:
+      return "defers or falls back to clear text: TLS handshake failed (" + r.tls_detail + ")";
+    case TlsOutcome::kNotAttempted:
+      break;
+  }
+  return "STARTTLS not attempted";
+}
+
+std::string StoredEhloLines(const smtp::Reply& reply,
+                            const std::vector<smtp::ReplyLine>& trailing) {
+  std::string out;
+  for (const auto* lines : {&reply.lines, &trailing}) {
+    for (const auto& line : *lines) (out += line.raw) += '\n';
+  }
+  return out;
+}
+
+std::string Explanation(const AddressProbeResult& result) {
+  if (result.ehlo_class != smtp::EhloClass::kMisordered || result.misordered_ehlo.empty()) {
+    return {};
+  }
+  const StoredEhlo ehlo = ReadStoredEhlo(result.misordered_ehlo);
+  return smtp::ExplainMisordered(result.ehlo.Analysis(), ehlo.reply, ehlo.trailing);
+}
+
+std::vector<std::string> CorrectedEhlo(const AddressProbeResult& result) {
+  if (result.ehlo_class != smtp::EhloClass::kMisordered || result.misordered_ehlo.empty()) {
+    return {};
+  }
+  const StoredEhlo ehlo = ReadStoredEhlo(result.misordered_ehlo);
+  return smtp::CorrectedEhloReply(result.ehlo.Analysis(), ehlo.reply, ehlo.trailing);
+}
+
+void ShrinkToFit(AddressProbeResult& r) {
+  r.mx_host.shrink_to_fit();
+  r.stage_durations.shrink_to_fit();
+  if (r.error) r.error->detail.shrink_to_fit();
+  r.banner.shrink_to_fit();
+  r.ehlo.greeting.shrink_to_fit();
+  r.ehlo.keywords.ShrinkToFit();
+  r.misordered_ehlo.shrink_to_fit();
+  r.tls_detail.shrink_to_fit();
+  // Not r.tls->leaf: shared with other results, and described without slack.
+  if (r.tls) ShrinkStrings(r.tls->failures);
+  r.ehlo_tls_keywords.ShrinkToFit();
+  for (auto& finding : r.findings) finding.detail.shrink_to_fit();
+  r.findings.shrink_to_fit();
+  r.transcript.ShrinkToFit();
+}
 
 std::vector<std::string> Rfc8460ResultTypes(const AddressProbeResult& result) {
   if (result.ehlo_class == smtp::EhloClass::kError) return {};
@@ -138,8 +225,10 @@ std::vector<std::string> Rfc8460ResultTypes(const AddressProbeResult& result) {
 }
 
 void DeriveClientViews(AddressProbeResult& result) {
-  result.strict = ViewFor(result.ehlo.strict_sees_starttls, result);
-  result.lenient = ViewFor(result.ehlo.lenient_sees_starttls, result);
+  const bool reached = result.ehlo_class != smtp::EhloClass::kError;
+  const bool tls = reached && result.tls_outcome == TlsOutcome::kEstablished;
+  result.strict = {result.ehlo.strict_sees_starttls, tls && result.ehlo.strict_sees_starttls};
+  result.lenient = {result.ehlo.lenient_sees_starttls, tls && result.ehlo.lenient_sees_starttls};
 }
 
 }  // namespace stx::probe

@@ -9,6 +9,8 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "dns/mail_routing.hpp"
+#include "probe/keyword_list.hpp"
+#include "probe/transcript.hpp"
 #include "smtp/ehlo_classifier.hpp"
 #include "smtp/finding.hpp"
 #include "tls/tls_facts.hpp"
@@ -68,18 +70,27 @@ enum class TlsOutcome {
 /// "not_attempted", "established", "starttls_refused", "starttls_failed", "handshake_failed".
 std::string_view ToString(TlsOutcome outcome);
 
-/// Would a kind of sending MTA get an encrypted session from this address?
+/// Would a kind of sending MTA get an encrypted session from this address? The sentence that
+/// says so is Verdict(): built when shown, as it follows from the rest of the result.
 struct ClientView {
   bool sees_starttls = false;
   bool gets_tls = false;
-  std::string verdict;  ///< one line, e.g. "sends in clear: STARTTLS not seen"
 };
 
-struct TranscriptLine {
-  enum class Direction { kServer, kClient, kNote };
-  Direction direction = Direction::kNote;
-  bool encrypted = false;  ///< sent inside TLS
-  std::string text;        ///< escaped for display (no raw control bytes)
+/// What the EHLO reply said, as a result keeps it: smtp::EhloAnalysis with its keywords in one
+/// string and without its findings (they go to AddressProbeResult::findings).
+struct EhloSummary {
+  smtp::EhloClass ehlo_class = smtp::EhloClass::kError;
+  std::string greeting;  ///< first token of line 1 (normally the server's domain)
+  KeywordList keywords;  ///< extension keywords of lines 2.., upper-cased
+  bool strict_sees_starttls = false;
+  bool lenient_sees_starttls = false;
+  std::size_t starttls_line = 0;  ///< as smtp::EhloAnalysis::starttls_line
+
+  EhloSummary() = default;
+  explicit EhloSummary(const smtp::EhloAnalysis& analysis);
+  /// Back to an analysis (no findings), for smtp::ExplainMisordered and CorrectedEhloReply.
+  smtp::EhloAnalysis Analysis() const;
 };
 
 struct StageDuration {
@@ -100,24 +111,48 @@ struct AddressProbeResult {
   smtp::EhloClass ehlo_class = smtp::EhloClass::kError;
   std::optional<ProbeError> error;  ///< set exactly when ehlo_class == kError
   std::string banner;               ///< the banner reply, one line, escaped
-  smtp::EhloAnalysis ehlo;
-  std::string explanation;  ///< for misordered: text to forward to the partner
-  std::vector<std::string> corrected_ehlo;
+  EhloSummary ehlo;
+  /// Misordered only: the raw lines of the EHLO reply and of any lines the server sent after
+  /// its final line, each ended by '\n' (no reply line holds one: LF ends a line). Explanation()
+  /// and CorrectedEhlo() are built from them when shown; storing their text (1.5 KB in the
+  /// benchmark's misordered replies) in every such result cost more than the rest of the
+  /// result. Empty for other classes.
+  std::string misordered_ehlo;
 
   TlsOutcome tls_outcome = TlsOutcome::kNotAttempted;
   std::string tls_detail;  ///< the STARTTLS refusal or the handshake error
   std::optional<tls::TlsFacts> tls;
-  std::vector<std::string> ehlo_tls_keywords;  ///< extensions offered after TLS
+  KeywordList ehlo_tls_keywords;  ///< extensions offered after TLS
 
   ClientView strict;
   ClientView lenient;
   std::vector<smtp::Finding> findings;
-  std::vector<TranscriptLine> transcript;
+  Transcript transcript;
   bool transcript_truncated = false;
 };
 
 /// Fills `strict` and `lenient` from the EHLO analysis and the TLS outcome.
 void DeriveClientViews(AddressProbeResult& result);
+
+/// One line on what `view` (result.strict or result.lenient) means for mail, e.g. "uses TLS
+/// (TLSv1.3, TLS_AES_256_GCM_SHA384)" or "sends in clear (or defers when TLS is required):
+/// STARTTLS not seen".
+std::string Verdict(const AddressProbeResult& result, const ClientView& view);
+
+/// What AddressProbeResult::misordered_ehlo holds for an EHLO reply and the lines the server
+/// sent after its final line.
+std::string StoredEhloLines(const smtp::Reply& reply, const std::vector<smtp::ReplyLine>& trailing);
+
+/// For a misordered result: the plain-language explanation to forward to the partner
+/// (smtp::ExplainMisordered). Empty for other classes.
+std::string Explanation(const AddressProbeResult& result);
+
+/// For a misordered result: the partner's own EHLO lines in RFC 5321 order
+/// (smtp::CorrectedEhloReply). Empty for other classes.
+std::vector<std::string> CorrectedEhlo(const AddressProbeResult& result);
+
+/// Gives back the growth slack of every container in `result` (kept until the next probe).
+void ShrinkToFit(AddressProbeResult& result);
 
 /// The RFC 8460 §4.3 result types a strict sender would report for this address:
 /// "starttls-not-supported" when it does not see STARTTLS or STARTTLS is refused,

@@ -9,11 +9,11 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <algorithm>
+#include <utility>
 
 #include "probe/reply_channel.hpp"
-#include "probe/transcript.hpp"
+#include "probe/transcript_recorder.hpp"
 #include "smtp/ehlo_classifier.hpp"
-#include "smtp/ehlo_explanation.hpp"
 #include "tls/client_context.hpp"
 
 namespace stx::probe {
@@ -234,13 +234,14 @@ class SmtpDialogue {
                                       std::to_string(trailing_bytes) +
                                       " bytes) arrived after the final line of the EHLO reply"});
     }
-    result_.ehlo = smtp::ClassifyEhlo(*ehlo.reply, trailing);
+    smtp::EhloAnalysis analysis = smtp::ClassifyEhlo(*ehlo.reply, trailing);
+    result_.ehlo = EhloSummary(analysis);
     result_.ehlo_class = result_.ehlo.ehlo_class;
     AddFindings(std::move(ehlo.reply->findings), "ehlo");
-    AddFindings(result_.ehlo.findings, "ehlo");
+    AddFindings(std::move(analysis.findings), "ehlo");
     if (result_.ehlo_class == smtp::EhloClass::kMisordered) {
-      result_.explanation = smtp::ExplainMisordered(result_.ehlo, *ehlo.reply, trailing);
-      result_.corrected_ehlo = smtp::CorrectedEhloReply(result_.ehlo, *ehlo.reply, trailing);
+      // What Explanation() and CorrectedEhlo() are built from, when shown.
+      result_.misordered_ehlo = StoredEhloLines(*ehlo.reply, trailing);
     }
 
     if (!result_.ehlo.lenient_sees_starttls) {
@@ -328,7 +329,7 @@ class SmtpDialogue {
         transcript_.Server(*again.reply, true);
         AddFindings(std::move(again.reply->findings), "ehlo-tls");
         const smtp::EhloAnalysis analysis = smtp::ClassifyEhlo(*again.reply);
-        result_.ehlo_tls_keywords = analysis.keywords;
+        result_.ehlo_tls_keywords = KeywordList(analysis.keywords);
         if (std::find(analysis.keywords.begin(), analysis.keywords.end(), "STARTTLS") !=
             analysis.keywords.end()) {
           result_.findings.push_back({smtp::FindingCode::kStarttlsAfterTls, "ehlo-tls",

@@ -1,34 +1,71 @@
 #pragma once
 #include <cstddef>
+#include <cstdint>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "probe/probe_result.hpp"
-#include "smtp/reply.hpp"
-
 namespace stx::probe {
 
-/// The evidence an SRE forwards to a partner: every line exchanged, escaped for display, up to
-/// a fixed number of lines so a flooding server cannot grow it.
-class TranscriptRecorder {
+/// One line of a transcript, as read back: a view into the Transcript that holds it, valid
+/// until that transcript changes.
+struct TranscriptLine {
+  enum class Direction : std::uint8_t { kServer, kClient, kNote };
+  Direction direction = Direction::kNote;
+  bool encrypted = false;  ///< sent inside TLS
+  std::string_view text;   ///< escaped for display (no raw control bytes)
+};
+
+/// Every line of one dialogue, in order. The exporter keeps the latest result of every address
+/// of every partner, so this is stored compactly: all texts in one buffer and 4 bytes per line.
+/// (A std::string per line cost 40 bytes plus a heap block for most lines, and the vector of
+/// them grew by doubling: about 1.5 KiB per address, twice the text itself.)
+class Transcript {
  public:
-  explicit TranscriptRecorder(std::size_t max_lines) : max_lines_(max_lines) {}
+  class Iterator {
+   public:
+    using iterator_category = std::input_iterator_tag;
+    using value_type = TranscriptLine;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = TranscriptLine;
 
-  void Client(std::string_view command, bool encrypted);
-  void Server(const smtp::Reply& reply, bool encrypted);
-  void ServerLines(const std::vector<smtp::ReplyLine>& lines, bool encrypted);
-  void Note(std::string text, bool encrypted = false);
+    Iterator() = default;
+    Iterator(const Transcript* owner, std::size_t index) : owner_(owner), index_(index) {}
+    TranscriptLine operator*() const { return (*owner_)[index_]; }
+    Iterator& operator++() {
+      ++index_;
+      return *this;
+    }
+    Iterator operator++(int) {
+      Iterator before = *this;
+      ++index_;
+      return before;
+    }
+    bool operator==(const Iterator& other) const { return index_ == other.index_; }
 
-  /// Moves the lines out (and whether any were dropped).
-  void MoveInto(std::vector<TranscriptLine>& lines, bool& truncated);
+   private:
+    const Transcript* owner_ = nullptr;
+    std::size_t index_ = 0;
+  };
+
+  /// Appends a copy of `line` (its text is copied into this transcript).
+  void push_back(const TranscriptLine& line);
+  std::size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  TranscriptLine operator[](std::size_t index) const;
+  TranscriptLine back() const { return (*this)[size() - 1]; }
+  Iterator begin() const { return Iterator(this, 0); }
+  Iterator end() const { return Iterator(this, size()); }
+
+  /// Gives back the capacity beyond the lines held: a stored result keeps no growth slack.
+  void ShrinkToFit();
 
  private:
-  void Add(TranscriptLine::Direction direction, bool encrypted, std::string text);
-
-  std::size_t max_lines_;
-  std::vector<TranscriptLine> lines_;
-  std::size_t dropped_ = 0;
+  std::string text_;  ///< every line's text, back to back
+  /// Per line: the end offset of its text in text_ << 3 | direction << 1 | encrypted.
+  std::vector<std::uint32_t> entries_;
 };
 
 }  // namespace stx::probe

@@ -53,14 +53,14 @@ json TlsJson(const probe::AddressProbeResult& r) {
     out["hostname_valid"] = t.hostname_valid;
     out["failures"] = t.failures;
   }
-  out["ehlo_keywords"] = r.ehlo_tls_keywords;
+  out["ehlo_keywords"] = r.ehlo_tls_keywords.ToVector();
   return out;
 }
 
-json ViewJson(const probe::ClientView& view) {
+json ViewJson(const probe::AddressProbeResult& r, const probe::ClientView& view) {
   return {{"sees_starttls", view.sees_starttls},
           {"gets_tls", view.gets_tls},
-          {"verdict", view.verdict}};
+          {"verdict", probe::Verdict(r, view)}};
 }
 
 const char* DirectionName(probe::TranscriptLine::Direction d) {
@@ -90,35 +90,37 @@ json ToJson(const probe::AddressProbeResult& r) {
     transcript.push_back(
         {{"dir", DirectionName(line.direction)}, {"tls", line.encrypted}, {"text", line.text}});
   }
+  const std::string explanation = probe::Explanation(r);
   json ehlo = nullptr;
   if (r.ehlo_class != smtp::EhloClass::kError) {
     ehlo = {{"greeting", r.ehlo.greeting},
-            {"keywords", r.ehlo.keywords},
+            {"keywords", r.ehlo.keywords.ToVector()},
             {"strict_sees_starttls", r.ehlo.strict_sees_starttls},
             {"lenient_sees_starttls", r.ehlo.lenient_sees_starttls},
             {"starttls_line", r.ehlo.starttls_line}};
   }
-  return {{"mx", r.mx_host},
-          {"preference", r.mx_preference},
-          {"address", r.address.is_unspecified() && r.error && r.error->stage == probe::Stage::kDns
-                          ? json(nullptr)
-                          : json(r.address.to_string())},
-          {"port", r.port},
-          {"started_at", Rfc3339(r.started_at)},
-          {"duration_seconds", r.duration_seconds},
-          {"stage_duration_seconds", stages},
-          {"ehlo_class", smtp::ToString(r.ehlo_class)},
-          {"error", ErrorJson(r.error)},
-          {"banner", r.banner},
-          {"ehlo", ehlo},
-          {"client_profiles", {{"strict", ViewJson(r.strict)}, {"lenient", ViewJson(r.lenient)}}},
-          {"tls", TlsJson(r)},
-          {"rfc8460_results", probe::Rfc8460ResultTypes(r)},
-          {"findings", findings},
-          {"explanation", r.explanation.empty() ? json(nullptr) : json(r.explanation)},
-          {"corrected_ehlo", r.corrected_ehlo},
-          {"transcript", transcript},
-          {"transcript_truncated", r.transcript_truncated}};
+  return {
+      {"mx", r.mx_host},
+      {"preference", r.mx_preference},
+      {"address", r.address.is_unspecified() && r.error && r.error->stage == probe::Stage::kDns
+                      ? json(nullptr)
+                      : json(r.address.to_string())},
+      {"port", r.port},
+      {"started_at", Rfc3339(r.started_at)},
+      {"duration_seconds", r.duration_seconds},
+      {"stage_duration_seconds", stages},
+      {"ehlo_class", smtp::ToString(r.ehlo_class)},
+      {"error", ErrorJson(r.error)},
+      {"banner", r.banner},
+      {"ehlo", ehlo},
+      {"client_profiles", {{"strict", ViewJson(r, r.strict)}, {"lenient", ViewJson(r, r.lenient)}}},
+      {"tls", TlsJson(r)},
+      {"rfc8460_results", probe::Rfc8460ResultTypes(r)},
+      {"findings", findings},
+      {"explanation", explanation.empty() ? json(nullptr) : json(explanation)},
+      {"corrected_ehlo", probe::CorrectedEhlo(r)},
+      {"transcript", transcript},
+      {"transcript_truncated", r.transcript_truncated}};
 }
 
 json ToJson(const probe::TargetProbeResult& result) {

@@ -88,8 +88,10 @@ void WriteAddress(std::ostringstream& out, const probe::AddressProbeResult& r, b
     out << "  error:    " << r.error->Reason() << ": " << r.error->detail << "\n";
   }
   if (!r.banner.empty()) out << "  banner:   " << r.banner << "\n";
-  out << "  strict client  (Postfix, Cisco ESA, Go, Python): " << r.strict.verdict << "\n"
-      << "  lenient client (openssl s_client, testssl.sh):   " << r.lenient.verdict << "\n";
+  out << "  strict client  (Postfix, Cisco ESA, Go, Python): " << probe::Verdict(r, r.strict)
+      << "\n"
+      << "  lenient client (openssl s_client, testssl.sh):   " << probe::Verdict(r, r.lenient)
+      << "\n";
   if (r.ehlo_class != smtp::EhloClass::kError) WriteTls(out, r, now);
   if (const auto types = probe::Rfc8460ResultTypes(r); !types.empty()) {
     out << "  RFC 8460: a strict sender reports " << Join(types, ", ") << "\n";
@@ -109,9 +111,9 @@ void WriteAddress(std::ostringstream& out, const probe::AddressProbeResult& r, b
       out << "    " << (line.encrypted ? "[tls] " : "") << who << " " << line.text << "\n";
     }
   }
-  if (!r.explanation.empty()) {
+  if (const std::string explanation = probe::Explanation(r); !explanation.empty()) {
     out << "  explanation to forward to the partner:\n";
-    std::istringstream lines(r.explanation);
+    std::istringstream lines(explanation);
     for (std::string paragraph; std::getline(lines, paragraph);) {
       for (const auto& line : Wrap(paragraph, 88)) out << "    | " << line << "\n";
     }

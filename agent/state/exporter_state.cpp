@@ -32,6 +32,32 @@ bool HiddenByDnsFailure(const probe::TargetProbeResult& result, const AddressKey
   return false;
 }
 
+namespace {
+
+// The rows a probe produced, with their class: one per address, or one partner-level row
+// ("", "") when the probe failed before reaching any address (DNS), so the failure stays
+// visible.
+std::map<AddressKey, std::string> RowClasses(const probe::TargetProbeResult& result) {
+  std::map<AddressKey, std::string> classes;
+  for (const auto& r : result.results)
+    classes[KeyOf(r)] = std::string(smtp::ToString(r.ehlo_class));
+  if (result.results.empty() && result.error) classes[AddressKey{}] = "error";
+  return classes;
+}
+
+}  // namespace
+
+std::map<AddressKey, KnownAddress> KnownAddresses(const PartnerState& partner) {
+  std::map<AddressKey, KnownAddress> known = partner.hidden;
+  if (!partner.last) return known;
+  for (auto& [key, status] : RowClasses(*partner.last)) {
+    const auto streak = partner.consecutive.find(key);
+    known[key] =
+        KnownAddress{std::move(status), streak == partner.consecutive.end() ? 0 : streak->second};
+  }
+  return known;
+}
+
 void ExporterState::ApplyConfig(const config::ExporterConfig& config) {
   std::map<std::string, PartnerState> next;
   for (const auto& partner : config.partners) {
@@ -62,21 +88,14 @@ std::vector<StatusChange> ExporterState::RecordResult(const std::string& domain,
 
   (ProbeSucceeded(result) ? partner->probes_success : partner->probes_error)++;
 
-  // The rows this probe produced: one per address, or one partner-level row ("", "") when the
-  // probe failed before reaching any address (DNS), so the failure stays visible.
-  std::map<AddressKey, std::string> classes;
-  for (const auto& r : result.results)
-    classes[KeyOf(r)] = std::string(smtp::ToString(r.ehlo_class));
-  if (result.results.empty() && result.error) classes[AddressKey{}] = "error";
-
-  std::map<AddressKey, KnownAddress> known;
+  const std::map<AddressKey, std::string> classes = RowClasses(result);
+  const std::map<AddressKey, KnownAddress> known = KnownAddresses(*partner);
   std::map<AddressKey, std::uint32_t> consecutive;
   for (const auto& [key, now] : classes) {
-    const auto before = partner->known.find(key);
-    const bool seen = before != partner->known.end();
+    const auto before = known.find(key);
+    const bool seen = before != known.end();
     const bool same = seen && before->second.status == now;
     const std::uint32_t streak = same ? before->second.consecutive + 1 : 1;
-    known[key] = KnownAddress{now, streak};
     consecutive[key] = streak;
     if (seen && !same) {
       StatusChangeKey change{key, before->second.status, now};
@@ -86,16 +105,20 @@ std::vector<StatusChange> ExporterState::RecordResult(const std::string& domain,
   }
   // Addresses this probe did not reach because DNS did not answer stay known; the others
   // vanished (MX host removed, address changed) and drop out of every series.
-  for (const auto& [key, memory] : partner->known) {
-    if (classes.count(key) == 0 && HiddenByDnsFailure(result, key)) known.emplace(key, memory);
+  std::map<AddressKey, KnownAddress> hidden;
+  for (const auto& [key, memory] : known) {
+    if (classes.count(key) == 0 && HiddenByDnsFailure(result, key)) hidden.emplace(key, memory);
   }
   for (auto it = partner->status_changes.begin(); it != partner->status_changes.end();) {
-    it = known.count(it->first.where) == 0 ? partner->status_changes.erase(it) : std::next(it);
+    const AddressKey& where = it->first.where;
+    const bool still_known = classes.count(where) != 0 || hidden.count(where) != 0;
+    it = still_known ? std::next(it) : partner->status_changes.erase(it);
   }
-  partner->known = std::move(known);
+  partner->hidden = std::move(hidden);
   partner->consecutive = std::move(consecutive);
-  partner->last_class = std::move(classes);
   partner->last_completed = std::chrono::system_clock::now();
+  for (auto& r : result.results) probe::ShrinkToFit(r);
+  result.results.shrink_to_fit();
   partner->last = std::move(result);
   return changes;
 }

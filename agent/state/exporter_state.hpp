@@ -49,23 +49,27 @@ struct PartnerState {
   std::uint64_t probes_error = 0;    ///< starttls_probes_total{result="error"}
   /// starttls_status_changes_total; entries of addresses that vanished are dropped.
   std::map<StatusChangeKey, std::uint64_t> status_changes;
-  /// The class each row of the latest probe had.
-  std::map<AddressKey, std::string> last_class;
   /// For each row of the latest probe, how many consecutive probes that reached it (the
   /// latest included) saw its class: alerts page only on a status confirmed by two probes,
   /// whatever the partner's interval.
   std::map<AddressKey, std::uint32_t> consecutive;
-  /// Every address still known, with the class and streak it had when a probe last reached
-  /// it; status changes are detected against this. A DNS lookup that got no answer (timeout,
-  /// SERVFAIL, REFUSED, unreachable or lying server) is no evidence that an address went away,
-  /// so through such an outage the partner's addresses stay known and their
+  /// Addresses the latest probe did not reach because DNS gave no answer, with the class and
+  /// streak they had when a probe last reached them (usually empty). A DNS lookup that got no
+  /// answer (timeout, SERVFAIL, REFUSED, unreachable or lying server) is no evidence that an
+  /// address went away, so through such an outage the partner's addresses stay known and their
   /// starttls_status_changes_total series stay (a counter must not vanish and restart at 0);
   /// an address the partner changed while we could not resolve it is still counted as a change
   /// once DNS answers again. Only an answer (another MX or address list, NXDOMAIN, no data)
-  /// forgets an address.
-  std::map<AddressKey, KnownAddress> known;
+  /// forgets an address. The rows of the latest probe are known from `last` and `consecutive`
+  /// (KnownAddresses): a second map of them cost about 180 bytes per address.
+  std::map<AddressKey, KnownAddress> hidden;
   bool probe_in_flight = false;
 };
+
+/// Every address still known, with the class and streak it had when a probe last reached it:
+/// the rows of the latest probe and the addresses hidden from it. Status changes are detected
+/// against this.
+std::map<AddressKey, KnownAddress> KnownAddresses(const PartnerState& partner);
 
 struct ReloadStatus {
   bool last_successful = true;
@@ -98,7 +102,8 @@ class ExporterState {
   /// updates counters, and returns the status changes it caused (for the log). The latest
   /// probe is what the per-address series show, as with blackbox_exporter: after a DNS
   /// failure the partner has one error row with the reason, and no TLS facts from an older
-  /// probe. What it knew of its addresses stays (see PartnerState::known).
+  /// probe. What it knew of its addresses stays (see PartnerState::hidden). The stored result
+  /// keeps no growth slack (probe::ShrinkToFit): it stays until the next probe.
   std::vector<StatusChange> RecordResult(const std::string& domain,
                                          probe::TargetProbeResult result);
 

@@ -10,6 +10,8 @@
 #include <ctime>
 #include <memory>
 
+#include "tls/certificate_pool.hpp"
+
 namespace stx::tls {
 namespace {
 
@@ -82,6 +84,8 @@ CertificateInfo DescribeCertificate(X509* cert) {
     }
     GENERAL_NAMES_free(names);
   }
+  info.dns_names.shrink_to_fit();
+  info.ip_addresses.shrink_to_fit();
   return info;
 }
 
@@ -126,7 +130,14 @@ TlsFacts ExtractTlsFacts(SSL* ssl, std::string_view expected_host) {
   }
   X509* leaf = SSL_get0_peer_certificate(ssl);
   if (leaf == nullptr) return facts;
-  facts.leaf = DescribeCertificate(leaf);
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  if (X509_digest(leaf, EVP_sha256(), md, &md_len) == 1) {
+    facts.leaf = CertificatePool::Process().Get(Hex(md, md_len),
+                                                [leaf] { return DescribeCertificate(leaf); });
+  } else {
+    facts.leaf = DescribeCertificate(leaf);
+  }
 
   // On the client side the peer chain includes the leaf (SSL_get_peer_cert_chain(3)).
   if (STACK_OF(X509)* chain = SSL_get_peer_cert_chain(ssl)) {
@@ -139,7 +150,7 @@ TlsFacts ExtractTlsFacts(SSL* ssl, std::string_view expected_host) {
     }
   } else {
     facts.chain_length = 1;
-    facts.chain_earliest_not_after = facts.leaf->not_after;
+    facts.chain_earliest_not_after = ToUnixSeconds(X509_get0_notAfter(leaf));
   }
 
   // Verification ran during the handshake with SSL_VERIFY_NONE, so its outcome is recorded

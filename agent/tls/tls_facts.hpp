@@ -1,9 +1,10 @@
 #pragma once
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "tls/shared_optional.hpp"
 
 typedef struct ssl_st SSL;  // NOLINT: OpenSSL's own spelling
 
@@ -26,7 +27,8 @@ struct CertificateInfo {
 struct TlsFacts {
   std::string version;  ///< "TLSv1.3", "TLSv1.2", ...; empty when the handshake failed
   std::string cipher;   ///< OpenSSL's name, e.g. "TLS_AES_256_GCM_SHA384"
-  std::optional<CertificateInfo> leaf;
+  /// Shared by every result that saw the same certificate (CertificatePool).
+  SharedOptional<CertificateInfo> leaf;
   std::size_t chain_length = 0;               ///< certificates the server presented
   std::int64_t chain_earliest_not_after = 0;  ///< earliest expiry in the presented chain
   bool chain_valid = false;                   ///< verifies against the trust store (+ --ca-file)

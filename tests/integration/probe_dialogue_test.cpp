@@ -75,7 +75,8 @@ TEST_F(ProbeDialogue, CompliantServerGivesTlsToEveryClient) {
   EXPECT_EQ(r.tls->leaf->dns_names, std::vector<std::string>{"mx.test"});
   EXPECT_TRUE(r.strict.gets_tls);
   EXPECT_TRUE(r.lenient.gets_tls);
-  EXPECT_EQ(r.ehlo_tls_keywords, (std::vector<std::string>{"PIPELINING", "SIZE", "8BITMIME"}));
+  EXPECT_EQ(r.ehlo_tls_keywords.ToVector(),
+            (std::vector<std::string>{"PIPELINING", "SIZE", "8BITMIME"}));
   EXPECT_TRUE(r.findings.empty());
   EXPECT_TRUE(TranscriptHas(r, "250-STARTTLS"));
   EXPECT_TRUE(TranscriptHas(r, "EHLO probe.test"));
@@ -101,9 +102,10 @@ TEST_F(ProbeDialogue, SeedMisorderedReplyIsMisorderedAndOnlyLenientClientsGetTls
   EXPECT_TRUE(r.lenient.gets_tls);  // STARTTLS is sent anyway: the server does accept it
   EXPECT_EQ(r.tls_outcome, TlsOutcome::kEstablished);
   EXPECT_TRUE(HasFinding(r, FindingCode::kStarttlsOnGreetingLine));
-  EXPECT_NE(r.explanation.find("FIRST line"), std::string::npos);
-  ASSERT_FALSE(r.corrected_ehlo.empty());
-  EXPECT_EQ(r.corrected_ehlo.front(), "250-mail.domain1.com");
+  EXPECT_NE(Explanation(r).find("FIRST line"), std::string::npos);
+  const std::vector<std::string> corrected = CorrectedEhlo(r);
+  ASSERT_FALSE(corrected.empty());
+  EXPECT_EQ(corrected.front(), "250-mail.domain1.com");
   EXPECT_TRUE(TranscriptHas(r, "250-STARTTLS"));
 }
 

@@ -2,6 +2,7 @@
 // Probe results of every kind, built by hand, for the status page and targets API tests.
 #include <chrono>
 #include <string>
+#include <vector>
 
 #include "config/exporter_config.hpp"
 #include "probe/probe_result.hpp"
@@ -51,6 +52,15 @@ inline probe::AddressProbeResult Base(const std::string& mx, const std::string& 
   return r;
 }
 
+// The EHLO reply `ehlo_lines`, then STARTTLS, TLS and the second EHLO.
+inline void TlsDialogue(probe::AddressProbeResult& r, const std::vector<std::string>& ehlo_lines) {
+  for (const auto& line : ehlo_lines)
+    r.transcript.push_back({Line::Direction::kServer, false, line});
+  r.transcript.push_back({Line::Direction::kClient, false, "STARTTLS"});
+  r.transcript.push_back({Line::Direction::kServer, false, "220 2.0.0 Ready"});
+  r.transcript.push_back({Line::Direction::kClient, true, "EHLO probe.example"});
+}
+
 inline probe::AddressProbeResult Compliant(const std::string& mx, const std::string& ip) {
   probe::AddressProbeResult r = Base(mx, ip);
   r.ehlo_class = smtp::EhloClass::kCompliant;
@@ -59,15 +69,10 @@ inline probe::AddressProbeResult Compliant(const std::string& mx, const std::str
   r.ehlo.keywords = {"STARTTLS", "8BITMIME"};
   r.ehlo.strict_sees_starttls = r.ehlo.lenient_sees_starttls = true;
   r.ehlo.starttls_line = 2;
-  r.transcript.push_back({Line::Direction::kServer, false, "250-" + mx});
-  r.transcript.push_back({Line::Direction::kServer, false, "250-STARTTLS"});
-  r.transcript.push_back({Line::Direction::kServer, false, "250 8BITMIME"});
-  r.transcript.push_back({Line::Direction::kClient, false, "STARTTLS"});
-  r.transcript.push_back({Line::Direction::kServer, false, "220 2.0.0 Ready"});
-  r.transcript.push_back({Line::Direction::kClient, true, "EHLO probe.example"});
+  TlsDialogue(r, {"250-" + mx, "250-STARTTLS", "250 8BITMIME"});
   r.tls_outcome = probe::TlsOutcome::kEstablished;
   r.tls = GoodTls(mx, 30 * kDay);
-  r.strict = {true, true, "uses TLS (TLSv1.3, TLS_AES_256_GCM_SHA384)"};
+  r.strict = {true, true};
   r.lenient = r.strict;
   return r;
 }
@@ -78,14 +83,12 @@ inline probe::AddressProbeResult Misordered(const std::string& mx, const std::st
   r.ehlo.ehlo_class = r.ehlo_class;
   r.ehlo.strict_sees_starttls = false;
   r.ehlo.starttls_line = 1;
-  r.transcript[3].text = "250-STARTTLS";
-  r.transcript[4].text = "250-" + mx;
-  r.strict = {false, false, "sends in clear (or defers when TLS is required): STARTTLS not seen"};
+  r.transcript = Base(mx, ip).transcript;
+  TlsDialogue(r, {"250-STARTTLS", "250-" + mx, "250 8BITMIME"});
+  r.strict = {false, false};
   r.findings.push_back({smtp::FindingCode::kStarttlsOnGreetingLine, "ehlo",
                         "STARTTLS is on line 1 of the EHLO reply"});
-  r.explanation =
-      "The server lists STARTTLS on the FIRST line of its EHLO reply:\n    250-STARTTLS";
-  r.corrected_ehlo = {"250-" + mx, "250-STARTTLS", "250 8BITMIME"};
+  r.misordered_ehlo = "250-STARTTLS\n250-" + mx + "\n250 8BITMIME\n";
   return r;
 }
 
@@ -97,19 +100,20 @@ inline probe::AddressProbeResult NoStarttls(const std::string& mx, const std::st
   r.ehlo.keywords = {"8BITMIME"};
   r.transcript.push_back({Line::Direction::kServer, false, "250-" + mx});
   r.transcript.push_back({Line::Direction::kServer, false, "250 8BITMIME"});
-  r.strict = {false, false, "sends in clear: STARTTLS not offered"};
+  r.strict = {false, false};
   r.lenient = r.strict;
   return r;
 }
 
 inline probe::AddressProbeResult Refused(const std::string& mx, const std::string& ip) {
   probe::AddressProbeResult r = Base(mx, ip);
-  r.transcript.resize(1);
+  r.transcript = probe::Transcript();
   r.banner.clear();
   r.ehlo_class = smtp::EhloClass::kError;
   r.error =
       probe::ProbeError{probe::Stage::kConnect, probe::FailureKind::kRefused, "connection refused"};
-  r.transcript[0].text = "connect to " + ip + ":25 failed: connection refused";
+  r.transcript.push_back(
+      {Line::Direction::kNote, false, "connect to " + ip + ":25 failed: connection refused"});
   return r;
 }
 

@@ -66,8 +66,8 @@ TEST_P(StateDnsOutage, AnUnansweredMxLookupKeepsCountersAndWhatWasKnown) {
   state_.RecordResult("a.test", MxFailure(GetParam()));
   state_.RecordResult("a.test", MxFailure(GetParam()));
   EXPECT_EQ(Partner().status_changes.at(kMx1Change), 1u);
-  EXPECT_EQ(Partner().last_class.count({"mx1", "127.0.0.2"}), 0u);  // not a row of this probe
-  EXPECT_EQ(Partner().consecutive.at(AddressKey{}), 2u);            // the error row's streak
+  EXPECT_EQ(Partner().consecutive.count({"mx1", "127.0.0.2"}), 0u);  // not a row of this probe
+  EXPECT_EQ(Partner().consecutive.at(AddressKey{}), 2u);             // the error row's streak
   EXPECT_EQ(Partner().probes_error, 2u);
 
   // DNS answers again; the address turned compliant meanwhile: a change from what it was.
@@ -77,7 +77,7 @@ TEST_P(StateDnsOutage, AnUnansweredMxLookupKeepsCountersAndWhatWasKnown) {
   EXPECT_EQ(changes[0].change.from, "misordered");
   EXPECT_EQ(Partner().status_changes.at(kMx1Change), 1u);
   EXPECT_EQ(Partner().status_changes.size(), 2u);
-  EXPECT_EQ(Partner().known.count(AddressKey{}), 0u);  // the outage's row is gone
+  EXPECT_EQ(KnownAddresses(Partner()).count(AddressKey{}), 0u);  // the outage's row is gone
 }
 
 TEST_P(StateDnsOutage, AnUnansweredAddressLookupKeepsThatMxHostsAddresses) {
@@ -103,7 +103,7 @@ TEST(StateDnsAnswer, NxDomainAndNoDataForgetTheAddresses) {
     state.RecordResult("a.test", MxFailure(kind));
     const PartnerState& p = *state.Find("a.test");
     EXPECT_TRUE(p.status_changes.empty()) << probe::ToString(kind);
-    EXPECT_EQ(p.known.size(), 1u);  // only the partner-level error row
+    EXPECT_EQ(KnownAddresses(p).size(), 1u);  // only the partner-level error row
     // When the address comes back, it is new: no change against a forgotten status.
     EXPECT_TRUE(
         state.RecordResult("a.test", Rows({Row("mx1", "127.0.0.2", C::kCompliant)})).empty());
@@ -120,8 +120,8 @@ TEST(StateDnsAnswer, AnotherMxHostsFailureDoesNotKeepAVanishedAddress) {
   // mx1's address lookup times out; mx2 is no longer in the MX answer at all.
   state.RecordResult("a.test", Rows({AddressFailure("mx1", FailureKind::kTimeout)}));
   const PartnerState& p = *state.Find("a.test");
-  EXPECT_EQ(p.known.count({"mx1", "127.0.0.2"}), 1u);
-  EXPECT_EQ(p.known.count({"mx2", "127.0.0.3"}), 0u);
+  EXPECT_EQ(KnownAddresses(p).count({"mx1", "127.0.0.2"}), 1u);
+  EXPECT_EQ(KnownAddresses(p).count({"mx2", "127.0.0.3"}), 0u);
   EXPECT_TRUE(p.status_changes.empty());  // mx2's change went with mx2
 }
 

@@ -37,7 +37,8 @@ TEST(ExporterState, CountsProbesAndStatusChanges) {
   ExporterState state;
   state.ApplyConfig(ConfigWith({"a.test"}));
   using C = smtp::EhloClass;
-  EXPECT_TRUE(state.RecordResult("a.test", Result({Row("mx1", "127.0.0.2", C::kCompliant)})).empty());
+  EXPECT_TRUE(
+      state.RecordResult("a.test", Result({Row("mx1", "127.0.0.2", C::kCompliant)})).empty());
   const auto changes =
       state.RecordResult("a.test", Result({Row("mx1", "127.0.0.2", C::kMisordered)}));
   ASSERT_EQ(changes.size(), 1u);
@@ -51,7 +52,7 @@ TEST(ExporterState, CountsProbesAndStatusChanges) {
   EXPECT_EQ(p.status_changes.size(), 2u);
   EXPECT_EQ((p.status_changes.at({{"mx1", "127.0.0.2"}, "compliant", "misordered"})), 1u);
   EXPECT_EQ((p.status_changes.at({{"mx1", "127.0.0.2"}, "misordered", "error"})), 1u);
-  EXPECT_EQ(p.last_class.at({"mx1", "127.0.0.2"}), "error");
+  EXPECT_EQ(KnownAddresses(p).at({"mx1", "127.0.0.2"}).status, "error");
 }
 
 TEST(ExporterState, CountsConsecutiveProbesWithTheSameStatus) {
@@ -82,7 +83,9 @@ TEST(ExporterState, VanishedAddressesDropOut) {
   state.RecordResult("a.test", Result({Row("mx1", "127.0.0.2", C::kCompliant)}));
   const PartnerState& p = *state.Find("a.test");
   EXPECT_TRUE(p.status_changes.empty());
-  EXPECT_EQ(p.last_class.size(), 1u);
+  EXPECT_EQ(p.consecutive.size(), 1u);
+  EXPECT_TRUE(p.hidden.empty());  // the rows of the latest probe are not kept twice
+  EXPECT_EQ(KnownAddresses(p).size(), 1u);
 }
 
 TEST(ExporterState, DnsFailureIsAPartnerLevelErrorRow) {
@@ -94,8 +97,9 @@ TEST(ExporterState, DnsFailureIsAPartnerLevelErrorRow) {
   state.RecordResult("a.test", dns_failure);
   const PartnerState& p = *state.Find("a.test");
   EXPECT_EQ(p.probes_error, 1u);
-  EXPECT_EQ(p.last_class.at(AddressKey{}), "error");
-  EXPECT_EQ(p.last_class.count({"mx1", "127.0.0.2"}), 0u);
+  EXPECT_EQ(KnownAddresses(p).at(AddressKey{}).status, "error");
+  EXPECT_EQ(p.consecutive.count(AddressKey{}), 1u);
+  EXPECT_EQ(p.consecutive.count({"mx1", "127.0.0.2"}), 0u);
 }
 
 TEST(ExporterState, ReloadKeepsUnchangedPartnersAndDropsRemovedOnes) {
@@ -108,7 +112,7 @@ TEST(ExporterState, ReloadKeepsUnchangedPartnersAndDropsRemovedOnes) {
   next.partners[0].name = "Renamed A";
   state.ApplyConfig(next);
   ASSERT_NE(state.Find("a.test"), nullptr);
-  EXPECT_EQ(state.Find("a.test")->probes_success, 1u);  // state kept
+  EXPECT_EQ(state.Find("a.test")->probes_success, 1u);         // state kept
   EXPECT_EQ(state.Find("a.test")->partner.name, "Renamed A");  // config updated
   EXPECT_EQ(state.Find("b.test"), nullptr);
   ASSERT_NE(state.Find("c.test"), nullptr);
