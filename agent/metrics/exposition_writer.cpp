@@ -100,7 +100,12 @@ void ExpositionWriter::AddHistogram(Metric metric, std::span<const double> bound
     out += name;
     out += "_bucket{le=\"";
     if (i < bounds.size()) {
-      AppendSampleValue(out, bounds[i]);
+      // Plain decimals ("0.0005", not the shortest "5e-04"), as the client libraries write
+      // them: PromQL groups buckets by the le text, so every exporter should spell it alike.
+      std::array<char, 32> text{};
+      const auto written = std::to_chars(text.data(), text.data() + text.size(), bounds[i],
+                                         std::chars_format::fixed);
+      out.append(text.data(), written.ptr);
     } else {
       out += "+Inf";
     }

@@ -110,13 +110,14 @@ TEST(ExpositionWriter, CounterTypeAndRetargetKeepTheGroup) {
 TEST(ExpositionWriter, HistogramBucketsAreCumulativeWithSumAndCount) {
   std::string out;
   ExpositionWriter writer(out);
-  const std::array<double, 2> bounds{0.001, 0.5};
-  const std::array<std::uint64_t, 3> counts{4, 0, 2};
+  const std::array<double, 3> bounds{0.0005, 0.001, 0.5};
+  const std::array<std::uint64_t, 4> counts{1, 3, 0, 2};
   writer.AddHistogram(Metric::kExporterEventLoopLagSeconds, bounds, counts, 2.5);
   const std::string name = "starttls_exporter_event_loop_lag_seconds";
   EXPECT_NE(out.find("# TYPE " + name + " histogram\n"), std::string::npos);
-  EXPECT_NE(out.find(name + "_bucket{le=\"0.001\"} 4\n" + name + "_bucket{le=\"0.5\"} 4\n" + name +
-                     "_bucket{le=\"+Inf\"} 6\n" + name + "_sum 2.5\n" + name + "_count 6\n"),
+  EXPECT_NE(out.find(name + "_bucket{le=\"0.0005\"} 1\n" + name + "_bucket{le=\"0.001\"} 4\n" +
+                     name + "_bucket{le=\"0.5\"} 4\n" + name + "_bucket{le=\"+Inf\"} 6\n" + name +
+                     "_sum 2.5\n" + name + "_count 6\n"),
             std::string::npos)
       << out;
   const std::array<std::uint64_t, 2> wrong{1, 2};
