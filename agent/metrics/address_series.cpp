@@ -28,8 +28,6 @@ double UnixSeconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
 }
 
-double Bool(bool value) { return value ? 1.0 : 0.0; }
-
 // `base` plus one label.
 void AddWith(ExpositionWriter& out, Metric metric, const Base& base, LabelPair extra,
              double value) {
@@ -41,7 +39,7 @@ template <typename State, std::size_t N>
 void AddStateSet(ExpositionWriter& out, Metric metric, const Base& base, std::string_view label,
                  const std::array<State, N>& states, State current) {
   for (const State state : states) {
-    AddWith(out, metric, base, {label, ToString(state)}, Bool(state == current));
+    AddWith(out, metric, base, {label, ToString(state)}, SampleOf(state == current));
   }
 }
 
@@ -74,7 +72,7 @@ void AddTlsFact(ExpositionWriter& out, Metric metric, const Base& base,
   const bool established = r.tls_outcome == TlsOutcome::kEstablished;
   if (!established && r.tls_outcome != TlsOutcome::kHandshakeFailed) return;
   if (metric == Metric::kTlsHandshakeSuccess) {
-    out.Add(metric, base, Bool(established));
+    out.Add(metric, base, SampleOf(established));
     return;
   }
   if (!r.tls) return;
@@ -97,10 +95,10 @@ void AddTlsFact(ExpositionWriter& out, Metric metric, const Base& base,
         out.Add(metric, base, static_cast<double>(tls.chain_earliest_not_after));
       break;
     case Metric::kTlsCertChainValid:
-      out.Add(metric, base, Bool(tls.chain_valid));
+      out.Add(metric, base, SampleOf(tls.chain_valid));
       break;
     case Metric::kTlsCertHostnameValid:
-      out.Add(metric, base, Bool(tls.hostname_valid));
+      out.Add(metric, base, SampleOf(tls.hostname_valid));
       break;
     default:
       break;
@@ -128,7 +126,7 @@ void WriteRow(Metric metric, const Base& base, const AddressProbeResult& r,
       AddStateSet(out, metric, base, "status", kEhloClasses, r.ehlo_class);
       break;
     case Metric::kProbeSuccess:
-      out.Add(metric, base, Bool(!in_error));
+      out.Add(metric, base, SampleOf(!in_error));
       break;
     case Metric::kProbeDurationSeconds:
       AddDurations(out, base, r);
@@ -148,8 +146,8 @@ void WriteRow(Metric metric, const Base& base, const AddressProbeResult& r,
       }
       break;
     case Metric::kClientTls:
-      AddWith(out, metric, base, {"profile", "strict"}, Bool(r.strict.gets_tls));
-      AddWith(out, metric, base, {"profile", "lenient"}, Bool(r.lenient.gets_tls));
+      AddWith(out, metric, base, {"profile", "strict"}, SampleOf(r.strict.gets_tls));
+      AddWith(out, metric, base, {"profile", "lenient"}, SampleOf(r.lenient.gets_tls));
       break;
     case Metric::kTlsOutcome:
       AddStateSet(out, metric, base, "outcome", kTlsOutcomes, r.tls_outcome);

@@ -14,8 +14,6 @@
 namespace stx::metrics {
 namespace {
 
-double Bool(bool value) { return value ? 1.0 : 0.0; }
-
 // A partner label that is not a valid label name, reserved ("__" prefix) or that would
 // overwrite domain/name cannot be served: an invalid label name makes Prometheus reject the
 // whole scrape, so the label is left out rather than every partner's metrics lost. The config
@@ -94,17 +92,18 @@ void WriteProbedDomain(Metric metric, const config::Partner& partner,
     case Metric::kNullMx:
       if (pinned || answered) {
         out.Add(metric, {domain},
-                Bool(!pinned && result.routing->kind == dns::RoutingKind::kNullMx));
+                SampleOf(!pinned && result.routing->kind == dns::RoutingKind::kNullMx));
       }
       break;
     case Metric::kMxDnssecAuthenticated:
-      if (!pinned && answered) out.Add(metric, {domain}, Bool(result.routing->mx_authenticated));
+      if (!pinned && answered)
+        out.Add(metric, {domain}, SampleOf(result.routing->mx_authenticated));
       break;
     case Metric::kDomainClientTls:
       out.Add(metric, {domain, {"profile", "strict"}},
-              Bool(all([](const probe::AddressProbeResult& r) { return r.strict.gets_tls; })));
+              SampleOf(all([](const probe::AddressProbeResult& r) { return r.strict.gets_tls; })));
       out.Add(metric, {domain, {"profile", "lenient"}},
-              Bool(all([](const probe::AddressProbeResult& r) { return r.lenient.gets_tls; })));
+              SampleOf(all([](const probe::AddressProbeResult& r) { return r.lenient.gets_tls; })));
       break;
     default:
       break;

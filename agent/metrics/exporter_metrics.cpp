@@ -11,7 +11,7 @@ namespace stx::metrics {
 ExpositionStream::ExpositionStream(const state::ExporterState& state, BuildInfo build,
                                    std::chrono::system_clock::time_point now,
                                    const EventLoopLag* loop_lag)
-    : state_(&state), build_(std::move(build)), now_(now), loop_lag_(loop_lag), writer_(unused_) {}
+    : state_(&state), build_(std::move(build)), now_(now), loop_lag_(loop_lag) {}
 
 bool ExpositionStream::Next(std::string& out, std::size_t budget) {
   writer_.Retarget(out);

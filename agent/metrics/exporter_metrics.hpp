@@ -51,7 +51,6 @@ class ExpositionStream {
   BuildInfo build_;
   std::chrono::system_clock::time_point now_;
   const EventLoopLag* loop_lag_;
-  std::string unused_;  ///< the writer's target until the first Next()
   ExpositionWriter writer_;
   std::size_t family_ = 0;
   std::optional<std::string> resume_after_;  ///< last domain written in the current family

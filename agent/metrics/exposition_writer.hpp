@@ -30,6 +30,8 @@ struct LabelPair {
 class ExpositionWriter {
  public:
   explicit ExpositionWriter(std::string& out) : out_(&out) {}
+  /// A writer whose target comes with the first Retarget().
+  ExpositionWriter() = default;
 
   /// Where the following samples go (a streamed body fills one buffer per piece); the family
   /// bookkeeping carries over.
@@ -51,7 +53,7 @@ class ExpositionWriter {
  private:
   void Open(Metric metric);
 
-  std::string* out_;
+  std::string* out_ = nullptr;
   std::optional<Metric> open_;
   std::bitset<kMetricCount> opened_;
 };

@@ -27,6 +27,9 @@ struct PartnerView {
 /// completion time).
 PartnerView ViewOf(const state::PartnerState& partner, std::chrono::system_clock::time_point now);
 
+/// A yes/no fact as a sample value.
+constexpr double SampleOf(bool value) { return value ? 1.0 : 0.0; }
+
 /// True for the families that have per-partner samples (every family before the exporter's
 /// own).
 constexpr bool IsPartnerFamily(Metric metric) { return metric < Metric::kExporterBuildInfo; }
