@@ -1,117 +1,150 @@
+// `starttls_exporter check`: one target, or every partner of a configuration, probed once.
+// Both build a configuration and probe it the way the daemon does (its probe environment, its
+// scheduler's limits), so a one-shot check and the exporter never disagree about a partner.
 #include "app/check_command.hpp"
 
-#include <boost/asio/ssl/context.hpp>
-
 #include <chrono>
+#include <filesystem>
 #include <ostream>
+#include <variant>
 
-#include "app/host_name.hpp"
+#include "app/probe_environment.hpp"
+#include "assess/status.hpp"
 #include "common/asio.hpp"
-#include "common/duration.hpp"
-#include "dns/resolver.hpp"
-#include "dns/server_spec.hpp"
-#include "probe/check_target.hpp"
-#include "probe/target_probe.hpp"
+#include "common/when_all.hpp"
+#include "config/config_loader.hpp"
+#include "config/config_values.hpp"
 #include "report/json_report.hpp"
 #include "report/text_report.hpp"
-#include "tls/client_context.hpp"
+#include "scheduler/scheduler.hpp"
 
 namespace stx::app {
+namespace {
 
-int ExitStatusOf(const std::vector<probe::TargetProbeResult>& results) {
-  bool any_error = false;
-  bool any_not_compliant = false;
-  for (const auto& target : results) {
-    if (target.error) any_error = true;
-    for (const auto& r : target.results) {
-      switch (r.ehlo_class) {
-        case smtp::EhloClass::kCompliant:
-          break;
-        case smtp::EhloClass::kMisordered:
-        case smtp::EhloClass::kNoStarttls:
-          any_not_compliant = true;
-          break;
-        case smtp::EhloClass::kError:
-          any_error = true;
-          break;
-      }
-    }
-  }
-  if (any_not_compliant) return kNotCompliant;
-  if (any_error) return kErrorOrUsage;
-  return kAllCompliant;  // includes a null MX: the domain takes no mail, nothing is sent in clear
+std::int64_t NowUnix() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
+// `check <target> [options]` as a configuration of one partner; or why the options are wrong.
+std::variant<config::ExporterConfig, std::string> TargetConfig(const CheckCommandOptions& o) {
+  auto parsed = ParseCheckTarget(o.target);
+  if (auto* why = std::get_if<std::string>(&parsed)) return *why;
+  const auto timeout = config::CheckTimeout(o.timeout);
+  if (!timeout.value) {
+    return "--timeout '" + o.timeout + "' is not a positive duration; write e.g. 10s, 1500ms or 1m";
+  }
+  if (o.ipv4_only && o.ipv6_only) return "-4 and -6 exclude each other; give at most one";
+
+  config::ExporterConfig config;
+  config.source = "command line";
+  config::GlobalSettings& global = config.global;
+  global.timeout = *timeout.value;
+  global.port = o.port;
+  global.mx = o.primary_only ? config::MxSelection::kPrimary : config::MxSelection::kAll;
+  global.ipv4 = !o.ipv6_only;
+  global.ipv6 = !o.ipv4_only;
+  if (!o.ehlo_name.empty()) {
+    if (const std::string why = config::CheckEhloName(o.ehlo_name); !why.empty()) {
+      return "--ehlo-name " + why;
+    }
+    global.ehlo_name = o.ehlo_name;
+  }
+  if (!o.dns_server.empty()) {
+    const auto server = config::CheckDnsServer(o.dns_server);
+    if (!server.value) return "--dns-server " + server.error;
+    global.dns_server = *server.value;
+  }
+  if (!o.ca_file.empty()) {
+    const auto ca_file = config::CheckCaFile(o.ca_file, std::filesystem::current_path());
+    if (!ca_file.value) return "--ca-file " + ca_file.error;
+    global.ca_file = *ca_file.value;
+  }
+
+  CheckTarget& target = std::get<CheckTarget>(parsed);
+  config::Partner partner = config::DefaultPartner(global, target.host);
+  if (target.kind == CheckTarget::Kind::kHost) {
+    if (!target.port) target.port = o.port;
+    partner.static_mx.push_back(std::move(target));
+  }
+  config.partners.push_back(std::move(partner));
+  return config;
+}
+
+// Every partner of `config` probed once, concurrently under the configured limits, in order.
+// Throws std::runtime_error when the probe environment cannot be built (resolver, CA file).
+std::vector<probe::TargetProbeResult> ProbeEveryPartnerOnce(const config::ExporterConfig& config) {
+  asio::io_context io(1);
+  state::ExporterState state;
+  const auto environment = MakeProbeEnvironment(io.get_executor(), config);
+  scheduler::Scheduler scheduler(io.get_executor(), state, {});
+  scheduler.Configure(config, environment);
+  std::vector<awaitable<probe::TargetProbeResult>> probes;
+  for (const auto& partner : config.partners) probes.push_back(scheduler.ProbeOnce(partner));
+  std::vector<probe::TargetProbeResult> results;
+  auto on_done = [&results](std::exception_ptr, std::vector<probe::TargetProbeResult> r) {
+    results = std::move(r);
+  };
+  asio::co_spawn(io, WhenAll(std::move(probes)), on_done);
+  io.run();
+  return results;
+}
+
+}  // namespace
+
 int RunCheck(const CheckCommandOptions& options, std::ostream& out, std::ostream& err) {
-  auto parsed = probe::ParseCheckTarget(options.target);
-  if (const auto* why = std::get_if<std::string>(&parsed)) {
+  auto config = TargetConfig(options);
+  if (const auto* why = std::get_if<std::string>(&config)) {
     err << "check: " << *why << "\n";
-    return kErrorOrUsage;
+    return assess::kErrorOrUsage;
   }
-  const auto timeout = ParseDuration(options.timeout);
-  if (!timeout || timeout->count() <= 0) {
-    err << "check: --timeout '" << options.timeout
-        << "' is not a positive duration; write e.g. 10s, 1500ms or 1m\n";
-    return kErrorOrUsage;
+  std::vector<probe::TargetProbeResult> results;
+  try {
+    results = ProbeEveryPartnerOnce(std::get<config::ExporterConfig>(config));
+  } catch (const std::exception& e) {
+    err << "check: " << e.what() << "\n";
+    return assess::kErrorOrUsage;
   }
-  if (!options.dns_server.empty()) {
-    if (const auto spec = dns::ParseServerSpec(options.dns_server); !spec.server) {
-      err << "check: --dns-server " << spec.error << "\n";
-      return kErrorOrUsage;
+  probe::TargetProbeResult& result = results.front();
+  result.target = options.target;
+  if (options.json) {
+    out << report::ToJson(result, NowUnix())
+               .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+        << "\n";
+  } else {
+    out << report::ToText(result, NowUnix());
+  }
+  return assess::CheckExitStatus(results);
+}
+
+int RunConfigCheck(const CheckCommandOptions& options, std::ostream& out, std::ostream& err) {
+  config::ExporterConfig config;
+  std::vector<probe::TargetProbeResult> results;
+  try {
+    config = config::LoadConfigFile(options.config_file);
+    results = ProbeEveryPartnerOnce(config);
+  } catch (const std::exception& e) {
+    err << "check: " << e.what() << "\n";
+    return assess::kErrorOrUsage;
+  }
+  const std::int64_t now = NowUnix();
+  if (options.json) {
+    nlohmann::json partners = nlohmann::json::array();
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      nlohmann::json entry = report::ToJson(results[i], now);
+      entry["name"] = config.partners[i].name;
+      partners.push_back(std::move(entry));
+    }
+    out << nlohmann::json{{"config", options.config_file}, {"partners", partners}}.dump(
+               2, ' ', false, nlohmann::json::error_handler_t::replace)
+        << "\n";
+  } else {
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      out << "== " << config.partners[i].name << " ==\n" << report::ToText(results[i], now) << "\n";
     }
   }
-  if (options.ipv4_only && options.ipv6_only) {
-    err << "check: -4 and -6 exclude each other; give at most one\n";
-    return kErrorOrUsage;
-  }
-
-  probe::TargetProbeOptions probe_options;
-  probe_options.port = options.port;
-  probe_options.primary_only = options.primary_only;
-  probe_options.ipv4 = !options.ipv6_only;
-  probe_options.ipv6 = !options.ipv4_only;
-  probe_options.probe.ehlo_name = options.ehlo_name.empty() ? LocalFqdn() : options.ehlo_name;
-  probe_options.probe.SetTimeout(*timeout);
-
-  std::shared_ptr<asio::ssl::context> tls_context;
-  try {
-    tls_context = tls::MakeClientContext({options.ca_file, true});
-  } catch (const std::exception& e) {
-    err << "check: --ca-file: " << e.what() << "\n";
-    return kErrorOrUsage;
-  }
-
-  asio::io_context io;
-  dns::ResolverOptions resolver_options;
-  resolver_options.server = options.dns_server;
-  std::optional<dns::Resolver> resolver;
-  try {
-    resolver.emplace(io.get_executor(), resolver_options);
-  } catch (const std::exception& e) {
-    err << "check: DNS resolver: " << e.what() << "\n";
-    return kErrorOrUsage;
-  }
-
-  probe::TargetProbeResult result;
-  auto on_done = [&result](std::exception_ptr, probe::TargetProbeResult r) {
-    result = std::move(r);
-  };
-  asio::co_spawn(io,
-                 probe::ProbeTarget(std::get<probe::CheckTarget>(parsed), probe_options, *resolver,
-                                    tls_context),
-                 on_done);
-  io.run();
-  result.target = options.target;
-
-  if (options.json) {
-    out << report::ToJson(result).dump(2) << "\n";
-  } else {
-    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count();
-    out << report::ToText(result, now);
-  }
-  return ExitStatusOf({result});
+  return assess::CheckExitStatus(results);
 }
 
 }  // namespace stx::app

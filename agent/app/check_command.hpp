@@ -2,9 +2,6 @@
 #include <cstdint>
 #include <iosfwd>
 #include <string>
-#include <vector>
-
-#include "probe/probe_result.hpp"
 
 namespace stx::app {
 
@@ -22,14 +19,10 @@ struct CheckCommandOptions {
   std::string config_file;  ///< one-shot run over a configuration's partners
 };
 
-/// Exit statuses of `check`. A definite finding outranks an unreachable host: when any
-/// address is misordered or lacks STARTTLS the status is 1 even if another had an error.
-enum CheckExit : int { kAllCompliant = 0, kNotCompliant = 1, kErrorOrUsage = 2 };
-
-/// The exit status over one or more targets' results (see CheckExit).
-int ExitStatusOf(const std::vector<probe::TargetProbeResult>& results);
-
-/// Runs `starttls_exporter check`; writes the report to `out`, usage errors to `err`.
+/// Runs `starttls_exporter check <target>`: the target becomes a configuration of one partner
+/// (a domain, or a pinned host for host:port), probed once exactly as the daemon probes its
+/// partners. Writes the report to `out`, usage errors to `err`; returns the exit status
+/// (assess::CheckExit).
 int RunCheck(const CheckCommandOptions& options, std::ostream& out, std::ostream& err);
 
 /// `check --config.file F`: probes every configured partner once, at the configured

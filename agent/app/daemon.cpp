@@ -62,63 +62,20 @@ scheduler::Scheduler::Hooks LoggingHooks() {
 int RunDaemon(const DaemonOptions& options) {
   asio::io_context io(1);
   std::unique_ptr<DemoPartners> demo;
-  config::ExporterConfig config;
-  try {
-    if (options.demo) {
+  if (options.demo) {
+    try {
       demo = std::make_unique<DemoPartners>();
-      config = demo->config();
-    } else {
-      config = LoadDaemonConfig(options.config_file, options.shard);
+    } catch (const std::exception& e) {
+      log::Error("cannot start the demo partners", {{"err", e.what()}});
+      return 1;
     }
-  } catch (const std::exception& e) {
-    log::Error("cannot load configuration", {{"err", e.what()}});
-    return 1;
   }
 
   state::ExporterState state;
   state.start_time_unix = NowUnix();
-  std::shared_ptr<const scheduler::ProbeEnvironment> environment;
-  try {
-    environment = MakeProbeEnvironment(io.get_executor(), config);
-  } catch (const std::exception& e) {
-    log::Error("cannot set up probing", {{"err", e.what()}});
-    return 1;
-  }
-  state.ApplyConfig(config);
-  state.reload = state::ReloadStatus{true, NowUnix(), ""};
-
   scheduler::Scheduler scheduler(io.get_executor(), state, LoggingHooks());
 
-  // Declared before the reload, which applies new [web] settings to it.
   std::optional<http::HttpServer> server;
-
-  // Reload: a bad configuration is rejected and the running one stays; metrics say so.
-  auto reload = [&]() -> std::string {
-    if (options.demo) return "";  // the demo's partners are built in; nothing to re-read
-    config::ExporterConfig next;
-    std::shared_ptr<const scheduler::ProbeEnvironment> next_environment;
-    http::WebSecurity next_web;
-    try {
-      next = LoadDaemonConfig(options.config_file, options.shard);
-      next_environment = MakeProbeEnvironment(io.get_executor(), next);
-      next_web = http::MakeWebSecurity(next.web);
-    } catch (const std::exception& e) {
-      state.reload.last_successful = false;
-      state.reload.last_error = e.what();
-      log::Error("configuration reload failed; keeping the running configuration",
-                 {{"err", e.what()}});
-      return e.what();
-    }
-    state.ApplyConfig(next);
-    scheduler.Apply(next, next_environment);
-    // New connections get the new certificate; every request from now on the new users.
-    if (server) server->SetSecurity(std::move(next_web));
-    state.reload = state::ReloadStatus{true, NowUnix(), ""};
-    log::Info("configuration reloaded",
-              {{"file", options.config_file}, {"partners", std::to_string(next.partners.size())}});
-    return "";
-  };
-
   try {
     http::HttpServerOptions web_options;
     web_options.log_error = [](const std::string& message) {
@@ -129,15 +86,51 @@ int RunDaemon(const DaemonOptions& options) {
     log::Error("cannot listen", {{"address", options.listen_address}, {"err", e.what()}});
     return 1;
   }
-  try {
-    server->SetSecurity(http::MakeWebSecurity(config.web));
-  } catch (const std::exception& e) {
-    log::Error("cannot set up TLS on the web endpoint", {{"err", e.what()}});
+
+  // Start, SIGHUP and POST /-/reload: load the configuration, build everything it needs, then
+  // apply it to the state, the scheduler and the web endpoint. Nothing is applied unless all
+  // of it could be built, so a bad file leaves the running configuration as it was; the error
+  // is returned ("" on success). The configuration itself is not kept: the state and the
+  // scheduler hold what they need of it.
+  auto load_and_apply = [&]() -> std::string {
+    config::ExporterConfig next;
+    std::shared_ptr<const scheduler::ProbeEnvironment> environment;
+    http::WebSecurity web;
+    try {
+      next = demo ? demo->config() : LoadDaemonConfig(options.config_file, options.shard);
+      environment = MakeProbeEnvironment(io.get_executor(), next);
+      web = http::MakeWebSecurity(next.web);
+    } catch (const std::exception& e) {
+      state.reload.last_successful = false;
+      state.reload.last_error = e.what();
+      return e.what();
+    }
+    state.ApplyConfig(next);
+    scheduler.Apply(next, environment);
+    // New connections get the new certificate; every request from now on the new users.
+    server->SetSecurity(std::move(web));
+    if (!next.web.basic_auth_users.empty() && !next.web.tls()) {
+      log::Warn("basic authentication without TLS: passwords cross the network in clear text",
+                {{"hint", "set tls_cert_file and tls_key_file in [web]"}});
+    }
+    state.reload = state::ReloadStatus{true, NowUnix(), ""};
+    return "";
+  };
+  auto reload = [&]() -> std::string {
+    const std::string error = load_and_apply();
+    if (!error.empty()) {
+      log::Error("configuration reload failed; keeping the running configuration",
+                 {{"err", error}});
+      return error;
+    }
+    log::Info("configuration reloaded", {{"file", demo ? "--demo" : options.config_file},
+                                         {"partners", std::to_string(state.partners().size())}});
+    return "";
+  };
+
+  if (const std::string error = load_and_apply(); !error.empty()) {
+    log::Error("cannot load configuration", {{"err", error}});
     return 1;
-  }
-  if (!config.web.basic_auth_users.empty() && !config.web.tls()) {
-    log::Warn("basic authentication without TLS: passwords cross the network in clear text",
-              {{"hint", "set tls_cert_file and tls_key_file in [web]"}});
   }
   // Declared after the io_context, destroyed before it.
   EventLoopLag loop_lag;
@@ -146,20 +139,16 @@ int RunDaemon(const DaemonOptions& options) {
   AddWebRoutes(*server, WebContext{state, scheduler, reload, &loop_lag});
   server->Start();
 
-  scheduler.Apply(config, environment);
   const auto endpoint = server->local_endpoint();
   log::Info(
       "starting starttls_exporter",
       {{"version", STX_VERSION},
-       {"config", options.demo ? "--demo" : options.config_file},
-       {"partners", std::to_string(config.partners.size())},
+       {"config", demo ? "--demo" : options.config_file},
+       {"partners", std::to_string(state.partners().size())},
        {"shard", std::to_string(options.shard.index) + "/" + std::to_string(options.shard.count)},
        {"listen", (endpoint.address().is_v6() ? "[" + endpoint.address().to_string() + "]"
                                               : endpoint.address().to_string()) +
                       ":" + std::to_string(endpoint.port())}});
-  // The state and the scheduler hold what they need of it; kept for the daemon's lifetime it
-  // would be one more copy of every partner (about 270 bytes each).
-  config = config::ExporterConfig{};
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);
   std::function<void(const boost::system::error_code&, int)> on_signal =

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 
+#include "config/config_values.hpp"
 #include "scripted/ephemeral_pki.hpp"
 #include "scripted/scripted_smtp_server.hpp"
 
@@ -57,13 +58,10 @@ DemoPartners::DemoPartners() {
     script.idle_timeout = std::chrono::seconds(30);
     servers_.push_back(std::make_unique<scripted::ScriptedSmtpServer>(script, p.address, 0));
 
-    config::Partner partner;
-    partner.domain = p.domain;
+    config::Partner partner = config::DefaultPartner(config_.global, p.domain);
     partner.name = p.name;
     partner.labels = {{"team", "demo"}, {"tier", p.tier}};
-    partner.interval = config_.global.interval;
-    partner.timeout = config_.global.timeout;
-    partner.static_mx = {std::string(p.address) + ":" + std::to_string(servers_.back()->port())};
+    partner.static_mx = {*config::CheckStaticMx(p.address, servers_.back()->port()).value};
     config_.partners.push_back(std::move(partner));
   }
 }

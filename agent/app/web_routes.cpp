@@ -3,11 +3,11 @@
 #include <chrono>
 
 #include "common/asio.hpp"
+#include "common/check_target.hpp"
 #include "http/http_server.hpp"
 #include "http/status_page.hpp"
 #include "http/targets_api.hpp"
 #include "metrics/exporter_metrics.hpp"
-#include "probe/check_target.hpp"
 #include "scheduler/scheduler.hpp"
 #include "state/exporter_state.hpp"
 
@@ -84,25 +84,21 @@ void AddWebRoutes(http::HttpServer& server, WebContext context) {
         if (it == request.query.end() || it->second.empty()) {
           co_return Text(400, "missing ?target=<domain>\n");
         }
-        const auto parsed = probe::ParseCheckTarget(it->second);
+        const auto parsed = stx::ParseCheckTarget(it->second);
         if (std::holds_alternative<std::string>(parsed) ||
-            std::get<probe::CheckTarget>(parsed).kind != probe::CheckTarget::Kind::kDomain) {
+            std::get<stx::CheckTarget>(parsed).kind != stx::CheckTarget::Kind::kDomain) {
           co_return Text(400, "target must be a mail domain: " +
                                   (std::holds_alternative<std::string>(parsed)
                                        ? std::get<std::string>(parsed)
                                        : std::string("host:port targets are not probed here")) +
                                   "\n");
         }
-        const std::string domain = std::get<probe::CheckTarget>(parsed).host;
+        const std::string domain = std::get<stx::CheckTarget>(parsed).host;
         config::Partner partner;
         if (const state::PartnerState* known = shared->state.Find(domain)) {
           partner = known->partner;
-        } else if (shared->state.config().global.allow_adhoc_probes) {
-          const config::GlobalSettings& g = shared->state.config().global;
-          partner.domain = partner.name = domain;
-          partner.interval = g.interval;
-          partner.timeout = g.timeout;
-          partner.port = g.port;
+        } else if (shared->state.global().allow_adhoc_probes) {
+          partner = config::DefaultPartner(shared->state.global(), domain);
         } else {
           co_return Text(403, "target " + domain +
                                   " is not a configured partner (set allow_adhoc_probes = true to "

@@ -173,10 +173,7 @@ class DocumentReader : private NodeReader {
     const std::string path = ElementPath("partner", index);
     const toml::table* table = node.as_table();
     if (table == nullptr) FailType(node, path, "a [[partner]] table");
-    Partner partner;
-    partner.interval = global.interval;
-    partner.timeout = global.timeout;
-    partner.port = global.port;
+    Partner partner = DefaultPartner(global, "");
     Given given;
     const toml::node* mx = nullptr;
     for (const auto& [key, value] : InFileOrder(*table)) {
@@ -248,33 +245,43 @@ class DocumentReader : private NodeReader {
     return labels;
   }
 
-  std::vector<std::string> ReadStaticMx(const toml::array& hosts, const std::string& path,
+  std::vector<CheckTarget> ReadStaticMx(const toml::array& hosts, const std::string& path,
                                         std::uint16_t port) const {
     if (hosts.empty()) {
       Fail(hosts.source(), path,
            "found []; expected at least one host (leave mx out to look up the MX records)");
     }
-    std::vector<std::string> normalized;
+    std::vector<CheckTarget> targets;
     std::map<std::string, std::size_t> seen;
     for (std::size_t i = 0; i < hosts.size(); ++i) {
       const toml::node& element = *hosts.get(i);
       const std::string element_path = ElementPath(path, i);
-      std::string host = Require(
+      CheckTarget host = Require(
           CheckStaticMx(String(element, element_path, "a string such as \"mx1.example.com:25\""),
                         port),
           element, element_path);
-      if (const auto [first, inserted] = seen.emplace(host, i); !inserted) {
+      if (const auto [first, inserted] = seen.emplace(ToString(host), i); !inserted) {
         Fail(element.source(), element_path,
-             "found " + Quoted(host) + " again (" + ElementPath("mx", first->second) +
+             "found " + Quoted(first->first) + " again (" + ElementPath("mx", first->second) +
                  "); expected each host once");
       }
-      normalized.push_back(std::move(host));
+      targets.push_back(std::move(host));
     }
-    return normalized;
+    return targets;
   }
 };
 
 }  // namespace
+
+Partner DefaultPartner(const GlobalSettings& global, std::string domain) {
+  Partner partner;
+  partner.domain = std::move(domain);
+  partner.name = partner.domain;
+  partner.interval = global.interval;
+  partner.timeout = global.timeout;
+  partner.port = global.port;
+  return partner;
+}
 
 ExporterConfig LoadConfigFile(const std::string& path) {
   std::error_code error;

@@ -6,10 +6,10 @@
 #include <system_error>
 #include <variant>
 
+#include "common/check_target.hpp"
 #include "common/duration.hpp"
+#include "common/server_spec.hpp"
 #include "config/file_text.hpp"
-#include "dns/server_spec.hpp"
-#include "probe/check_target.hpp"
 
 namespace stx::config {
 namespace {
@@ -139,7 +139,7 @@ Checked<std::string> CheckPartnerDomain(std::string_view text) {
   if (text.empty()) return Fail<std::string>(std::string("found \"\"; expected ") + kDomainForms);
   std::string_view name = text;
   if (name.back() == '.') name.remove_suffix(1);  // "example.com." is the same domain
-  if (const std::string why = probe::ValidateDomainName(name); !why.empty()) {
+  if (const std::string why = stx::ValidateDomainName(name); !why.empty()) {
     const bool looks_like_host = text.find_first_of(":[]") != std::string_view::npos;
     return Fail<std::string>(
         "found " + Quoted(text) + ": " + why + "; expected " + kDomainForms +
@@ -152,17 +152,17 @@ Checked<std::string> CheckPartnerDomain(std::string_view text) {
   return {Lower(name), ""};
 }
 
-Checked<std::string> CheckStaticMx(std::string_view text, std::uint16_t default_port) {
-  if (text.empty()) return Fail<std::string>(std::string("found \"\"; expected ") + kMxForms);
-  const auto parsed = probe::ParseCheckTarget(text);
+Checked<CheckTarget> CheckStaticMx(std::string_view text, std::uint16_t default_port) {
+  if (text.empty()) return Fail<CheckTarget>(std::string("found \"\"; expected ") + kMxForms);
+  auto parsed = stx::ParseCheckTarget(text);
   if (const auto* why = std::get_if<std::string>(&parsed)) {
-    return Fail<std::string>("found " + Requoted(WithoutCheckForms(*why), text) + "; expected " +
+    return Fail<CheckTarget>("found " + Requoted(WithoutCheckForms(*why), text) + "; expected " +
                              kMxForms);
   }
-  const auto& target = std::get<probe::CheckTarget>(parsed);
-  const std::string port = std::to_string(target.port.value_or(default_port));
-  if (target.literal && target.literal->is_v6()) return {"[" + target.host + "]:" + port, ""};
-  return {target.host + ":" + port, ""};
+  auto& target = std::get<CheckTarget>(parsed);
+  target.kind = CheckTarget::Kind::kHost;
+  if (!target.port) target.port = default_port;
+  return {std::move(target), ""};
 }
 
 std::string CheckEhloName(std::string_view text) {
@@ -171,7 +171,7 @@ std::string CheckEhloName(std::string_view text) {
            " (leave ehlo_name out to use this machine's name)";
   }
   if (text.front() == '[') return CheckAddressLiteral(text);
-  if (const std::string why = probe::ValidateDomainName(text); !why.empty()) {
+  if (const std::string why = stx::ValidateDomainName(text); !why.empty()) {
     return "found " + Quoted(text) + ": " + why + "; expected " + kEhloForms;
   }
   if (LastLabelIsNumeric(text)) {
@@ -191,11 +191,11 @@ Checked<std::string> CheckDnsServer(std::string_view text) {
     return Fail<std::string>(std::string("found \"\"; expected ") + kDnsForms +
                              " (leave dns_server out to use /etc/resolv.conf)");
   }
-  const dns::ServerSpecParse parsed = dns::ParseServerSpec(text);
+  const stx::ServerSpecParse parsed = stx::ParseServerSpec(text);
   if (!parsed.server) {
     return Fail<std::string>("found " + Requoted(parsed.error, text) + "; expected " + kDnsForms);
   }
-  return {dns::ToString(*parsed.server), ""};
+  return {stx::ToString(*parsed.server), ""};
 }
 
 std::string CheckLabelName(std::string_view name) {

@@ -38,10 +38,9 @@ Checked<std::chrono::milliseconds> CheckTimeout(std::string_view text);
 /// A partner's mail domain, lower-cased and without its trailing dot.
 Checked<std::string> CheckPartnerDomain(std::string_view text);
 
-/// One entry of a partner's static `mx` list, normalized to "host:port" or "[v6]:port".
-/// A bare name is a host (not a domain whose MX to look up: the list exists to skip that)
-/// on `default_port`.
-Checked<std::string> CheckStaticMx(std::string_view text, std::uint16_t default_port);
+/// One entry of a partner's static `mx` list: a host target with its port. A bare name is a
+/// host (not a domain whose MX to look up: the list exists to skip that) on `default_port`.
+Checked<CheckTarget> CheckStaticMx(std::string_view text, std::uint16_t default_port);
 
 /// The EHLO name: a fully qualified host name, or an address literal "[192.0.2.1]" /
 /// "[IPv6:2001:db8::1]" (RFC 5321 §4.1.3). Returns "" when valid.

@@ -1,11 +1,13 @@
 #pragma once
 // The exporter's configuration as plain data: what config_loader.cpp makes of a TOML file.
-// No toml++ and no Asio here.
+// No toml++ here.
 #include <chrono>
 #include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "common/check_target.hpp"
 
 namespace stx::config {
 
@@ -41,13 +43,17 @@ struct Partner {
   std::chrono::milliseconds interval{std::chrono::minutes(5)};
   std::chrono::milliseconds timeout{std::chrono::seconds(30)};
   std::uint16_t port = 25;
-  /// Static hosts that replace the MX lookup (pinned partners, tests), in file order. Always
-  /// normalized to "host:port" or "[v6]:port", with `port` filled in where the file gave a bare
-  /// host, so probe::ParseCheckTarget reads each one back as a host. Empty: MX lookup.
-  std::vector<std::string> static_mx;
+  /// Static hosts that replace the MX lookup (pinned partners, tests), in file order, parsed
+  /// at load: each is a host target (CheckTarget::Kind::kHost) with its port set (`port` where
+  /// the file gave a bare host). Empty: MX lookup.
+  std::vector<CheckTarget> static_mx;
 
   bool operator==(const Partner&) const = default;
 };
+
+/// A partner of `domain` with every setting taken from `global`: what a [[partner]] entry
+/// starts from, and what an ad-hoc probe (/probe, `check`) of any domain uses.
+Partner DefaultPartner(const GlobalSettings& global, std::string domain);
 
 /// The oldest TLS version the web endpoint accepts.
 enum class TlsVersion { kTls12, kTls13 };

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "common/asio.hpp"
+#include "common/server_spec.hpp"
 #include "dns/dns_message.hpp"
-#include "dns/server_spec.hpp"
 
 struct ares_channeldata;  // c-ares's channel, kept out of this header
 

@@ -2,10 +2,10 @@
 
 #include <stdexcept>
 
+#include "common/server_spec.hpp"
 #include "dns/ares_channel.hpp"
 #include "dns/dns_message.hpp"
 #include "dns/lookups.hpp"
-#include "dns/server_spec.hpp"
 
 namespace stx::dns {
 namespace {

@@ -1,6 +1,6 @@
 #include "http/html_text.hpp"
 
-#include "report/time_format.hpp"
+#include "common/time_format.hpp"
 
 #include <ctime>
 
@@ -57,7 +57,7 @@ std::string FragmentId(std::string_view prefix, std::initializer_list<std::strin
 }
 
 std::string UtcDateTime(std::int64_t unix_seconds) {
-  return report::FormatUtc(unix_seconds, "%Y-%m-%d %H:%M:%S UTC");
+  return stx::FormatUtc(unix_seconds, "%Y-%m-%d %H:%M:%S UTC");
 }
 
 std::string Ago(std::int64_t seconds) {

@@ -1,58 +1,52 @@
 #include "http/status_evidence.hpp"
 
+#include "assess/evidence.hpp"
+#include "assess/explanation.hpp"
+#include "assess/status.hpp"
 #include "http/html_text.hpp"
-#include "http/partner_status.hpp"
-#include "report/time_format.hpp"
 
 namespace stx::http {
 namespace {
 
-std::string Join(const std::vector<std::string>& items, const char* separator) {
-  std::string out;
-  for (const auto& item : items) out += (out.empty() ? "" : separator) + item;
-  return out;
-}
-
-void Fact(std::string& out, std::string_view name, const std::string& html) {
-  out += "<dt>";
-  out += name;
-  out += "</dt><dd>" + html + "</dd>\n";
-}
-
-std::string TlsHtml(const probe::AddressProbeResult& r) {
-  switch (r.tls_outcome) {
-    case probe::TlsOutcome::kNotAttempted:
-      return "not attempted (STARTTLS not offered)";
-    case probe::TlsOutcome::kEstablished:
-      return EscapeHtml(r.tls ? r.tls->version + ", " + r.tls->cipher : "established");
-    default:
-      return "<span class=\"bad\">" + EscapeHtml(probe::ToString(r.tls_outcome)) +
-             "</span>: " + EscapeHtml(r.tls_detail);
+std::string SpanHtml(const assess::Span& span) {
+  const std::string text = EscapeHtml(span.text);
+  switch (span.tone) {
+    case assess::Tone::kGood:
+      return "<span class=\"ok\">" + text + "</span>";
+    case assess::Tone::kBad:
+      return "<span class=\"bad\">" + text + "</span>";
+    case assess::Tone::kWarn:
+      return "<span class=\"warn\">" + text + "</span>";
+    case assess::Tone::kCode:
+      return "<code>" + text + "</code>";
+    case assess::Tone::kPlain:
+      break;
   }
+  return text;
 }
 
-std::string CertificateHtml(const tls::TlsFacts& t, std::int64_t now) {
-  const tls::CertificateInfo& c = *t.leaf;
-  std::vector<std::string> names = c.dns_names;
-  names.insert(names.end(), c.ip_addresses.begin(), c.ip_addresses.end());
-  std::string html = EscapeHtml(c.subject) + "<br>issuer " + EscapeHtml(c.issuer) + "<br>valid " +
-                     EscapeHtml(report::Rfc3339(c.not_before)) + " to " +
-                     EscapeHtml(report::Rfc3339(c.not_after)) + " (" +
-                     (c.not_after < now ? "<span class=\"bad\">EXPIRED " : "<span>expires ") +
-                     EscapeHtml(report::Relative(c.not_after, now)) + "</span>)";
-  if (t.chain_earliest_not_after != 0 && t.chain_earliest_not_after != c.not_after) {
-    html += "<br>earliest expiry in the chain " +
-            EscapeHtml(report::Rfc3339(t.chain_earliest_not_after));
-  }
-  if (!names.empty()) html += "<br>names " + EscapeHtml(Join(names, ", "));
-  html += "<br>chain of " + std::to_string(t.chain_length) + ": " +
-          (t.chain_valid
-               ? std::string("<span class=\"ok\">trusted</span>")
-               : "<span class=\"bad\">NOT trusted</span> (" + EscapeHtml(t.verify_error) + ")") +
-          "; host name " + EscapeHtml(t.expected_host) + ": " +
-          (t.hostname_valid ? "<span class=\"ok\">matches</span>"
-                            : "<span class=\"bad\">does NOT match</span>");
+std::string LineHtml(const assess::EvidenceLine& line) {
+  std::string html;
+  for (const auto& span : line) html += SpanHtml(span);
   return html;
+}
+
+// One evidence item as a <dt>/<dd> pair: lines joined by <br>, a list as <ul>.
+void AppendItem(std::string& out, const assess::EvidenceItem& item) {
+  out += "<dt>" + EscapeHtml(item.label) + "</dt><dd>";
+  if (!item.note.empty()) out += "<span class=\"small\">" + EscapeHtml(item.note) + ":</span> ";
+  if (item.lines.empty()) {
+    out += "none";
+  } else if (item.list) {
+    out += "<ul class=\"findings\">";
+    for (const auto& line : item.lines) out += "<li>" + LineHtml(line) + "</li>";
+    out += "</ul>";
+  } else {
+    for (std::size_t i = 0; i < item.lines.size(); ++i) {
+      out += (i == 0 ? "" : "<br>") + LineHtml(item.lines[i]);
+    }
+  }
+  out += "</dd>\n";
 }
 
 void AppendTranscript(std::string& out, const probe::AddressProbeResult& r, bool open) {
@@ -81,56 +75,23 @@ void AppendTranscript(std::string& out, const probe::AddressProbeResult& r, bool
 
 }  // namespace
 
-std::string AddressText(const probe::AddressProbeResult& r) {
-  if (r.error && r.error->stage == probe::Stage::kDns) return "(no address)";
-  const std::string a = r.address.to_string();
-  return (r.address.is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(r.port);
-}
-
 std::string EvidenceId(const state::PartnerState& partner, const probe::AddressProbeResult& r) {
-  return FragmentId("t-", {partner.partner.domain, r.mx_host, AddressText(r)});
+  return FragmentId("t-", {partner.partner.domain, r.mx_host, assess::AddressText(r)});
 }
 
 void AppendEvidence(std::string& out, const state::PartnerState& partner,
                     const probe::AddressProbeResult& r, std::int64_t now) {
-  const std::string status = AddressStatus(r);
+  const std::string status(assess::ToString(assess::AddressStatus(r)));
   out += "<section class=\"evidence\" id=\"" + EvidenceId(partner, r) + "\" data-domain=\"" +
          EscapeHtml(partner.partner.domain) + "\" data-address=\"" +
          EscapeHtml(state::KeyOf(r).address) + "\" data-status=\"" + status +
          "\">\n<h3><span class=\"badge " + status + "\">" + status + "</span> " +
          EscapeHtml(partner.partner.domain) + " · " + EscapeHtml(r.mx_host) +
          (r.mx_preference ? " (MX " + std::to_string(r.mx_preference) + ")" : "") + " · " +
-         EscapeHtml(AddressText(r)) + "</h3>\n<dl>\n";
-  if (r.error) {
-    Fact(out, "error",
-         "<code>" + EscapeHtml(r.error->Reason()) + "</code>: " + EscapeHtml(r.error->detail));
-  }
-  if (!r.banner.empty()) Fact(out, "banner", "<code>" + EscapeHtml(r.banner) + "</code>");
-  Fact(out, "strict client",
-       "<span class=\"small\">Postfix, Cisco ESA, Go, Python:</span> " +
-           EscapeHtml(probe::Verdict(r, r.strict)));
-  Fact(out, "lenient client",
-       "<span class=\"small\">openssl s_client, testssl.sh:</span> " +
-           EscapeHtml(probe::Verdict(r, r.lenient)));
-  if (r.ehlo_class != smtp::EhloClass::kError) {
-    Fact(out, "TLS", TlsHtml(r));
-    if (r.tls && r.tls->leaf) Fact(out, "certificate", CertificateHtml(*r.tls, now));
-    if (!r.ehlo_tls_keywords.empty())
-      Fact(out, "offered in TLS", EscapeHtml(r.ehlo_tls_keywords.Joined()));
-  }
-  if (const auto types = probe::Rfc8460ResultTypes(r); !types.empty()) {
-    Fact(out, "RFC 8460",
-         "a strict sender reports <code>" + EscapeHtml(Join(types, ", ")) + "</code>");
-  }
-  std::string findings;
-  for (const auto& f : r.findings) {
-    findings += "<li><code>" + EscapeHtml(smtp::ToString(f.code)) + "</code> (" +
-                EscapeHtml(f.context) + "): " + EscapeHtml(f.detail) + "</li>";
-  }
-  Fact(out, "findings",
-       findings.empty() ? std::string("none") : "<ul class=\"findings\">" + findings + "</ul>");
+         EscapeHtml(assess::AddressText(r)) + "</h3>\n<dl>\n";
+  for (const auto& item : assess::AddressEvidence(r, now)) AppendItem(out, item);
   out += "</dl>\n";
-  if (const std::string explanation = probe::Explanation(r); !explanation.empty()) {
+  if (const std::string explanation = assess::Explanation(r); !explanation.empty()) {
     out +=
         "<details class=\"explanation\" open><summary>Explanation to forward to the "
         "partner</summary><pre>" +

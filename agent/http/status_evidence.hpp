@@ -7,16 +7,13 @@
 
 namespace stx::http {
 
-/// "127.0.0.1:25", "[::1]:25", or "(no address)" for an MX host whose address lookup failed.
-std::string AddressText(const probe::AddressProbeResult& result);
-
 /// The fragment id of that address's evidence, stable across renders: the status table links
 /// to "#<id>".
 std::string EvidenceId(const state::PartnerState& partner, const probe::AddressProbeResult& result);
 
-/// Appends one <section> with what the SRE forwards to the partner: findings, what strict and
-/// lenient clients do, TLS and certificate facts, the explanation for a misordered reply, and
-/// the transcript (S:/C: lines), all escaped.
+/// Appends one <section> with what the SRE forwards to the partner: the address's evidence
+/// (assess::AddressEvidence), the explanation for a misordered reply, and the transcript
+/// (S:/C: lines), all escaped.
 void AppendEvidence(std::string& out, const state::PartnerState& partner,
                     const probe::AddressProbeResult& result, std::int64_t now_unix);
 

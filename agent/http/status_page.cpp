@@ -1,13 +1,17 @@
 #include "http/status_page.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <map>
 #include <vector>
 
+#include "assess/evidence.hpp"
+#include "assess/sender_verdict.hpp"
+#include "assess/status.hpp"
+#include "common/time_format.hpp"
 #include "http/html_text.hpp"
-#include "http/partner_status.hpp"
 #include "http/status_evidence.hpp"
-#include "report/time_format.hpp"
+#include "smtp/client_profile.hpp"
 
 namespace stx::http {
 namespace {
@@ -46,32 +50,48 @@ pre{background:#f7f7f7;border:1px solid #e0e0e0;padding:.5em;white-space:pre-wra
 .t-S{color:#0d47a1}.t-C{color:#1b5e20}.t-note{color:#777}
 )";
 
-std::string_view GroupTitle(std::string_view status) {
-  if (status == "misordered")
-    return "STARTTLS on the EHLO greeting line or after the final line: strict senders "
-           "(Postfix, Cisco ESA, Go, Python) do not see it and send in clear text or defer; "
-           "lenient tools report TLS";
-  if (status == "no_starttls") return "STARTTLS not offered: every sender delivers in clear text";
-  if (status == "error") return "no EHLO reply: DNS, connection, banner or EHLO failed";
-  if (status == "compliant") return "STARTTLS offered as RFC 5321 §4.1.1.1 requires";
-  if (status == "null_mx") return "null MX (RFC 7505): the domain accepts no mail";
-  return "the first probe has not completed";
+std::string Badge(assess::Status status) {
+  const std::string name(assess::ToString(status));
+  const std::string text = status == assess::Status::kUnknown ? "not probed yet" : name;
+  return "<span class=\"badge " + name + "\">" + text + "</span>";
 }
 
-std::string Badge(std::string_view status) {
-  const std::string text = status == "unknown" ? "not probed yet" : std::string(status);
-  return "<span class=\"badge " + std::string(status) + "\">" + text + "</span>";
+// Each sender profile's verdict at a glance, one cell per profile; the sentence is in the
+// title and in the evidence.
+std::string ClientCells(const probe::AddressProbeResult& r) {
+  std::string html;
+  const auto profiles = smtp::ClientProfiles();
+  for (std::size_t i = 0; i < profiles.size(); ++i) {
+    if (r.ehlo_class == smtp::EhloClass::kError) {
+      html += "<td class=\"client\">—</td>";
+      continue;
+    }
+    const bool tls = assess::GetsTls(r, i);
+    html += std::string("<td class=\"client\" data-profile=\"") + std::string(profiles[i].name) +
+            "\" data-gets-tls=\"" + (tls ? "true" : "false") + "\" title=\"" +
+            EscapeHtml(assess::Verdict(r, i)) + "\">" +
+            (tls ? "<span class=\"ok\">TLS</span>" : "<span class=\"bad\">clear text</span>") +
+            "</td>";
+  }
+  return html;
 }
 
-// One client's verdict at a glance; the sentence is in the title and in the evidence.
-std::string ClientCell(const probe::AddressProbeResult& r, const probe::ClientView& view) {
-  if (r.ehlo_class == smtp::EhloClass::kError) return "<td class=\"client\">—</td>";
-  return std::string("<td class=\"client\" data-gets-tls=\"") + (view.gets_tls ? "true" : "false") +
-         "\" title=\"" + EscapeHtml(probe::Verdict(r, view)) + "\">" +
-         (view.gets_tls ? "<span class=\"ok\">TLS</span>"
-                        : "<span class=\"bad\">clear text</span>") +
-         "</td>";
+// The table's head: one column per sender profile between the status and the TLS facts.
+std::string TableHead() {
+  std::string html = "<thead><tr><th>Partner</th><th>MX host</th><th>Address</th><th>Status</th>";
+  for (const auto& profile : smtp::ClientProfiles()) {
+    std::string title(profile.title);
+    if (!title.empty()) title.front() = static_cast<char>(std::toupper(title.front()));
+    html += "<th title=\"" + EscapeHtml(profile.senders) + "\">" + EscapeHtml(title) + "</th>";
+  }
+  return html +
+         "<th>TLS</th><th>Certificate expires</th><th>Chain / host name</th><th>Last probe</th>"
+         "<th>Evidence</th></tr></thead>\n";
 }
+
+// Partner, MX host, address, status, TLS, expiry, validity, last probe, evidence: the columns
+// besides the profiles'.
+constexpr std::size_t kFixedColumns = 9;
 
 std::string TlsCell(const probe::AddressProbeResult& r) {
   if (r.ehlo_class == smtp::EhloClass::kError) return "—";
@@ -88,9 +108,8 @@ std::string ExpiryCell(const probe::AddressProbeResult& r, std::int64_t now) {
   if (!r.tls || !r.tls->leaf) return "—";
   const std::int64_t not_after = r.tls->leaf->not_after;
   const char* css = not_after < now ? "bad" : not_after - now < kExpiryWarningSeconds ? "warn" : "";
-  return "<span class=\"" + std::string(css) + "\">" + report::Rfc3339(not_after).substr(0, 10) +
-         "<br>" + (not_after < now ? "expired " : "") + report::Relative(not_after, now) +
-         "</span>";
+  return "<span class=\"" + std::string(css) + "\">" + stx::Rfc3339(not_after).substr(0, 10) +
+         "<br>" + (not_after < now ? "expired " : "") + stx::Relative(not_after, now) + "</span>";
 }
 
 std::string ValidityCell(const probe::AddressProbeResult& r) {
@@ -126,14 +145,16 @@ std::string PartnerCell(const state::PartnerState& p) {
 }
 
 std::string RowOpen(const state::PartnerState& p, std::string_view mx, std::string_view address,
-                    std::string_view status) {
+                    assess::Status status) {
   return "<tr data-domain=\"" + EscapeHtml(p.partner.domain) + "\" data-mx=\"" + EscapeHtml(mx) +
-         "\" data-address=\"" + EscapeHtml(address) + "\" data-status=\"" + std::string(status) +
-         "\"><td class=\"partner\">" + PartnerCell(p) + "</td>";
+         "\" data-address=\"" + EscapeHtml(address) + "\" data-status=\"" +
+         std::string(assess::ToString(status)) + "\"><td class=\"partner\">" + PartnerCell(p) +
+         "</td>";
 }
 
-std::string StatusCell(std::string_view status, const std::string& reason_html) {
-  return "<td class=\"status\" data-status=\"" + std::string(status) + "\">" + Badge(status) +
+std::string StatusCell(assess::Status status, const std::string& reason_html) {
+  return "<td class=\"status\" data-status=\"" + std::string(assess::ToString(status)) + "\">" +
+         Badge(status) +
          (reason_html.empty() ? "" : "<br><span class=\"small\">" + reason_html + "</span>") +
          "</td>";
 }
@@ -142,21 +163,23 @@ void AppendRows(std::string& out, const state::PartnerState& p, std::int64_t now
   const std::string last = "<td>" + LastProbeCell(p, now) + "</td>";
   if (!p.last || p.last->results.empty()) {
     // A partner-level row: not probed yet, null MX, or DNS failed before any address.
-    const std::string status = PartnerStatus(p);
+    const assess::Status status = state::StatusOf(p);
     std::string reason;
     if (p.last && p.last->error) {
       reason = "<code>" + EscapeHtml(p.last->error->Reason()) + "</code> " +
                EscapeHtml(p.last->error->detail);
     }
+    std::string empty_cells;
+    for (std::size_t i = 0; i < smtp::ClientProfiles().size() + 3; ++i) empty_cells += "<td>—</td>";
     out += RowOpen(p, "", "", status) + "<td>" +
-           (status == "null_mx" ? std::string("<code>.</code> (null MX)") : "—") +
-           "</td><td>—</td>" + StatusCell(status, reason) +
-           "<td>—</td><td>—</td><td>—</td><td>—</td><td>—</td>" + last + "<td>—</td></tr>\n";
+           (status == assess::Status::kNullMx ? std::string("<code>.</code> (null MX)") : "—") +
+           "</td><td>—</td>" + StatusCell(status, reason) + empty_cells + last +
+           "<td>—</td></tr>\n";
     return;
   }
   for (const auto& r : p.last->results) {
-    const std::string status = AddressStatus(r);
-    const std::string address = AddressText(r);
+    const assess::Status status = assess::AddressStatus(r);
+    const std::string address = assess::AddressText(r);
     const std::string reason = r.error ? "<code>" + EscapeHtml(r.error->Reason()) + "</code>" : "";
     const std::size_t findings = r.findings.size();
     out += RowOpen(p, r.mx_host, state::KeyOf(r).address, status) + "<td>" + EscapeHtml(r.mx_host) +
@@ -164,9 +187,9 @@ void AppendRows(std::string& out, const state::PartnerState& p, std::int64_t now
                 ? "<br><span class=\"small\">MX " + std::to_string(r.mx_preference) + "</span>"
                 : "") +
            "</td><td class=\"mono\">" + EscapeHtml(address) + "</td>" + StatusCell(status, reason) +
-           ClientCell(r, r.strict) + ClientCell(r, r.lenient) + "<td>" + TlsCell(r) + "</td><td>" +
-           ExpiryCell(r, now) + "</td><td>" + ValidityCell(r) + "</td>" + last + "<td><a href=\"#" +
-           EvidenceId(p, r) + "\">transcript</a>" +
+           ClientCells(r) + "<td>" + TlsCell(r) + "</td><td>" + ExpiryCell(r, now) + "</td><td>" +
+           ValidityCell(r) + "</td>" + last + "<td><a href=\"#" + EvidenceId(p, r) +
+           "\">transcript</a>" +
            (findings ? "<br><span class=\"small\">" + std::to_string(findings) + " finding" +
                            (findings == 1 ? "" : "s") + "</span>"
                      : "") +
@@ -174,27 +197,29 @@ void AppendRows(std::string& out, const state::PartnerState& p, std::int64_t now
   }
 }
 
-void AppendSummary(std::string& out,
-                   const std::map<std::string, std::vector<const state::PartnerState*>>& groups,
-                   const state::ExporterState& state) {
-  std::map<std::string, std::size_t> per_class;
+using Groups = std::map<assess::Status, std::vector<const state::PartnerState*>>;
+
+void AppendSummary(std::string& out, const Groups& groups, const state::ExporterState& state) {
+  std::map<assess::Status, std::size_t> per_class;
   std::size_t addresses = 0;
   for (const auto& [domain, p] : state.partners()) {
     if (!p.last) continue;
-    for (const auto& r : p.last->results) ++per_class[AddressStatus(r)], ++addresses;
+    for (const auto& r : p.last->results) ++per_class[assess::AddressStatus(r)], ++addresses;
   }
   out += "<p class=\"summary\" id=\"summary\"><b>" + std::to_string(state.partners().size()) +
          "</b> partner" + (state.partners().size() == 1 ? "" : "s") + ":";
-  for (const std::string_view status : kStatusOrder) {
-    const auto it = groups.find(std::string(status));
-    out += " " + Badge(status) + " <b data-count=\"" + std::string(status) + "\">" +
-           std::to_string(it == groups.end() ? 0 : it->second.size()) + "</b>";
+  for (const assess::Status status : assess::kStatusesWorstFirst) {
+    const auto it = groups.find(status);
+    out += " " + Badge(status) + " <b data-count=\"" + std::string(assess::ToString(status)) +
+           "\">" + std::to_string(it == groups.end() ? 0 : it->second.size()) + "</b>";
   }
   out += "<br><span class=\"small\">" + std::to_string(addresses) + " address" +
          (addresses == 1 ? "" : "es") + " probed:";
-  for (const std::string_view status : kStatusOrder) {
-    const auto it = per_class.find(std::string(status));
-    if (it != per_class.end()) out += " " + std::to_string(it->second) + " " + it->first + ",";
+  for (const assess::Status status : assess::kStatusesWorstFirst) {
+    const auto it = per_class.find(status);
+    if (it != per_class.end()) {
+      out += " " + std::to_string(it->second) + " " + std::string(assess::ToString(status)) + ",";
+    }
   }
   if (out.back() == ',') out.pop_back();
   out += "</span></p>\n";
@@ -207,8 +232,8 @@ std::string RenderStatusPage(const state::ExporterState& state,
                              const std::string& version) {
   const std::int64_t now = std::chrono::system_clock::to_time_t(now_time);
   // Partners by status; within a status by domain (the map's order).
-  std::map<std::string, std::vector<const state::PartnerState*>> groups;
-  for (const auto& [domain, p] : state.partners()) groups[PartnerStatus(p)].push_back(&p);
+  Groups groups;
+  for (const auto& [domain, p] : state.partners()) groups[state::StatusOf(p)].push_back(&p);
 
   std::string out;
   out.reserve(64 * 1024);
@@ -231,30 +256,26 @@ std::string RenderStatusPage(const state::ExporterState& state,
   AppendSummary(out, groups, state);
   if (state.partners().empty()) out += "<p>No partners configured.</p>\n";
 
-  static constexpr std::string_view kHead =
-      "<thead><tr><th>Partner</th><th>MX host</th><th>Address</th><th>Status</th>"
-      "<th title=\"Postfix, Cisco ESA, Go net/smtp, Python smtplib\">Strict client</th>"
-      "<th title=\"openssl s_client, testssl.sh\">Lenient client</th><th>TLS</th>"
-      "<th>Certificate expires</th><th>Chain / host name</th><th>Last probe</th>"
-      "<th>Evidence</th></tr></thead>\n";
   // One table for every group, so that the columns line up; each group is a <tbody>.
-  if (!groups.empty()) out += "<table class=\"partners\">\n" + std::string(kHead);
-  for (const std::string_view status : kStatusOrder) {
-    const auto it = groups.find(std::string(status));
+  if (!groups.empty()) out += "<table class=\"partners\">\n" + TableHead();
+  const std::string columns = std::to_string(kFixedColumns + smtp::ClientProfiles().size());
+  for (const assess::Status status : assess::kStatusesWorstFirst) {
+    const auto it = groups.find(status);
     if (it == groups.end()) continue;
     const std::size_t n = it->second.size();
-    out += "<tbody class=\"group\" id=\"group-" + std::string(status) + "\" data-status=\"" +
-           std::string(status) + "\">\n<tr class=\"group-head\"><th colspan=\"11\">" +
-           Badge(status) + " " + std::to_string(n) + " partner" + (n == 1 ? "" : "s") +
-           " <span class=\"small\">— " + std::string(GroupTitle(status)) + "</span></th></tr>\n";
+    const std::string name(assess::ToString(status));
+    out += "<tbody class=\"group\" id=\"group-" + name + "\" data-status=\"" + name +
+           "\">\n<tr class=\"group-head\"><th colspan=\"" + columns + "\">" + Badge(status) + " " +
+           std::to_string(n) + " partner" + (n == 1 ? "" : "s") + " <span class=\"small\">— " +
+           std::string(assess::Describe(status)) + "</span></th></tr>\n";
     for (const state::PartnerState* p : it->second) AppendRows(out, *p, now);
     out += "</tbody>\n";
   }
   if (!groups.empty()) out += "</table>\n";
 
   out += "<h2 id=\"evidence\">Transcripts and findings</h2>\n";
-  for (const std::string_view status : kStatusOrder) {
-    const auto it = groups.find(std::string(status));
+  for (const assess::Status status : assess::kStatusesWorstFirst) {
+    const auto it = groups.find(status);
     if (it == groups.end()) continue;
     for (const state::PartnerState* p : it->second) {
       if (!p->last) continue;

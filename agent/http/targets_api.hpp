@@ -19,7 +19,7 @@ namespace stx::http {
 ///    "reload": {"last_successful", "last_success_timestamp" (RFC 3339 or null),
 ///               "last_success_unix", "last_error" (or null)},
 ///    "probes_in_flight": n}
-/// "status" is PartnerStatus(): misordered, no_starttls, error, compliant, null_mx, unknown.
+/// "status" is state::StatusOf(): misordered, no_starttls, error, compliant, null_mx, unknown.
 /// Strings from hostile servers are escaped in the transcript already; serialize with
 /// nlohmann::json::error_handler_t::replace anyway (certificate names may be any bytes).
 nlohmann::json RenderTargets(const state::ExporterState& state,

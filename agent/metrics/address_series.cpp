@@ -8,7 +8,9 @@
 #include <utility>
 #include <vector>
 
+#include "assess/sender_verdict.hpp"
 #include "metrics/partner_series.hpp"
+#include "smtp/client_profile.hpp"
 
 namespace stx::metrics {
 namespace {
@@ -146,8 +148,10 @@ void WriteRow(Metric metric, const Base& base, const AddressProbeResult& r,
       }
       break;
     case Metric::kClientTls:
-      AddWith(out, metric, base, {"profile", "strict"}, SampleOf(r.strict.gets_tls));
-      AddWith(out, metric, base, {"profile", "lenient"}, SampleOf(r.lenient.gets_tls));
+      for (std::size_t i = 0; i < smtp::ClientProfiles().size(); ++i) {
+        AddWith(out, metric, base, {"profile", smtp::ClientProfiles()[i].name},
+                SampleOf(assess::GetsTls(r, i)));
+      }
       break;
     case Metric::kTlsOutcome:
       AddStateSet(out, metric, base, "outcome", kTlsOutcomes, r.tls_outcome);

@@ -9,7 +9,9 @@
 
 #include <prometheus/check_names.h>
 
+#include "assess/sender_verdict.hpp"
 #include "metrics/partner_series.hpp"
+#include "smtp/client_profile.hpp"
 
 namespace stx::metrics {
 namespace {
@@ -100,10 +102,11 @@ void WriteProbedDomain(Metric metric, const config::Partner& partner,
         out.Add(metric, {domain}, SampleOf(result.routing->mx_authenticated));
       break;
     case Metric::kDomainClientTls:
-      out.Add(metric, {domain, {"profile", "strict"}},
-              SampleOf(all([](const probe::AddressProbeResult& r) { return r.strict.gets_tls; })));
-      out.Add(metric, {domain, {"profile", "lenient"}},
-              SampleOf(all([](const probe::AddressProbeResult& r) { return r.lenient.gets_tls; })));
+      for (std::size_t i = 0; i < smtp::ClientProfiles().size(); ++i) {
+        out.Add(metric, {domain, {"profile", smtp::ClientProfiles()[i].name}},
+                SampleOf(all(
+                    [i](const probe::AddressProbeResult& r) { return assess::GetsTls(r, i); })));
+      }
       break;
     default:
       break;

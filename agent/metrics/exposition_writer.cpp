@@ -8,6 +8,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "smtp/client_profile.hpp"
+
 namespace stx::metrics {
 namespace {
 
@@ -73,6 +75,15 @@ void ExpositionWriter::Open(Metric metric) {
   *out_ += spec.name;
   *out_ += ' ';
   *out_ += spec.help;
+  if (spec.lists_profiles) {
+    const char* separator = " ";
+    for (const auto& profile : smtp::ClientProfiles()) {
+      ((*out_ += separator) += profile.name) += " = ";
+      *out_ += profile.reading;
+      separator = ", ";
+    }
+    *out_ += '.';
+  }
   *out_ += "\n# TYPE ";
   *out_ += spec.name;
   switch (spec.type) {

@@ -56,8 +56,11 @@ struct MetricSpec {
   Metric metric;
   std::string_view name;
   prometheus::MetricType type;
-  /// One line, no backslash: prometheus-cpp 1.0.1 writes HELP text unescaped.
+  /// One line, no backslash, so that it needs no escaping in the exposition format.
   std::string_view help;
+  /// The HELP text goes on to name each sender profile with its EHLO reading (the families
+  /// with a `profile` label), from the profile table.
+  bool lists_profiles = false;
 };
 
 inline constexpr std::size_t kMetricCount = 35;
@@ -82,9 +85,7 @@ inline constexpr std::array<MetricSpec, kMetricCount> kMetricSpecs{{
      "Why the latest probe of the address obtained no EHLO reply (<stage>_<kind>, e.g. "
      "connect_refused, dns_nxdomain); always 1, present only while the status is error."},
     {Metric::kClientTls, "starttls_client_tls", MetricType::Gauge,
-     "1 when a sender of this profile gets a TLS session from the address: strict = RFC 5321 "
-     "EHLO parsing (Postfix, Cisco ESA, Go, Python), lenient = STARTTLS on any line (openssl "
-     "s_client)."},
+     "1 when a sender of this profile gets a TLS session from the address:", true},
     {Metric::kTlsOutcome, "starttls_tls_outcome", MetricType::Gauge,
      "What happened to the STARTTLS upgrade at the latest probe, as a state set (exactly one "
      "outcome is 1)."},

@@ -2,8 +2,6 @@
 
 #include <utility>
 
-#include "smtp/ehlo_explanation.hpp"
-
 namespace stx::probe {
 
 std::string_view ToString(Stage stage) {
@@ -89,13 +87,7 @@ std::string_view ToString(TlsOutcome outcome) {
 
 namespace {
 
-// The reply and the lines after its final line, read back from AddressProbeResult::misordered_ehlo.
-struct StoredEhlo {
-  smtp::Reply reply;
-  std::vector<smtp::ReplyLine> trailing;
-};
-
-StoredEhlo ReadStoredEhlo(std::string_view lines) {
+StoredEhlo ReadStoredLines(std::string_view lines) {
   StoredEhlo out;
   bool final_seen = false;
   while (!lines.empty()) {
@@ -128,8 +120,7 @@ EhloSummary::EhloSummary(const smtp::EhloAnalysis& analysis)
     : ehlo_class(analysis.ehlo_class),
       greeting(analysis.greeting),
       keywords(analysis.keywords),
-      strict_sees_starttls(analysis.strict_sees_starttls),
-      lenient_sees_starttls(analysis.lenient_sees_starttls),
+      sees_starttls(analysis.sees_starttls),
       starttls_line(analysis.starttls_line) {}
 
 smtp::EhloAnalysis EhloSummary::Analysis() const {
@@ -137,32 +128,9 @@ smtp::EhloAnalysis EhloSummary::Analysis() const {
   out.ehlo_class = ehlo_class;
   out.greeting = greeting;
   out.keywords = keywords.ToVector();
-  out.strict_sees_starttls = strict_sees_starttls;
-  out.lenient_sees_starttls = lenient_sees_starttls;
+  out.sees_starttls = sees_starttls;
   out.starttls_line = starttls_line;
   return out;
-}
-
-std::string Verdict(const AddressProbeResult& r, const ClientView& view) {
-  if (r.ehlo_class == smtp::EhloClass::kError) {
-    return "cannot deliver: " + (r.error ? r.error->detail : std::string("no EHLO reply"));
-  }
-  if (!view.sees_starttls) {
-    return "sends in clear (or defers when TLS is required): STARTTLS not seen";
-  }
-  switch (r.tls_outcome) {
-    case TlsOutcome::kEstablished:
-      return "uses TLS (" + (r.tls ? r.tls->version + ", " + r.tls->cipher : "") + ")";
-    case TlsOutcome::kStarttlsRefused:
-      return "sends in clear or defers: STARTTLS refused (" + r.tls_detail + ")";
-    case TlsOutcome::kStarttlsFailed:
-      return "defers: STARTTLS failed (" + r.tls_detail + ")";
-    case TlsOutcome::kHandshakeFailed:
-      return "defers or falls back to clear text: TLS handshake failed (" + r.tls_detail + ")";
-    case TlsOutcome::kNotAttempted:
-      break;
-  }
-  return "STARTTLS not attempted";
 }
 
 std::string StoredEhloLines(const smtp::Reply& reply,
@@ -174,20 +142,8 @@ std::string StoredEhloLines(const smtp::Reply& reply,
   return out;
 }
 
-std::string Explanation(const AddressProbeResult& result) {
-  if (result.ehlo_class != smtp::EhloClass::kMisordered || result.misordered_ehlo.empty()) {
-    return {};
-  }
-  const StoredEhlo ehlo = ReadStoredEhlo(result.misordered_ehlo);
-  return smtp::ExplainMisordered(result.ehlo.Analysis(), ehlo.reply, ehlo.trailing);
-}
-
-std::vector<std::string> CorrectedEhlo(const AddressProbeResult& result) {
-  if (result.ehlo_class != smtp::EhloClass::kMisordered || result.misordered_ehlo.empty()) {
-    return {};
-  }
-  const StoredEhlo ehlo = ReadStoredEhlo(result.misordered_ehlo);
-  return smtp::CorrectedEhloReply(result.ehlo.Analysis(), ehlo.reply, ehlo.trailing);
+StoredEhlo ReadStoredEhlo(const AddressProbeResult& result) {
+  return ReadStoredLines(result.misordered_ehlo);
 }
 
 void ShrinkToFit(AddressProbeResult& r) {
@@ -205,30 +161,6 @@ void ShrinkToFit(AddressProbeResult& r) {
   for (auto& finding : r.findings) finding.detail.shrink_to_fit();
   r.findings.shrink_to_fit();
   r.transcript.ShrinkToFit();
-}
-
-std::vector<std::string> Rfc8460ResultTypes(const AddressProbeResult& result) {
-  if (result.ehlo_class == smtp::EhloClass::kError) return {};
-  if (!result.ehlo.strict_sees_starttls) return {"starttls-not-supported"};
-  switch (result.tls_outcome) {
-    case TlsOutcome::kStarttlsRefused:
-    case TlsOutcome::kStarttlsFailed:
-      return {"starttls-not-supported"};
-    case TlsOutcome::kHandshakeFailed:
-      return {"validation-failure"};
-    case TlsOutcome::kEstablished:
-      return result.tls ? result.tls->failures : std::vector<std::string>{};
-    case TlsOutcome::kNotAttempted:
-      break;
-  }
-  return {};
-}
-
-void DeriveClientViews(AddressProbeResult& result) {
-  const bool reached = result.ehlo_class != smtp::EhloClass::kError;
-  const bool tls = reached && result.tls_outcome == TlsOutcome::kEstablished;
-  result.strict = {result.ehlo.strict_sees_starttls, tls && result.ehlo.strict_sees_starttls};
-  result.lenient = {result.ehlo.lenient_sees_starttls, tls && result.ehlo.lenient_sees_starttls};
 }
 
 }  // namespace stx::probe

@@ -70,22 +70,14 @@ enum class TlsOutcome {
 /// "not_attempted", "established", "starttls_refused", "starttls_failed", "handshake_failed".
 std::string_view ToString(TlsOutcome outcome);
 
-/// Would a kind of sending MTA get an encrypted session from this address? The sentence that
-/// says so is Verdict(): built when shown, as it follows from the rest of the result.
-struct ClientView {
-  bool sees_starttls = false;
-  bool gets_tls = false;
-};
-
 /// What the EHLO reply said, as a result keeps it: smtp::EhloAnalysis with its keywords in one
 /// string and without its findings (they go to AddressProbeResult::findings).
 struct EhloSummary {
   smtp::EhloClass ehlo_class = smtp::EhloClass::kError;
-  std::string greeting;  ///< first token of line 1 (normally the server's domain)
-  KeywordList keywords;  ///< extension keywords of lines 2.., upper-cased
-  bool strict_sees_starttls = false;
-  bool lenient_sees_starttls = false;
-  std::size_t starttls_line = 0;  ///< as smtp::EhloAnalysis::starttls_line
+  std::string greeting;            ///< first token of line 1 (normally the server's domain)
+  KeywordList keywords;            ///< extension keywords of lines 2.., upper-cased
+  smtp::ProfileSet sees_starttls;  ///< as smtp::EhloAnalysis::sees_starttls
+  std::size_t starttls_line = 0;   ///< as smtp::EhloAnalysis::starttls_line
 
   EhloSummary() = default;
   explicit EhloSummary(const smtp::EhloAnalysis& analysis);
@@ -113,10 +105,10 @@ struct AddressProbeResult {
   std::string banner;               ///< the banner reply, one line, escaped
   EhloSummary ehlo;
   /// Misordered only: the raw lines of the EHLO reply and of any lines the server sent after
-  /// its final line, each ended by '\n' (no reply line holds one: LF ends a line). Explanation()
-  /// and CorrectedEhlo() are built from them when shown; storing their text (1.5 KB in the
-  /// benchmark's misordered replies) in every such result cost more than the rest of the
-  /// result. Empty for other classes.
+  /// its final line, each ended by '\n' (no reply line holds one: LF ends a line). The
+  /// explanation for the partner and the corrected reply are built from them when shown
+  /// (assess/explanation.hpp): their text is longer than the rest of a result, and few
+  /// results are ever shown. Empty for other classes.
   std::string misordered_ehlo;
 
   TlsOutcome tls_outcome = TlsOutcome::kNotAttempted;
@@ -124,41 +116,25 @@ struct AddressProbeResult {
   std::optional<tls::TlsFacts> tls;
   KeywordList ehlo_tls_keywords;  ///< extensions offered after TLS
 
-  ClientView strict;
-  ClientView lenient;
   std::vector<smtp::Finding> findings;
   Transcript transcript;
   bool transcript_truncated = false;
 };
 
-/// Fills `strict` and `lenient` from the EHLO analysis and the TLS outcome.
-void DeriveClientViews(AddressProbeResult& result);
-
-/// One line on what `view` (result.strict or result.lenient) means for mail, e.g. "uses TLS
-/// (TLSv1.3, TLS_AES_256_GCM_SHA384)" or "sends in clear (or defers when TLS is required):
-/// STARTTLS not seen".
-std::string Verdict(const AddressProbeResult& result, const ClientView& view);
-
 /// What AddressProbeResult::misordered_ehlo holds for an EHLO reply and the lines the server
 /// sent after its final line.
 std::string StoredEhloLines(const smtp::Reply& reply, const std::vector<smtp::ReplyLine>& trailing);
 
-/// For a misordered result: the plain-language explanation to forward to the partner
-/// (smtp::ExplainMisordered). Empty for other classes.
-std::string Explanation(const AddressProbeResult& result);
-
-/// For a misordered result: the partner's own EHLO lines in RFC 5321 order
-/// (smtp::CorrectedEhloReply). Empty for other classes.
-std::vector<std::string> CorrectedEhlo(const AddressProbeResult& result);
+/// AddressProbeResult::misordered_ehlo read back: the EHLO reply and the lines after its
+/// final line.
+struct StoredEhlo {
+  smtp::Reply reply;
+  std::vector<smtp::ReplyLine> trailing;
+};
+StoredEhlo ReadStoredEhlo(const AddressProbeResult& result);
 
 /// Gives back the growth slack of every container in `result` (kept until the next probe).
 void ShrinkToFit(AddressProbeResult& result);
-
-/// The RFC 8460 §4.3 result types a strict sender would report for this address:
-/// "starttls-not-supported" when it does not see STARTTLS or STARTTLS is refused,
-/// "validation-failure" for a failed handshake, else the certificate's failures
-/// ("certificate-expired", ...). Empty when a strict sender gets verified TLS, or on errors.
-std::vector<std::string> Rfc8460ResultTypes(const AddressProbeResult& result);
 
 /// Result of `check <target>`: a domain (MX lookup) or one host:port.
 struct TargetProbeResult {

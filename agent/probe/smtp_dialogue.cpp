@@ -99,7 +99,6 @@ class SmtpDialogue {
       }
     }
     result_.duration_seconds = Seconds(Clock::now() - start_);
-    DeriveClientViews(result_);
     transcript_.MoveInto(result_.transcript, result_.transcript_truncated);
     co_return std::move(result_);
   }
@@ -244,7 +243,8 @@ class SmtpDialogue {
       result_.misordered_ehlo = StoredEhloLines(*ehlo.reply, trailing);
     }
 
-    if (!result_.ehlo.lenient_sees_starttls) {
+    // Upgrade when any profile of the table sees STARTTLS: what it then gets is the question.
+    if (result_.ehlo.sees_starttls.none()) {
       co_await Quit(tcp, tcp);
       co_return;
     }

@@ -11,8 +11,8 @@ class context;
 
 namespace stx::probe {
 
-/// Probes one address: connect, banner, EHLO, classify, STARTTLS when advertised anywhere
-/// (also when misordered: that tells whether a lenient client gets TLS), TLS handshake with
+/// Probes one address: connect, banner, EHLO, classify, STARTTLS when any sender profile sees
+/// it (also when misordered: that tells what the senders that see it get), TLS handshake with
 /// SNI = MX host, EHLO over TLS, QUIT. Never sends MAIL, RCPT or DATA. Never throws: every
 /// failure is data in the result. Completes within options.timeout (plus scheduling slack).
 awaitable<AddressProbeResult> ProbeAddress(AddressTarget target, ProbeOptions options,

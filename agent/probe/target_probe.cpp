@@ -45,7 +45,6 @@ AddressProbeResult UnresolvedExchanger(const dns::MailExchanger& mx, std::uint16
                            std::string(dns::ToString(mx.ipv4.status)) + ", AAAA " +
                            std::string(dns::ToString(mx.ipv6.status))};
   r.transcript.push_back({TranscriptLine::Direction::kNote, false, r.error->detail});
-  DeriveClientViews(r);
   return r;
 }
 

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "common/asio.hpp"
-#include "probe/check_target.hpp"
+#include "common/check_target.hpp"
 #include "probe/probe_options.hpp"
 #include "probe/probe_result.hpp"
 

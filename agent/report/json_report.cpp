@@ -1,6 +1,12 @@
 #include "report/json_report.hpp"
 
-#include "report/time_format.hpp"
+#include "assess/evidence.hpp"
+#include "assess/explanation.hpp"
+#include "assess/rfc8460.hpp"
+#include "assess/sender_verdict.hpp"
+#include "assess/status.hpp"
+#include "common/time_format.hpp"
+#include "smtp/client_profile.hpp"
 
 namespace stx::report {
 namespace {
@@ -57,10 +63,30 @@ json TlsJson(const probe::AddressProbeResult& r) {
   return out;
 }
 
-json ViewJson(const probe::AddressProbeResult& r, const probe::ClientView& view) {
-  return {{"sees_starttls", view.sees_starttls},
-          {"gets_tls", view.gets_tls},
-          {"verdict", probe::Verdict(r, view)}};
+// What each sender profile gets, by profile name.
+json ClientProfilesJson(const probe::AddressProbeResult& r) {
+  json out = json::object();
+  const auto profiles = smtp::ClientProfiles();
+  for (std::size_t i = 0; i < profiles.size(); ++i) {
+    out[std::string(profiles[i].name)] = {{"sees_starttls", assess::SeesStarttls(r, i)},
+                                          {"gets_tls", assess::GetsTls(r, i)},
+                                          {"verdict", assess::Verdict(r, i)}};
+  }
+  return out;
+}
+
+json EvidenceJson(const probe::AddressProbeResult& r, std::int64_t now) {
+  json items = json::array();
+  for (const auto& item : assess::AddressEvidence(r, now)) {
+    json lines = json::array();
+    for (const auto& line : item.lines) lines.push_back(assess::PlainText(line));
+    items.push_back({{"key", item.key},
+                     {"label", item.label},
+                     {"note", item.note.empty() ? json(nullptr) : json(item.note)},
+                     {"tone", assess::ToString(assess::ItemTone(item))},
+                     {"lines", lines}});
+  }
+  return items;
 }
 
 const char* DirectionName(probe::TranscriptLine::Direction d) {
@@ -77,7 +103,7 @@ const char* DirectionName(probe::TranscriptLine::Direction d) {
 
 }  // namespace
 
-json ToJson(const probe::AddressProbeResult& r) {
+json ToJson(const probe::AddressProbeResult& r, std::int64_t now_unix) {
   json stages = json::object();
   for (const auto& s : r.stage_durations) stages[std::string(probe::ToString(s.stage))] = s.seconds;
   json findings = json::array();
@@ -90,40 +116,42 @@ json ToJson(const probe::AddressProbeResult& r) {
     transcript.push_back(
         {{"dir", DirectionName(line.direction)}, {"tls", line.encrypted}, {"text", line.text}});
   }
-  const std::string explanation = probe::Explanation(r);
+  const std::string explanation = assess::Explanation(r);
   json ehlo = nullptr;
   if (r.ehlo_class != smtp::EhloClass::kError) {
     ehlo = {{"greeting", r.ehlo.greeting},
             {"keywords", r.ehlo.keywords.ToVector()},
-            {"strict_sees_starttls", r.ehlo.strict_sees_starttls},
-            {"lenient_sees_starttls", r.ehlo.lenient_sees_starttls},
             {"starttls_line", r.ehlo.starttls_line}};
+    const auto profiles = smtp::ClientProfiles();
+    for (std::size_t i = 0; i < profiles.size(); ++i) {
+      ehlo[std::string(profiles[i].name) + "_sees_starttls"] = assess::SeesStarttls(r, i);
+    }
   }
-  return {
-      {"mx", r.mx_host},
-      {"preference", r.mx_preference},
-      {"address", r.address.is_unspecified() && r.error && r.error->stage == probe::Stage::kDns
-                      ? json(nullptr)
-                      : json(r.address.to_string())},
-      {"port", r.port},
-      {"started_at", Rfc3339(r.started_at)},
-      {"duration_seconds", r.duration_seconds},
-      {"stage_duration_seconds", stages},
-      {"ehlo_class", smtp::ToString(r.ehlo_class)},
-      {"error", ErrorJson(r.error)},
-      {"banner", r.banner},
-      {"ehlo", ehlo},
-      {"client_profiles", {{"strict", ViewJson(r, r.strict)}, {"lenient", ViewJson(r, r.lenient)}}},
-      {"tls", TlsJson(r)},
-      {"rfc8460_results", probe::Rfc8460ResultTypes(r)},
-      {"findings", findings},
-      {"explanation", explanation.empty() ? json(nullptr) : json(explanation)},
-      {"corrected_ehlo", probe::CorrectedEhlo(r)},
-      {"transcript", transcript},
-      {"transcript_truncated", r.transcript_truncated}};
+  return {{"mx", r.mx_host},
+          {"preference", r.mx_preference},
+          {"address", r.address.is_unspecified() && r.error && r.error->stage == probe::Stage::kDns
+                          ? json(nullptr)
+                          : json(r.address.to_string())},
+          {"port", r.port},
+          {"started_at", Rfc3339(r.started_at)},
+          {"duration_seconds", r.duration_seconds},
+          {"stage_duration_seconds", stages},
+          {"ehlo_class", assess::ToString(assess::AddressStatus(r))},
+          {"error", ErrorJson(r.error)},
+          {"banner", r.banner},
+          {"ehlo", ehlo},
+          {"client_profiles", ClientProfilesJson(r)},
+          {"tls", TlsJson(r)},
+          {"rfc8460_results", assess::Rfc8460ResultTypes(r)},
+          {"findings", findings},
+          {"explanation", explanation.empty() ? json(nullptr) : json(explanation)},
+          {"corrected_ehlo", assess::CorrectedEhlo(r)},
+          {"evidence", EvidenceJson(r, now_unix)},
+          {"transcript", transcript},
+          {"transcript_truncated", r.transcript_truncated}};
 }
 
-json ToJson(const probe::TargetProbeResult& result) {
+json ToJson(const probe::TargetProbeResult& result, std::int64_t now_unix) {
   json routing = nullptr;
   if (result.routing) {
     json exchangers = json::array();
@@ -139,12 +167,15 @@ json ToJson(const probe::TargetProbeResult& result) {
                {"dnssec_authenticated", result.routing->mx_authenticated},
                {"exchangers", exchangers}};
   }
-  json summary = {{"compliant", 0}, {"misordered", 0}, {"no_starttls", 0}, {"error", 0}};
+  json summary = json::object();
+  for (const assess::Status status : assess::kAddressStatuses) {
+    summary[std::string(assess::ToString(status))] = 0;
+  }
   json results = json::array();
   for (const auto& r : result.results) {
-    summary[std::string(smtp::ToString(r.ehlo_class))] =
-        summary[std::string(smtp::ToString(r.ehlo_class))].get<int>() + 1;
-    results.push_back(ToJson(r));
+    json& count = summary[std::string(assess::ToString(assess::AddressStatus(r)))];
+    count = count.get<int>() + 1;
+    results.push_back(ToJson(r, now_unix));
   }
   return {{"target", result.target},
           {"domain", result.domain},

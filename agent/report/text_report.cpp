@@ -1,10 +1,13 @@
 #include "report/text_report.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <sstream>
 
-#include "report/time_format.hpp"
+#include "assess/evidence.hpp"
+#include "assess/explanation.hpp"
+#include "assess/status.hpp"
 
 namespace stx::report {
 namespace {
@@ -15,50 +18,44 @@ std::string Upper(std::string_view s) {
   return out;
 }
 
-std::string Endpoint(const probe::AddressProbeResult& r) {
-  if (r.error && r.error->stage == probe::Stage::kDns) return "(no address)";
-  const std::string a = r.address.to_string();
-  return (r.address.is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(r.port);
-}
-
 std::string Join(const std::vector<std::string>& items, const char* sep) {
   std::string out;
   for (const auto& item : items) out += (out.empty() ? "" : sep) + item;
   return out;
 }
 
-void WriteTls(std::ostringstream& out, const probe::AddressProbeResult& r, std::int64_t now) {
-  out << "  TLS:      ";
-  switch (r.tls_outcome) {
-    case probe::TlsOutcome::kNotAttempted:
-      out << "not attempted (STARTTLS not offered)\n";
-      return;
-    case probe::TlsOutcome::kEstablished:
-      out << r.tls->version << ", " << r.tls->cipher << "\n";
-      break;
-    default:
-      out << probe::ToString(r.tls_outcome) << ": " << r.tls_detail << "\n";
-      break;
+std::string Padded(std::string text, std::size_t width) {
+  text.resize(std::max(width, text.size() + 1), ' ');
+  return text;
+}
+
+// The evidence list, one item per line: "  label:    value", continuation lines under the
+// value. Items with a note (the sender profiles) align as a group: "  strict client  (Postfix,
+// ...): verdict". A list (the findings) puts each line under the label with "- ".
+void WriteEvidence(std::ostringstream& out, const std::vector<assess::EvidenceItem>& items) {
+  constexpr std::size_t kLabelWidth = 10;
+  std::size_t title_width = 0, note_width = 0;
+  for (const auto& item : items) {
+    if (item.note.empty()) continue;
+    title_width = std::max(title_width, item.label.size());
+    note_width = std::max(note_width, item.note.size() + 3);  // "(" note "):"
   }
-  if (!r.tls || !r.tls->leaf) return;
-  const tls::TlsFacts& t = *r.tls;
-  const tls::CertificateInfo& c = *t.leaf;
-  out << "  cert:     " << c.subject << "\n"
-      << "            issuer " << c.issuer << "\n"
-      << "            valid " << Rfc3339(c.not_before) << " to " << Rfc3339(c.not_after) << " ("
-      << (c.not_after < now ? "EXPIRED " : "expires ") << Relative(c.not_after, now) << ")\n";
-  if (t.chain_earliest_not_after != c.not_after) {
-    out << "            earliest expiry in the chain " << Rfc3339(t.chain_earliest_not_after)
-        << " (" << Relative(t.chain_earliest_not_after, now) << ")\n";
+  for (const auto& item : items) {
+    if (item.list) {
+      out << "  " << item.label << ":" << (item.lines.empty() ? " none" : "") << "\n";
+      for (const auto& line : item.lines) out << "    - " << assess::PlainText(line) << "\n";
+      continue;
+    }
+    const std::string head = item.note.empty() ? Padded(item.label + ":", kLabelWidth)
+                                               : Padded(item.label, title_width + 1) +
+                                                     Padded("(" + item.note + "):", note_width + 1);
+    const std::string indent(head.size(), ' ');
+    out << "  " << head;
+    if (item.lines.empty()) out << "none\n";
+    for (std::size_t i = 0; i < item.lines.size(); ++i) {
+      out << (i == 0 ? "" : "  " + indent) << assess::PlainText(item.lines[i]) << "\n";
+    }
   }
-  if (!c.dns_names.empty() || !c.ip_addresses.empty()) {
-    std::vector<std::string> names = c.dns_names;
-    names.insert(names.end(), c.ip_addresses.begin(), c.ip_addresses.end());
-    out << "            names " << Join(names, ", ") << "\n";
-  }
-  out << "            chain of " << t.chain_length << ": "
-      << (t.chain_valid ? "trusted" : "NOT trusted (" + t.verify_error + ")") << "; host name "
-      << t.expected_host << ": " << (t.hostname_valid ? "matches" : "does NOT match") << "\n";
 }
 
 // Word-wraps one paragraph at `width` columns; lines that start with spaces (quoted reply
@@ -83,25 +80,9 @@ void WriteAddress(std::ostringstream& out, const probe::AddressProbeResult& r, b
                   std::int64_t now) {
   out << "\n" << r.mx_host;
   if (!direct) out << " (MX preference " << r.mx_preference << ")";
-  out << "  " << Endpoint(r) << "  " << Upper(smtp::ToString(r.ehlo_class)) << "\n";
-  if (r.error) {
-    out << "  error:    " << r.error->Reason() << ": " << r.error->detail << "\n";
-  }
-  if (!r.banner.empty()) out << "  banner:   " << r.banner << "\n";
-  out << "  strict client  (Postfix, Cisco ESA, Go, Python): " << probe::Verdict(r, r.strict)
-      << "\n"
-      << "  lenient client (openssl s_client, testssl.sh):   " << probe::Verdict(r, r.lenient)
+  out << "  " << assess::AddressText(r) << "  " << Upper(assess::ToString(assess::AddressStatus(r)))
       << "\n";
-  if (r.ehlo_class != smtp::EhloClass::kError) WriteTls(out, r, now);
-  if (const auto types = probe::Rfc8460ResultTypes(r); !types.empty()) {
-    out << "  RFC 8460: a strict sender reports " << Join(types, ", ") << "\n";
-  }
-  if (!r.findings.empty()) {
-    out << "  findings:\n";
-    for (const auto& f : r.findings) {
-      out << "    - " << smtp::ToString(f.code) << " (" << f.context << "): " << f.detail << "\n";
-    }
-  }
+  WriteEvidence(out, assess::AddressEvidence(r, now));
   if (!r.transcript.empty()) {
     out << "  transcript:\n";
     for (const auto& line : r.transcript) {
@@ -111,7 +92,7 @@ void WriteAddress(std::ostringstream& out, const probe::AddressProbeResult& r, b
       out << "    " << (line.encrypted ? "[tls] " : "") << who << " " << line.text << "\n";
     }
   }
-  if (const std::string explanation = probe::Explanation(r); !explanation.empty()) {
+  if (const std::string explanation = assess::Explanation(r); !explanation.empty()) {
     out << "  explanation to forward to the partner:\n";
     std::istringstream lines(explanation);
     for (std::string paragraph; std::getline(lines, paragraph);) {
@@ -151,18 +132,21 @@ std::string ToText(const probe::TargetProbeResult& result, std::int64_t now_unix
   out << "\n";
   if (result.error)
     out << "error: " << result.error->Reason() << ": " << result.error->detail << "\n";
-  std::map<std::string, int> counts;
+  std::map<assess::Status, int> counts;
   for (const auto& r : result.results) {
     WriteAddress(out, r, result.direct, now_unix);
-    ++counts[std::string(smtp::ToString(r.ehlo_class))];
+    ++counts[assess::AddressStatus(r)];
   }
   char duration[32];
   std::snprintf(duration, sizeof duration, "%.2f", result.duration_seconds);
   out << "\n"
-      << result.results.size() << " address" << (result.results.size() == 1 ? "" : "es") << ": "
-      << counts["compliant"] << " compliant, " << counts["misordered"] << " misordered, "
-      << counts["no_starttls"] << " no_starttls, " << counts["error"] << " error (" << duration
-      << " s)\n";
+      << result.results.size() << " address" << (result.results.size() == 1 ? "" : "es") << ":";
+  const char* separator = " ";
+  for (const assess::Status status : assess::kAddressStatuses) {
+    out << separator << counts[status] << " " << assess::ToString(status);
+    separator = ", ";
+  }
+  out << " (" << duration << " s)\n";
   return out.str();
 }
 

@@ -21,8 +21,8 @@ awaitable<probe::TargetProbeResult> ProbePartner(
   options.probe.SetTimeout(partner.timeout);
 
   if (partner.static_mx.empty()) {
-    probe::CheckTarget target;
-    target.kind = probe::CheckTarget::Kind::kDomain;
+    stx::CheckTarget target;
+    target.kind = stx::CheckTarget::Kind::kDomain;
     target.host = partner.domain;
     probe::TargetProbeResult result = co_await probe::ProbeTarget(
         std::move(target), std::move(options), *environment->resolver, environment->tls_context);
@@ -30,20 +30,17 @@ awaitable<probe::TargetProbeResult> ProbePartner(
     co_return result;
   }
 
-  // Pinned MX hosts: each entry is one host target (validated when the config was loaded).
+  // Pinned MX hosts: each entry is one host target, parsed when the configuration was loaded.
   std::vector<awaitable<probe::TargetProbeResult>> hosts;
-  for (const auto& entry : partner.static_mx) {
-    auto parsed = probe::ParseCheckTarget(entry);
-    if (!std::holds_alternative<probe::CheckTarget>(parsed)) continue;
-    probe::CheckTarget target = std::get<probe::CheckTarget>(parsed);
-    target.kind = probe::CheckTarget::Kind::kHost;
-    hosts.push_back(probe::ProbeTarget(std::move(target), options, *environment->resolver,
-                                       environment->tls_context));
+  for (const CheckTarget& host : partner.static_mx) {
+    hosts.push_back(
+        probe::ProbeTarget(host, options, *environment->resolver, environment->tls_context));
   }
   std::vector<probe::TargetProbeResult> parts = co_await WhenAll(std::move(hosts));
   probe::TargetProbeResult merged;
   merged.target = partner.domain;
   merged.domain = partner.domain;
+  merged.direct = true;  // no MX lookup
   for (std::size_t i = 0; i < parts.size(); ++i) {
     merged.duration_seconds = std::max(merged.duration_seconds, parts[i].duration_seconds);
     for (auto& r : parts[i].results) {

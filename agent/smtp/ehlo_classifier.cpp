@@ -73,13 +73,14 @@ EhloAnalysis ClassifyEhlo(const Reply& reply, const std::vector<ReplyLine>& trai
   const bool on_greeting_line = IsStarttls(first);
 
   bool masked = false;
+  bool compliant = false;
   for (std::size_t i = 1; i < reply.lines.size(); ++i) {
     const std::string_view keyword = EhloKeyword(reply.lines[i].text);
     if (keyword.empty()) continue;
     out.keywords.push_back(Upper(keyword));
     if (EqualsIgnoreCase(keyword, "STARTTLS")) {
-      if (!out.strict_sees_starttls) out.starttls_line = i + 1;
-      out.strict_sees_starttls = true;
+      if (!compliant) out.starttls_line = i + 1;
+      compliant = true;
     } else if (LooksLikeMaskedStarttls(keyword)) {
       masked = true;
     }
@@ -93,8 +94,8 @@ EhloAnalysis ClassifyEhlo(const Reply& reply, const std::vector<ReplyLine>& trai
     }
   }
 
-  out.lenient_sees_starttls = out.strict_sees_starttls || on_greeting_line || after_final_line;
-  if (out.strict_sees_starttls) {
+  out.sees_starttls = ProfilesSeeingStarttls(reply, trailing);
+  if (compliant) {
     out.ehlo_class = EhloClass::kCompliant;
   } else if (on_greeting_line || after_final_line) {
     out.ehlo_class = EhloClass::kMisordered;

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "smtp/client_profile.hpp"
 #include "smtp/finding.hpp"
 #include "smtp/reply.hpp"
 
@@ -14,27 +15,24 @@ namespace stx::smtp {
 enum class EhloClass {
   kCompliant,   ///< STARTTLS is an extension keyword on a line after the greeting line
   kMisordered,  ///< not compliant, but STARTTLS is on the greeting line or after a premature
-                ///< final line: lenient clients see it, strict clients do not
+                ///< final line: senders that read those lines see it, RFC 5321 readers do not
   kNoStarttls,  ///< STARTTLS not offered at all
   kError,       ///< no EHLO reply obtained
 };
 /// "compliant", "misordered", "no_starttls", "error".
 std::string_view ToString(EhloClass ehlo_class);
 
-/// What the EHLO reply tells two kinds of client.
-/// strict: RFC 5321 §4.1.1.1 / RFC 1869 §4.3 parsing — line 1 is the greeting, keywords come
-///   from later lines, the reply ends at the first final line (Postfix, Cisco ESA, Go net/smtp,
-///   Python smtplib).
-/// lenient: STARTTLS as the first token of any line the server sent in answer to EHLO
-///   (openssl s_client, posttls-finger, regex probes).
+/// What an EHLO reply says. The class is RFC 5321's reading of the reply; what each kind of
+/// sender makes of it is `sees_starttls`, one bit per row of the profile table
+/// (smtp/client_profile.hpp).
 struct EhloAnalysis {
   EhloClass ehlo_class = EhloClass::kError;
   std::string greeting;               ///< first token of line 1 (normally the server's domain)
   std::vector<std::string> keywords;  ///< extension keywords of lines 2.., upper-cased
-  bool strict_sees_starttls = false;
-  bool lenient_sees_starttls = false;
-  /// 1-based line of the reply (trailing lines numbered on after it) where STARTTLS was seen
-  /// by the lenient reading; 0 when nowhere.
+  ProfileSet sees_starttls;           ///< the profiles that see STARTTLS in the reply
+  /// 1-based line of the reply (trailing lines numbered on after it) where STARTTLS was found:
+  /// the first extension line that announces it, else the greeting line or the line after the
+  /// final line that holds it; 0 when nowhere.
   std::size_t starttls_line = 0;
   std::vector<Finding> findings;  ///< context "ehlo"
 };

@@ -47,6 +47,10 @@ std::map<AddressKey, std::string> RowClasses(const probe::TargetProbeResult& res
 
 }  // namespace
 
+assess::Status StatusOf(const PartnerState& partner) {
+  return assess::TargetStatus(partner.last ? &*partner.last : nullptr);
+}
+
 std::map<AddressKey, KnownAddress> KnownAddresses(const PartnerState& partner) {
   std::map<AddressKey, KnownAddress> known = partner.hidden;
   if (!partner.last) return known;
@@ -67,7 +71,7 @@ void ExporterState::ApplyConfig(const config::ExporterConfig& config) {
     next.emplace(partner.domain, std::move(state));
   }
   partners_ = std::move(next);
-  config_ = config;
+  global_ = config.global;
 }
 
 PartnerState* ExporterState::Find(const std::string& domain) {

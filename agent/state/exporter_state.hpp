@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "assess/status.hpp"
 #include "config/exporter_config.hpp"
 #include "probe/probe_result.hpp"
 
@@ -66,6 +67,10 @@ struct PartnerState {
   bool probe_in_flight = false;
 };
 
+/// The status the partner is listed under (assess::TargetStatus of its latest probe; unknown
+/// until one completes).
+assess::Status StatusOf(const PartnerState& partner);
+
 /// Every address still known, with the class and streak it had when a probe last reached it:
 /// the rows of the latest probe and the addresses hidden from it. Status changes are detected
 /// against this.
@@ -111,13 +116,14 @@ class ExporterState {
   PartnerState* Find(const std::string& domain);
   const PartnerState* Find(const std::string& domain) const;
 
-  const config::ExporterConfig& config() const { return config_; }
+  /// The running configuration's global settings (its partners are in partners()).
+  const config::GlobalSettings& global() const { return global_; }
   ReloadStatus reload;
   std::size_t probes_in_flight = 0;  ///< address probes (connections) now
   std::int64_t start_time_unix = 0;
 
  private:
-  config::ExporterConfig config_;
+  config::GlobalSettings global_;
   std::map<std::string, PartnerState> partners_;  ///< by domain
 };
 

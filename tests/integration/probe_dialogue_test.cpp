@@ -4,10 +4,13 @@
 #include <algorithm>
 #include <string>
 
+#include "assess/explanation.hpp"
+#include "assess/rfc8460.hpp"
 #include "scripted/ephemeral_pki.hpp"
 #include "scripted/scripted_smtp_server.hpp"
 #include "support/child_process.hpp"
 #include "support/probe_runner.hpp"
+#include "support/sender_profiles.hpp"
 
 namespace stx::test {
 using namespace stx::scripted;  // NOLINT(google-build-using-namespace): test code
@@ -73,8 +76,8 @@ TEST_F(ProbeDialogue, CompliantServerGivesTlsToEveryClient) {
   EXPECT_TRUE(r.tls->failures.empty());
   ASSERT_TRUE(r.tls->leaf.has_value());
   EXPECT_EQ(r.tls->leaf->dns_names, std::vector<std::string>{"mx.test"});
-  EXPECT_TRUE(r.strict.gets_tls);
-  EXPECT_TRUE(r.lenient.gets_tls);
+  EXPECT_TRUE(GetsTls(r, "strict"));
+  EXPECT_TRUE(GetsTls(r, "lenient"));
   EXPECT_EQ(r.ehlo_tls_keywords.ToVector(),
             (std::vector<std::string>{"PIPELINING", "SIZE", "8BITMIME"}));
   EXPECT_TRUE(r.findings.empty());
@@ -95,15 +98,15 @@ TEST_F(ProbeDialogue, SeedMisorderedReplyIsMisorderedAndOnlyLenientClientsGetTls
   const AddressProbeResult r = Probe(server).result;
 
   EXPECT_EQ(r.ehlo_class, EhloClass::kMisordered);
-  EXPECT_FALSE(r.ehlo.strict_sees_starttls);
-  EXPECT_TRUE(r.ehlo.lenient_sees_starttls);
+  EXPECT_FALSE(SeesStarttls(r, "strict"));
+  EXPECT_TRUE(SeesStarttls(r, "lenient"));
   EXPECT_EQ(r.ehlo.starttls_line, 1u);
-  EXPECT_FALSE(r.strict.gets_tls);
-  EXPECT_TRUE(r.lenient.gets_tls);  // STARTTLS is sent anyway: the server does accept it
+  EXPECT_FALSE(GetsTls(r, "strict"));
+  EXPECT_TRUE(GetsTls(r, "lenient"));  // STARTTLS is sent anyway: the server does accept it
   EXPECT_EQ(r.tls_outcome, TlsOutcome::kEstablished);
   EXPECT_TRUE(HasFinding(r, FindingCode::kStarttlsOnGreetingLine));
-  EXPECT_NE(Explanation(r).find("FIRST line"), std::string::npos);
-  const std::vector<std::string> corrected = CorrectedEhlo(r);
+  EXPECT_NE(assess::Explanation(r).find("FIRST line"), std::string::npos);
+  const std::vector<std::string> corrected = assess::CorrectedEhlo(r);
   ASSERT_FALSE(corrected.empty());
   EXPECT_EQ(corrected.front(), "250-mail.domain1.com");
   EXPECT_TRUE(TranscriptHas(r, "250-STARTTLS"));
@@ -115,8 +118,8 @@ TEST_F(ProbeDialogue, NoStarttlsNeverSendsStarttls) {
   EXPECT_EQ(r.ehlo_class, EhloClass::kNoStarttls);
   EXPECT_EQ(r.tls_outcome, TlsOutcome::kNotAttempted);
   EXPECT_FALSE(r.tls.has_value());
-  EXPECT_FALSE(r.strict.gets_tls);
-  EXPECT_FALSE(r.lenient.gets_tls);
+  EXPECT_FALSE(GetsTls(r, "strict"));
+  EXPECT_FALSE(GetsTls(r, "lenient"));
   ASSERT_TRUE(server.WaitForClosed(1, 5s));
   const ConnectionRecord c = server.Connections().at(0);
   EXPECT_FALSE(c.HasCommand("STARTTLS"));
@@ -129,8 +132,8 @@ TEST_F(ProbeDialogue, StarttlsRefusedIsItsOwnOutcome) {
   EXPECT_EQ(r.ehlo_class, EhloClass::kCompliant);
   EXPECT_EQ(r.tls_outcome, TlsOutcome::kStarttlsRefused);
   EXPECT_NE(r.tls_detail.find("454"), std::string::npos) << r.tls_detail;
-  EXPECT_FALSE(r.strict.gets_tls);
-  EXPECT_TRUE(r.strict.sees_starttls);
+  EXPECT_FALSE(GetsTls(r, "strict"));
+  EXPECT_TRUE(SeesStarttls(r, "strict"));
 }
 
 TEST_F(ProbeDialogue, BrokenTlsIsAHandshakeFailure) {
@@ -139,7 +142,7 @@ TEST_F(ProbeDialogue, BrokenTlsIsAHandshakeFailure) {
   EXPECT_EQ(r.ehlo_class, EhloClass::kCompliant);
   EXPECT_EQ(r.tls_outcome, TlsOutcome::kHandshakeFailed);
   EXPECT_FALSE(r.tls_detail.empty());
-  EXPECT_FALSE(r.strict.gets_tls);
+  EXPECT_FALSE(GetsTls(r, "strict"));
 }
 
 TEST_F(ProbeDialogue, ExpiredCertificateKeepsEveryOtherFact) {
@@ -157,7 +160,7 @@ TEST_F(ProbeDialogue, ExpiredCertificateKeepsEveryOtherFact) {
   EXPECT_TRUE(r.tls->hostname_valid);
   EXPECT_EQ(r.tls->leaf->not_after, files.not_after_unix);
   EXPECT_EQ(r.tls->version, "TLSv1.3");
-  EXPECT_TRUE(r.strict.gets_tls);  // opportunistic TLS still encrypts
+  EXPECT_TRUE(GetsTls(r, "strict"));  // opportunistic TLS still encrypts
 }
 
 TEST_F(ProbeDialogue, WrongHostCertificateIsAHostMismatchButTrusted) {
@@ -257,8 +260,8 @@ TEST_F(ProbeDialogue, PrematureFinalLineIsMisordered) {
   EXPECT_EQ(r.ehlo_class, EhloClass::kMisordered);
   EXPECT_TRUE(HasFinding(r, FindingCode::kStarttlsAfterFinalLine));
   EXPECT_TRUE(HasFinding(r, FindingCode::kTextAfterFinalLine));
-  EXPECT_FALSE(r.strict.sees_starttls);
-  EXPECT_TRUE(r.lenient.sees_starttls);
+  EXPECT_FALSE(SeesStarttls(r, "strict"));
+  EXPECT_TRUE(SeesStarttls(r, "lenient"));
 }
 
 TEST_F(ProbeDialogue, PlaintextInjectionIsAFinding) {
@@ -333,23 +336,23 @@ TEST_F(ProbeDialogue, ConnectionRefusedIsAnError) {
 
 TEST_F(ProbeDialogue, Rfc8460ResultTypesFollowWhatAStrictSenderSees) {
   ScriptedSmtpServer compliant(WithCert(ServerScript::Compliant(), CertSpec::Valid("mx.test")));
-  EXPECT_TRUE(probe::Rfc8460ResultTypes(Probe(compliant).result).empty());
+  EXPECT_TRUE(assess::Rfc8460ResultTypes(Probe(compliant).result).empty());
   ScriptedSmtpServer misordered(WithCert(ServerScript::Misordered(), CertSpec::Valid("mx.test")));
-  EXPECT_EQ(probe::Rfc8460ResultTypes(Probe(misordered).result),
+  EXPECT_EQ(assess::Rfc8460ResultTypes(Probe(misordered).result),
             std::vector<std::string>{"starttls-not-supported"});
   ScriptedSmtpServer refused(ServerScript::StarttlsRefused());
-  EXPECT_EQ(probe::Rfc8460ResultTypes(Probe(refused).result),
+  EXPECT_EQ(assess::Rfc8460ResultTypes(Probe(refused).result),
             std::vector<std::string>{"starttls-not-supported"});
   ScriptedSmtpServer broken(ServerScript::BrokenTls());
-  EXPECT_EQ(probe::Rfc8460ResultTypes(Probe(broken).result),
+  EXPECT_EQ(assess::Rfc8460ResultTypes(Probe(broken).result),
             std::vector<std::string>{"validation-failure"});
   ScriptedSmtpServer expired(WithCert(ServerScript::Compliant(), CertSpec::Expired("mx.test")));
-  EXPECT_EQ(probe::Rfc8460ResultTypes(Probe(expired).result),
+  EXPECT_EQ(assess::Rfc8460ResultTypes(Probe(expired).result),
             std::vector<std::string>{"certificate-expired"});
   ScriptedSmtpServer silent(ServerScript::Silent());
   probe::ProbeOptions quick;
   quick.timeout = std::chrono::milliseconds(300);
-  EXPECT_TRUE(probe::Rfc8460ResultTypes(Probe(silent, quick).result).empty());
+  EXPECT_TRUE(assess::Rfc8460ResultTypes(Probe(silent, quick).result).empty());
 }
 
 TEST_F(ProbeDialogue, Ipv6LoopbackWorks) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "common/asio.hpp"
+#include "config/config_values.hpp"
 #include "dns/resolver.hpp"
 #include "scheduler/scheduler.hpp"
 #include "scripted/ephemeral_pki.hpp"
@@ -25,7 +26,7 @@ config::Partner PartnerAt(const std::string& domain, const ScriptedSmtpServer& s
   p.domain = p.name = domain;
   p.interval = interval;
   p.timeout = 5s;
-  p.static_mx = {server.address() + ":" + std::to_string(server.port())};
+  p.static_mx = {*config::CheckStaticMx(server.address(), server.port()).value};
   return p;
 }
 

@@ -16,6 +16,18 @@ using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
+// Pinned hosts as the loader stores them: host targets, each with its port.
+std::vector<CheckTarget> Hosts(std::initializer_list<const char*> texts) {
+  std::vector<CheckTarget> hosts;
+  for (const char* text : texts) {
+    auto target = std::get<CheckTarget>(ParseCheckTarget(text));
+    EXPECT_TRUE(target.port.has_value()) << text;
+    target.kind = CheckTarget::Kind::kHost;
+    hosts.push_back(std::move(target));
+  }
+  return hosts;
+}
+
 // ----- invalid configurations: each maps to its exact message -----------------------------
 
 struct InvalidCase {
@@ -309,8 +321,8 @@ a_first = "yes"
   insurer.interval = minutes(60);
   insurer.timeout = minutes(1);
   insurer.port = 25;
-  insurer.static_mx = {"mx1.insurer.example:25", "192.0.2.1:25", "[2001:db8::1]:25",
-                       "[2001:db8::2]:2526", "mx2.insurer.example:26"};
+  insurer.static_mx = Hosts({"mx1.insurer.example:25", "192.0.2.1:25", "[2001:db8::1]:25",
+                             "[2001:db8::2]:2526", "mx2.insurer.example:26"});
   EXPECT_EQ(config.partners[1], insurer);
 }
 
@@ -394,9 +406,8 @@ TEST(ConfigExample, LoadsWithItsPartners) {
                                            {"team", "payments"}, {"tier", "1"}}));
   EXPECT_EQ(config.partners[1].interval, minutes(10));
   EXPECT_EQ(config.partners[1].timeout, seconds(20));
-  EXPECT_EQ(
-      config.partners[2].static_mx,
-      (std::vector<std::string>{"mx1.pinned.example:25", "192.0.2.25:25", "[2001:db8::25]:2525"}));
+  EXPECT_EQ(config.partners[2].static_mx,
+            Hosts({"mx1.pinned.example:25", "192.0.2.25:25", "[2001:db8::25]:2525"}));
 }
 
 /// "A commented-out key shows its default": uncommenting the global keys that document a

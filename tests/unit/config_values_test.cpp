@@ -65,9 +65,16 @@ struct StaticMxCase {
 
 class ConfigStaticMx : public testing::TestWithParam<StaticMxCase> {};
 
-TEST_P(ConfigStaticMx, NormalizesToHostAndPort) {
+// Parsed once, at load, into a host target with its port: what the probe uses as it is.
+TEST_P(ConfigStaticMx, ParsesToAHostWithItsPort) {
   const auto checked = CheckStaticMx(GetParam().text, 2525);
-  EXPECT_EQ(checked.value.value_or(""), GetParam().normalized) << checked.error;
+  EXPECT_EQ(checked.value ? ToString(*checked.value) : "", GetParam().normalized) << checked.error;
+  if (!checked.value) return;
+  EXPECT_EQ(checked.value->kind, CheckTarget::Kind::kHost);
+  EXPECT_TRUE(checked.value->port.has_value());
+  // An address is kept as one: the probe connects to it without a lookup.
+  EXPECT_EQ(checked.value->literal.has_value(),
+            GetParam().normalized.find_first_not_of("0123456789.:[]abcdef") == std::string::npos);
 }
 
 INSTANTIATE_TEST_SUITE_P(Config, ConfigStaticMx,

@@ -7,6 +7,7 @@
 #include "config/exporter_config.hpp"
 #include "probe/probe_result.hpp"
 #include "state/exporter_state.hpp"
+#include "support/sender_profiles.hpp"
 
 namespace stx::http::fixtures {
 
@@ -67,13 +68,12 @@ inline probe::AddressProbeResult Compliant(const std::string& mx, const std::str
   r.ehlo.ehlo_class = r.ehlo_class;
   r.ehlo.greeting = mx;
   r.ehlo.keywords = {"STARTTLS", "8BITMIME"};
-  r.ehlo.strict_sees_starttls = r.ehlo.lenient_sees_starttls = true;
+  test::SetSees(r, "strict", true);
+  test::SetSees(r, "lenient", true);
   r.ehlo.starttls_line = 2;
   TlsDialogue(r, {"250-" + mx, "250-STARTTLS", "250 8BITMIME"});
   r.tls_outcome = probe::TlsOutcome::kEstablished;
   r.tls = GoodTls(mx, 30 * kDay);
-  r.strict = {true, true};
-  r.lenient = r.strict;
   return r;
 }
 
@@ -81,11 +81,10 @@ inline probe::AddressProbeResult Misordered(const std::string& mx, const std::st
   probe::AddressProbeResult r = Compliant(mx, ip);
   r.ehlo_class = smtp::EhloClass::kMisordered;
   r.ehlo.ehlo_class = r.ehlo_class;
-  r.ehlo.strict_sees_starttls = false;
+  test::SetSees(r, "strict", false);
   r.ehlo.starttls_line = 1;
   r.transcript = Base(mx, ip).transcript;
   TlsDialogue(r, {"250-STARTTLS", "250-" + mx, "250 8BITMIME"});
-  r.strict = {false, false};
   r.findings.push_back({smtp::FindingCode::kStarttlsOnGreetingLine, "ehlo",
                         "STARTTLS is on line 1 of the EHLO reply"});
   r.misordered_ehlo = "250-STARTTLS\n250-" + mx + "\n250 8BITMIME\n";
@@ -100,8 +99,6 @@ inline probe::AddressProbeResult NoStarttls(const std::string& mx, const std::st
   r.ehlo.keywords = {"8BITMIME"};
   r.transcript.push_back({Line::Direction::kServer, false, "250-" + mx});
   r.transcript.push_back({Line::Direction::kServer, false, "250 8BITMIME"});
-  r.strict = {false, false};
-  r.lenient = r.strict;
   return r;
 }
 

@@ -13,7 +13,9 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "config/config_values.hpp"
 #include "metrics/exporter_metrics.hpp"
+#include "support/sender_profiles.hpp"
 
 namespace stx::metrics {
 namespace {
@@ -40,9 +42,9 @@ AddressProbeResult Address(const std::string& mx, std::uint16_t preference, cons
   r.stage_durations = {{Stage::kConnect, 0.125}, {Stage::kBanner, 0.25}, {Stage::kEhlo, 0.0625}};
   r.ehlo_class = ehlo_class;
   r.ehlo.ehlo_class = ehlo_class;
-  r.ehlo.strict_sees_starttls = ehlo_class == EhloClass::kCompliant;
-  r.ehlo.lenient_sees_starttls =
-      ehlo_class == EhloClass::kCompliant || ehlo_class == EhloClass::kMisordered;
+  test::SetSees(r, "strict", ehlo_class == EhloClass::kCompliant);
+  test::SetSees(r, "lenient",
+                ehlo_class == EhloClass::kCompliant || ehlo_class == EhloClass::kMisordered);
   return r;
 }
 
@@ -95,7 +97,6 @@ probe::TargetProbeResult PartnerResult() {
   result.results.push_back(compliant);
 
   result.results.push_back(Address("mx3.partner.test", 30, "127.0.0.4", EhloClass::kNoStarttls));
-  for (auto& r : result.results) probe::DeriveClientViews(r);
   return result;
 }
 
@@ -114,7 +115,6 @@ probe::TargetProbeResult BadCertResult() {
   failed.tls_outcome = TlsOutcome::kHandshakeFailed;
   failed.tls = tls::TlsFacts{};
   result.results.push_back(failed);
-  for (auto& r : result.results) probe::DeriveClientViews(r);
   return result;
 }
 
@@ -499,11 +499,11 @@ TEST(MetricsCollect, ProbeFamiliesMatchExporterFamiliesWithoutCounters) {
 
 TEST(MetricsCollect, ProbeOfPinnedPartnerCountsStaticMx) {
   config::Partner pinned = MakePartner("pinned.test");
-  pinned.static_mx = {"127.0.0.1:2525", "127.0.0.2:2525"};
+  pinned.static_mx = {*config::CheckStaticMx("127.0.0.1:2525", 25).value,
+                      *config::CheckStaticMx("127.0.0.2:2525", 25).value};
   probe::TargetProbeResult result;
   result.domain = "pinned.test";
   result.results.push_back(Address("127.0.0.1", 0, "127.0.0.1", EhloClass::kNoStarttls));
-  probe::DeriveClientViews(result.results.back());
   const std::string text = RenderProbeExposition(pinned, result);
   EXPECT_TRUE(HasLine(text, R"(starttls_mx_hosts{domain="pinned.test"} 2)"));
   EXPECT_TRUE(HasLine(text, R"(starttls_null_mx{domain="pinned.test"} 0)"));
@@ -553,7 +553,9 @@ TEST(MetricsStream, StateChangingBetweenPiecesNeverDuplicatesASeries) {
   for (bool more = true; more && step < 100000; ++step) {
     more = stream.Next(text, 200);
     if (step == 3) {  // a reload: one partner gone, one new (sorting first and last)
-      config::ExporterConfig config = state.config();
+      config::ExporterConfig config;
+      config.global = state.global();
+      for (const auto& [domain, p] : state.partners()) config.partners.push_back(p.partner);
       std::erase_if(config.partners, [](const auto& p) { return p.domain == "nullmx.test"; });
       config.partners.push_back(MakePartner("aaa-new.test"));
       config.partners.push_back(MakePartner("zzz-new.test"));

@@ -217,8 +217,8 @@ TEST_P(EhloClassifierTable, Classifies) {
   const ParsedEhlo parsed = Parse(c.wire);
   const EhloAnalysis analysis = ClassifyEhlo(parsed.reply, parsed.trailing);
   EXPECT_EQ(ToString(analysis.ehlo_class), ToString(c.expected));
-  EXPECT_EQ(analysis.strict_sees_starttls, c.strict);
-  EXPECT_EQ(analysis.lenient_sees_starttls, c.lenient);
+  EXPECT_EQ(analysis.sees_starttls.test(*FindClientProfile("strict")), c.strict);
+  EXPECT_EQ(analysis.sees_starttls.test(*FindClientProfile("lenient")), c.lenient);
   EXPECT_EQ(analysis.starttls_line, c.starttls_line);
   std::vector<FindingCode> got;
   for (const auto& f : analysis.findings) {

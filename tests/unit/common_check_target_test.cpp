@@ -3,9 +3,9 @@
 #include <string>
 #include <vector>
 
-#include "probe/check_target.hpp"
+#include "common/check_target.hpp"
 
-namespace stx::probe {
+namespace stx {
 namespace {
 
 struct TargetCase {
@@ -78,4 +78,4 @@ TEST(ValidateDomainName, Limits) {
 }
 
 }  // namespace
-}  // namespace stx::probe
+}  // namespace stx

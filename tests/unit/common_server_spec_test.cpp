@@ -1,4 +1,4 @@
-#include "dns/server_spec.hpp"
+#include "common/server_spec.hpp"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <ostream>
 #include <string>
 
-namespace stx::dns {
+namespace stx {
 namespace {
 
 struct ValidCase {
@@ -116,4 +116,4 @@ INSTANTIATE_TEST_SUITE_P(
     CaseName<InvalidCase>);
 
 }  // namespace
-}  // namespace stx::dns
+}  // namespace stx

@@ -1,8 +1,8 @@
-#include "dns/server_spec.hpp"
+#include "common/server_spec.hpp"
 
 #include <boost/system/error_code.hpp>
 
-namespace stx::dns {
+namespace stx {
 namespace {
 
 std::string Quote(std::string_view text) { return "'" + std::string(text) + "'"; }
@@ -89,4 +89,4 @@ std::string ToString(const ServerSpec& server) {
   return server.address.is_v6() ? "[" + address + "]:" + port : address + ":" + port;
 }
 
-}  // namespace stx::dns
+}  // namespace stx

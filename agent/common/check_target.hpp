@@ -7,7 +7,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
-namespace stx::probe {
+namespace stx {
 
 /// What `check` was asked to probe: a mail domain (MX lookup) or one host[:port].
 struct CheckTarget {
@@ -16,7 +16,13 @@ struct CheckTarget {
   std::string host;                   ///< domain or host name, lower-case, no trailing dot
   std::optional<std::uint16_t> port;  ///< when given as host:port
   std::optional<boost::asio::ip::address> literal;  ///< host is an IP address
+
+  bool operator==(const CheckTarget&) const = default;
 };
+
+/// The target as ParseCheckTarget reads it back: "example.com", "mx.example.com:25",
+/// "192.0.2.1:25", "[2001:db8::1]:25".
+std::string ToString(const CheckTarget& target);
 
 /// Parses "example.com", "mx.example.com:25", "192.0.2.1", "192.0.2.1:2525", "[2001:db8::1]:25"
 /// or "2001:db8::1". A bare name is a mail domain; anything with a port, or an address, is one
@@ -27,4 +33,4 @@ std::variant<CheckTarget, std::string> ParseCheckTarget(std::string_view text);
 /// at most 253 octets). Returns "" when valid, else the reason.
 std::string ValidateDomainName(std::string_view name);
 
-}  // namespace stx::probe
+}  // namespace stx

@@ -1,8 +1,8 @@
-#include "report/time_format.hpp"
+#include "common/time_format.hpp"
 
 #include <ctime>
 
-namespace stx::report {
+namespace stx {
 
 std::string FormatUtc(std::int64_t unix_seconds, const char* strftime_format) {
   const auto t = static_cast<std::time_t>(unix_seconds);
@@ -35,4 +35,4 @@ std::string Relative(std::int64_t unix_seconds, std::int64_t now_unix_seconds) {
   return delta < 0 ? amount + " ago" : "in " + amount;
 }
 
-}  // namespace stx::report
+}  // namespace stx

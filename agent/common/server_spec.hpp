@@ -8,7 +8,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
-namespace stx::dns {
+namespace stx {
 
 /// One DNS server: an IP address (never a host name: the resolver must not need DNS to find
 /// itself) and a port.
@@ -33,4 +33,4 @@ ServerSpecParse ParseServerSpec(std::string_view text);
 /// ares_set_servers_ports_csv accepts.
 std::string ToString(const ServerSpec& server);
 
-}  // namespace stx::dns
+}  // namespace stx

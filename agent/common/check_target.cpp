@@ -1,9 +1,9 @@
-#include "probe/check_target.hpp"
+#include "common/check_target.hpp"
 
 #include <algorithm>
 #include <cctype>
 
-namespace stx::probe {
+namespace stx {
 namespace {
 
 constexpr const char* kForms =
@@ -105,4 +105,11 @@ std::variant<CheckTarget, std::string> ParseCheckTarget(std::string_view text) {
   return target;
 }
 
-}  // namespace stx::probe
+std::string ToString(const CheckTarget& target) {
+  const bool v6 = target.literal && target.literal->is_v6();
+  std::string out = v6 ? "[" + target.host + "]" : target.host;
+  if (target.port) out += ":" + std::to_string(*target.port);
+  return out;
+}
+
+}  // namespace stx

@@ -1,0 +1,24 @@
+#include "assess/rfc8460.hpp"
+
+namespace stx::assess {
+
+std::vector<std::string> Rfc8460ResultTypes(const probe::AddressProbeResult& result) {
+  using probe::TlsOutcome;
+  if (result.ehlo_class == smtp::EhloClass::kError) return {};
+  // RFC 8460 §4.3.1: a STARTTLS the sender does not see is "not supported" to it.
+  if (result.ehlo_class != smtp::EhloClass::kCompliant) return {"starttls-not-supported"};
+  switch (result.tls_outcome) {
+    case TlsOutcome::kStarttlsRefused:
+    case TlsOutcome::kStarttlsFailed:
+      return {"starttls-not-supported"};
+    case TlsOutcome::kHandshakeFailed:
+      return {"validation-failure"};
+    case TlsOutcome::kEstablished:
+      return result.tls ? result.tls->failures : std::vector<std::string>{};
+    case TlsOutcome::kNotAttempted:
+      break;
+  }
+  return {};
+}
+
+}  // namespace stx::assess

@@ -1,0 +1,121 @@
+// Adding a sender profile is one row of the table (smtp/client_profile.hpp): this test adds a
+// throwaway third row and shows that classification, the JSON, the text report, the metrics
+// and the status page all carry it, with no other change.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <array>
+#include <string>
+
+#include <boost/asio/ip/address.hpp>
+
+#include "http/status_page.hpp"
+#include "metrics/exporter_metrics.hpp"
+#include "report/json_report.hpp"
+#include "report/text_report.hpp"
+#include "smtp/client_profile.hpp"
+#include "smtp/ehlo_classifier.hpp"
+#include "smtp/reply_reader.hpp"
+#include "state/exporter_state.hpp"
+
+namespace stx {
+namespace {
+
+constexpr std::int64_t kNow = 1'800'000'000;
+
+// A sender that matches "STARTTLS" in capitals only (as some do): a server that writes the
+// keyword in lower case, compliant by RFC 5321 §2.4, gets no TLS from it.
+const smtp::ClientProfile kCapitals{
+    "capitals", "capitals-only client", "a throwaway sender", "STARTTLS in capitals only",
+    smtp::EhloRule{smtp::EhloLines::kAfterGreeting, smtp::KeywordCase::kSensitive,
+                   smtp::KeywordEnd::kWord}};
+
+// What the probe stores for a server whose EHLO reply announces "starttls" in lower case and
+// whose TLS upgrade worked.
+probe::TargetProbeResult LowerCaseStarttls() {
+  smtp::ReplyReader reader;
+  reader.Feed("250-mx.partner.test\r\n250-starttls\r\n250 SIZE 1000\r\n");
+  const smtp::EhloAnalysis analysis = smtp::ClassifyEhlo(reader.TakeReply());
+  probe::AddressProbeResult r;
+  r.mx_host = "mx.partner.test";
+  r.address = boost::asio::ip::make_address("192.0.2.7");
+  r.ehlo_class = analysis.ehlo_class;
+  r.ehlo = probe::EhloSummary(analysis);
+  r.tls_outcome = probe::TlsOutcome::kEstablished;
+  r.tls = tls::TlsFacts{};
+  r.tls->version = "TLSv1.3";
+  r.tls->cipher = "TLS_AES_256_GCM_SHA384";
+  probe::TargetProbeResult target;
+  target.target = target.domain = "partner.test";
+  target.results.push_back(r);
+  return target;
+}
+
+class ThirdProfile : public ::testing::Test {
+ protected:
+  const std::array<smtp::ClientProfile, 3> table_{smtp::ClientProfiles()[0],
+                                                  smtp::ClientProfiles()[1], kCapitals};
+  const smtp::ScopedClientProfiles scoped_{table_};
+};
+
+TEST_F(ThirdProfile, JsonCarriesItsViewAndVerdict) {
+  const auto json = report::ToJson(LowerCaseStarttls(), kNow);
+  const auto& address = json["results"][0];
+  EXPECT_EQ(address["ehlo_class"], "compliant");
+  EXPECT_EQ(address["ehlo"]["capitals_sees_starttls"], false);
+  EXPECT_EQ(address["ehlo"]["strict_sees_starttls"], true);
+  EXPECT_EQ(address["client_profiles"]["capitals"]["gets_tls"], false);
+  EXPECT_EQ(address["client_profiles"]["capitals"]["verdict"],
+            "sends in clear (or defers when TLS is required): STARTTLS not seen");
+  EXPECT_EQ(address["client_profiles"]["strict"]["gets_tls"], true);
+  bool listed = false;
+  for (const auto& item : address["evidence"]) listed = listed || item["key"] == "client.capitals";
+  EXPECT_TRUE(listed);
+}
+
+TEST_F(ThirdProfile, TextReportAlignsItWithTheOthers) {
+  const std::string text = report::ToText(LowerCaseStarttls(), kNow);
+  EXPECT_NE(text.find("  strict client        (Postfix, Cisco ESA, Go, Python): uses TLS"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("  capitals-only client (a throwaway sender):             sends in clear"),
+            std::string::npos)
+      << text;
+}
+
+TEST_F(ThirdProfile, MetricsHaveASeriesAndHelpForIt) {
+  config::Partner partner;
+  partner.domain = partner.name = "partner.test";
+  const std::string text = metrics::RenderProbeExposition(partner, LowerCaseStarttls());
+  EXPECT_NE(text.find(R"(starttls_client_tls{address="192.0.2.7",domain="partner.test",)"
+                      R"(mx="mx.partner.test",profile="capitals"} 0)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(profile="strict"} 1)"), std::string::npos);
+  EXPECT_NE(text.find(R"(starttls_domain_client_tls{domain="partner.test",profile="capitals"} 0)"),
+            std::string::npos);
+  EXPECT_NE(text.find("lenient = STARTTLS on any line (openssl s_client), capitals = STARTTLS in "
+                      "capitals only."),
+            std::string::npos);
+}
+
+TEST_F(ThirdProfile, StatusPageHasAColumnAndAnEvidenceLine) {
+  config::ExporterConfig config;
+  config::Partner partner;
+  partner.domain = partner.name = "partner.test";
+  config.partners.push_back(partner);
+  state::ExporterState state;
+  state.ApplyConfig(config);
+  state.RecordResult("partner.test", LowerCaseStarttls());
+  const std::string page = http::RenderStatusPage(
+      state, std::chrono::system_clock::time_point(std::chrono::seconds(kNow)), "test");
+  EXPECT_NE(page.find("<th title=\"a throwaway sender\">Capitals-only client</th>"),
+            std::string::npos);
+  EXPECT_NE(page.find("data-profile=\"capitals\" data-gets-tls=\"false\""), std::string::npos);
+  EXPECT_NE(page.find("data-profile=\"strict\" data-gets-tls=\"true\""), std::string::npos);
+  EXPECT_NE(page.find("<dt>capitals-only client</dt>"), std::string::npos);
+  EXPECT_NE(page.find("colspan=\"12\""), std::string::npos);  // 9 columns + 3 profiles
+}
+
+}  // namespace
+}  // namespace stx

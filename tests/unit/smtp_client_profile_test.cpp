@@ -1,0 +1,147 @@
+// The sender profile table and the EHLO reading rules its rows are made of.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "smtp/client_profile.hpp"
+#include "smtp/ehlo_classifier.hpp"
+#include "smtp/reply_reader.hpp"
+
+namespace stx::smtp {
+namespace {
+
+struct Wire {
+  Reply reply;
+  std::vector<ReplyLine> trailing;
+};
+
+// The EHLO reply and the lines after its final line, as the probe reads them.
+Wire Read(const std::string& bytes) {
+  Wire out;
+  ReplyReader reader;
+  std::size_t consumed = reader.Feed(bytes);
+  EXPECT_TRUE(reader.Complete()) << bytes;
+  out.reply = reader.TakeReply();
+  while (consumed < bytes.size()) {
+    consumed += reader.Feed(std::string_view(bytes).substr(consumed));
+    if (!reader.Complete()) break;
+    for (auto& line : reader.TakeReply().lines) out.trailing.push_back(std::move(line));
+  }
+  return out;
+}
+
+constexpr EhloRule kRfc{EhloLines::kAfterGreeting, KeywordCase::kInsensitive, KeywordEnd::kWord};
+
+struct LineCase {
+  EhloRule rule;
+  const char* line;
+  bool announces;
+};
+
+class KeywordRules : public ::testing::TestWithParam<LineCase> {};
+
+TEST_P(KeywordRules, DecideWhetherALineAnnouncesStarttls) {
+  EXPECT_EQ(AnnouncesStarttls(GetParam().rule, GetParam().line), GetParam().announces)
+      << GetParam().line;
+}
+
+constexpr EhloRule kCaseSensitive{EhloLines::kAfterGreeting, KeywordCase::kSensitive,
+                                  KeywordEnd::kWord};
+constexpr EhloRule kWholeLine{EhloLines::kAfterGreeting, KeywordCase::kInsensitive,
+                              KeywordEnd::kWholeLine};
+constexpr EhloRule kPrefix{EhloLines::kAfterGreeting, KeywordCase::kInsensitive,
+                           KeywordEnd::kPrefix};
+
+INSTANTIATE_TEST_SUITE_P(
+    Smtp, KeywordRules,
+    ::testing::Values(
+        // RFC 5321 §2.4 and §4.1.1.1: case-insensitive, the token ends at SP (or HT, '=').
+        LineCase{kRfc, "STARTTLS", true}, LineCase{kRfc, "starttls", true},
+        LineCase{kRfc, "StartTLS REQUIRED", true}, LineCase{kRfc, "STARTTLS\tnow", true},
+        LineCase{kRfc, "STARTTLS=yes", true}, LineCase{kRfc, "STARTTLSX", false},
+        LineCase{kRfc, "XSTARTTLS", false}, LineCase{kRfc, "", false},
+        LineCase{kRfc, "STARTTL", false},
+        // A sender that matches capitals only.
+        LineCase{kCaseSensitive, "STARTTLS", true}, LineCase{kCaseSensitive, "starttls", false},
+        // A sender that compares the whole line.
+        LineCase{kWholeLine, "STARTTLS", true}, LineCase{kWholeLine, "STARTTLS REQUIRED", false},
+        LineCase{kWholeLine, "starttls", true},
+        // A sender that compares the first 8 characters.
+        LineCase{kPrefix, "STARTTLSX", true}, LineCase{kPrefix, "STARTTLS", true},
+        LineCase{kPrefix, "STARTTL", false}));
+
+TEST(EhloLineRules, AfterGreetingSkipsLineOneAndStopsAtTheFinalLine) {
+  const EhloRule any{EhloLines::kAnyLine, KeywordCase::kInsensitive, KeywordEnd::kWord};
+  const Wire seed = Read("250-STARTTLS\r\n250-mail.domain1.com\r\n250 SIZE 1000\r\n");
+  EXPECT_FALSE(SeesStarttls(kRfc, seed.reply, seed.trailing));
+  EXPECT_TRUE(SeesStarttls(any, seed.reply, seed.trailing));
+  const Wire premature = Read("250 mx.test\r\n250-STARTTLS\r\n250 SIZE 1000\r\n");
+  ASSERT_EQ(premature.trailing.size(), 2u);
+  EXPECT_FALSE(SeesStarttls(kRfc, premature.reply, premature.trailing));
+  EXPECT_TRUE(SeesStarttls(any, premature.reply, premature.trailing));
+  const Wire compliant = Read("250-mx.test\r\n250 STARTTLS\r\n");
+  EXPECT_TRUE(SeesStarttls(kRfc, compliant.reply, compliant.trailing));
+  EXPECT_TRUE(SeesStarttls(any, compliant.reply, compliant.trailing));
+  const Wire greeting_only = Read("250 mx.test\r\n");
+  EXPECT_FALSE(SeesStarttls(kRfc, greeting_only.reply, greeting_only.trailing));
+}
+
+// Today's two profiles, as alerts, dashboards and the README name them.
+TEST(ClientProfileTable, HoldsStrictThenLenient) {
+  const auto profiles = ClientProfiles();
+  ASSERT_EQ(profiles.size(), 2u);
+  EXPECT_EQ(profiles[0].name, "strict");
+  EXPECT_EQ(profiles[1].name, "lenient");
+  EXPECT_EQ(FindClientProfile("strict"), 0u);
+  EXPECT_EQ(FindClientProfile("lenient"), 1u);
+  EXPECT_FALSE(FindClientProfile("exim").has_value());
+  for (const auto& p : profiles) {
+    EXPECT_FALSE(p.title.empty());
+    EXPECT_FALSE(p.senders.empty());
+    EXPECT_FALSE(p.reading.empty());
+  }
+}
+
+// The RFC reading is the EHLO class: a compliant reply is the one the strict profile reads
+// STARTTLS in, whatever other rows the table has.
+TEST(ClientProfileTable, StrictSeesStarttlsExactlyWhenTheReplyIsCompliant) {
+  const std::size_t strict = *FindClientProfile("strict");
+  for (const char* wire : {"250-mx.test\r\n250 STARTTLS\r\n", "250-STARTTLS\r\n250 mx.test\r\n",
+                           "250 mx.test\r\n250 STARTTLS\r\n", "250-mx.test\r\n250 starttls\r\n",
+                           "250-mx.test\r\n250 STARTTLSX\r\n", "250 mx.test\r\n"}) {
+    const Wire w = Read(wire);
+    const EhloAnalysis analysis = ClassifyEhlo(w.reply, w.trailing);
+    EXPECT_EQ(analysis.sees_starttls.test(strict), analysis.ehlo_class == EhloClass::kCompliant)
+        << wire;
+  }
+}
+
+// A row added to the table is read by the classifier with no other change.
+TEST(ClientProfileTable, AThirdRowIsClassifiedWithTheOthers) {
+  const std::array table{ClientProfiles()[0], ClientProfiles()[1],
+                         ClientProfile{"capitals", "capitals-only client", "a throwaway sender",
+                                       "STARTTLS in capitals after the greeting", kCaseSensitive}};
+  const ScopedClientProfiles scoped(table);
+  ASSERT_EQ(ClientProfiles().size(), 3u);
+  EXPECT_EQ(FindClientProfile("capitals"), 2u);
+  const Wire lower = Read("250-mx.test\r\n250 starttls\r\n");
+  const EhloAnalysis analysis = ClassifyEhlo(lower.reply, lower.trailing);
+  EXPECT_EQ(analysis.ehlo_class, EhloClass::kCompliant);  // RFC 5321: keywords ignore case
+  EXPECT_TRUE(analysis.sees_starttls.test(0));
+  EXPECT_TRUE(analysis.sees_starttls.test(1));
+  EXPECT_FALSE(analysis.sees_starttls.test(2));
+}
+
+TEST(ClientProfileTable, ScopedTableIsRestored) {
+  {
+    const std::array<ClientProfile, 1> table{ClientProfiles()[1]};
+    const ScopedClientProfiles scoped(table);
+    EXPECT_EQ(ClientProfiles().size(), 1u);
+  }
+  EXPECT_EQ(ClientProfiles().size(), 2u);
+}
+
+}  // namespace
+}  // namespace stx::smtp
