@@ -109,9 +109,7 @@ int RunCheck(const CheckCommandOptions& options, std::ostream& out, std::ostream
   probe::TargetProbeResult& result = results.front();
   result.target = options.target;
   if (options.json) {
-    out << report::ToJson(result, NowUnix())
-               .dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-        << "\n";
+    out << report::Serialize(report::ToJson(result, NowUnix()), 2) << "\n";
   } else {
     out << report::ToText(result, NowUnix());
   }
@@ -136,9 +134,7 @@ int RunConfigCheck(const CheckCommandOptions& options, std::ostream& out, std::o
       entry["name"] = config.partners[i].name;
       partners.push_back(std::move(entry));
     }
-    out << nlohmann::json{{"config", options.config_file}, {"partners", partners}}.dump(
-               2, ' ', false, nlohmann::json::error_handler_t::replace)
-        << "\n";
+    out << report::Serialize({{"config", options.config_file}, {"partners", partners}}, 2) << "\n";
   } else {
     for (std::size_t i = 0; i < results.size(); ++i) {
       out << "== " << config.partners[i].name << " ==\n" << report::ToText(results[i], now) << "\n";

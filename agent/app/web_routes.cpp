@@ -8,6 +8,7 @@
 #include "http/status_page.hpp"
 #include "http/targets_api.hpp"
 #include "metrics/exporter_metrics.hpp"
+#include "report/json_report.hpp"
 #include "scheduler/scheduler.hpp"
 #include "state/exporter_state.hpp"
 
@@ -52,17 +53,15 @@ void AddWebRoutes(http::HttpServer& server, WebContext context) {
     co_return r;
   });
 
-  server.Route("GET", "/api/v1/targets",
-               [shared](const http::Request&) -> awaitable<http::Response> {
-                 http::Response r;
-                 r.content_type = "application/json";
-                 r.compressible = true;
-                 // Hostile partners can put invalid UTF-8 in certificates and banners: replace,
-                 // never throw.
-                 r.body = http::RenderTargets(shared->state, std::chrono::system_clock::now())
-                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-                 co_return r;
-               });
+  server.Route(
+      "GET", "/api/v1/targets", [shared](const http::Request&) -> awaitable<http::Response> {
+        http::Response r;
+        r.content_type = "application/json";
+        r.compressible = true;
+        r.body =
+            report::Serialize(http::RenderTargets(shared->state, std::chrono::system_clock::now()));
+        co_return r;
+      });
 
   server.Route("GET", "/-/healthy", [](const http::Request&) -> awaitable<http::Response> {
     co_return Text(200, "Healthy\n");

@@ -2,6 +2,7 @@
 
 #include "assess/rfc8460.hpp"
 #include "assess/sender_verdict.hpp"
+#include "common/display_text.hpp"
 #include "common/time_format.hpp"
 #include "smtp/client_profile.hpp"
 
@@ -109,6 +110,13 @@ std::vector<EvidenceItem> AddressEvidence(const probe::AddressProbeResult& r,
                               {" (" + f.context + "): " + f.detail}});
   }
   items.push_back(std::move(findings));
+  // Certificate names, keywords and quoted replies are the partner's bytes: every renderer
+  // gets them without control characters and as valid UTF-8.
+  for (auto& item : items) {
+    for (auto& line : item.lines) {
+      for (auto& span : line) span.text = DisplayText(span.text);
+    }
+  }
   return items;
 }
 
@@ -148,6 +156,7 @@ std::string_view ToString(Tone tone) {
 
 std::string AddressText(const probe::AddressProbeResult& r) {
   if (r.error && r.error->stage == probe::Stage::kDns) return "(no address)";
+  // An address and a port: nothing of the partner's to escape.
   const std::string a = r.address.to_string();
   return (r.address.is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(r.port);
 }

@@ -33,7 +33,8 @@ struct EvidenceItem {
 
 /// The evidence for `result`, in display order: error, banner, one item per sender profile,
 /// TLS, certificate, extensions offered in TLS, RFC 8460 result types, findings. `now_unix`
-/// dates certificate expiry ("in 35 days").
+/// dates certificate expiry ("in 35 days"). Every span is DisplayText: valid UTF-8 without
+/// control characters, whatever bytes the partner sent.
 std::vector<EvidenceItem> AddressEvidence(const probe::AddressProbeResult& result,
                                           std::int64_t now_unix);
 

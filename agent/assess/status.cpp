@@ -1,5 +1,8 @@
 #include "assess/status.hpp"
 
+#include "assess/sender_verdict.hpp"
+#include "smtp/client_profile.hpp"
+
 namespace stx::assess {
 
 std::string_view ToString(Status status) {
@@ -68,28 +71,25 @@ Status TargetStatus(const probe::TargetProbeResult* last) {
 
 int CheckExitStatus(std::span<const probe::TargetProbeResult> results) {
   bool any_error = false;
-  bool any_not_compliant = false;
+  bool any_without_tls = false;
   for (const auto& target : results) {
-    switch (TargetStatus(&target)) {
-      case Status::kMisordered:
-      case Status::kNoStarttls:
-        any_not_compliant = true;
-        break;
-      case Status::kCompliant:
-      case Status::kNullMx:  // the domain takes no mail: nothing is sent in clear
-        break;
-      case Status::kError:
-      case Status::kUnknown:
+    // A completed probe with no address and no null MX proves nothing: an error.
+    any_error = any_error || target.error.has_value() || TargetStatus(&target) == Status::kError;
+    for (const auto& r : target.results) {
+      if (r.ehlo_class == smtp::EhloClass::kError) {
         any_error = true;
-        break;
+        continue;
+      }
+      // What senders get decides, not the EHLO class alone: STARTTLS refused or a failed
+      // handshake leaves every sender without TLS though the reply is compliant.
+      for (std::size_t i = 0; i < smtp::ClientProfiles().size(); ++i) {
+        any_without_tls = any_without_tls || !GetsTls(r, i);
+      }
     }
-    // A partner is listed under its worst address; an error beside a finding still counts.
-    for (const auto& r : target.results) any_error = any_error || r.error.has_value();
-    any_error = any_error || target.error.has_value();
   }
-  if (any_not_compliant) return kNotCompliant;
+  if (any_without_tls) return kNotCompliant;
   if (any_error) return kErrorOrUsage;
-  return kAllCompliant;
+  return kAllCompliant;  // a null MX too: the domain takes no mail, nothing is sent in clear
 }
 
 }  // namespace stx::assess

@@ -42,8 +42,11 @@ Status AddressStatus(const probe::AddressProbeResult& result);
 /// probe that reached no address without a null MX, "null_mx" for a domain with a null MX.
 Status TargetStatus(const probe::TargetProbeResult* last);
 
-/// Exit statuses of `check`. A definite finding outranks an unreachable host: when any
-/// address is misordered or lacks STARTTLS the status is 1 even if another had an error.
+/// Exit statuses of `check`, from what senders get: 0 when every address gives every sender
+/// profile TLS (or the domain has a null MX); 1 when any address reached leaves some sender
+/// without TLS (misordered, no STARTTLS, STARTTLS refused, a failed handshake), even if
+/// another address had an error; 2 when an address or DNS failed and nothing else is wrong,
+/// and for bad usage.
 enum CheckExit : int { kAllCompliant = 0, kNotCompliant = 1, kErrorOrUsage = 2 };
 
 /// The exit status of `check` over one or more targets' results (see CheckExit).

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include "common/display_text.hpp"
+
 namespace stx::log {
 namespace {
 
@@ -85,23 +87,35 @@ void Configure(Level level, Format format) {
 bool Enabled(Level level) { return State().logger->should_log(ToSpd(level)); }
 
 std::string LogfmtValue(std::string_view value) {
-  bool quote = value.empty();
+  bool quote = value.empty() || !IsValidUtf8(value);
   for (const char c : value) {
     const auto byte = static_cast<unsigned char>(c);
     if (c == ' ' || c == '"' || c == '=' || byte < 0x20 || byte == 0x7f) quote = true;
   }
+  if (!quote) {
+    for (std::string_view rest = value; !rest.empty();) {
+      const auto c = DecodeUtf8(rest);
+      if (IsControl(c->code_point)) quote = true;  // C1, e.g. U+009B CSI
+      rest.remove_prefix(c->length);
+    }
+  }
   if (!quote) return std::string(value);
-  // One record, one line: no control byte reaches the log raw (a CR would let a value, such
-  // as a partner's reply quoted in an error, overwrite the line on a terminal). The escapes
-  // are Go's, as in go-logfmt.
+  // One record, one line, valid UTF-8: no control character reaches the log raw (a CR would
+  // let a value, such as a partner's reply quoted in an error, overwrite the line on a
+  // terminal) and a byte that is not UTF-8 is U+FFFD. The escapes are Go's, as in go-logfmt.
   std::string out = "\"";
-  for (const char c : value) {
-    const auto byte = static_cast<unsigned char>(c);
-    switch (c) {
+  for (std::string_view rest = value; !rest.empty();) {
+    const auto c = DecodeUtf8(rest);
+    if (!c) {
+      out += "\\ufffd";
+      rest.remove_prefix(1);
+      continue;
+    }
+    switch (c->code_point) {
       case '"':
       case '\\':
         out += '\\';
-        out += c;
+        out += rest[0];
         break;
       case '\n':
         out += "\\n";
@@ -113,15 +127,16 @@ std::string LogfmtValue(std::string_view value) {
         out += "\\t";
         break;
       default:
-        if (byte < 0x20 || byte == 0x7f) {
+        if (IsControl(c->code_point)) {
           constexpr const char* kHex = "0123456789abcdef";
           out += "\\u00";
-          out += kHex[byte >> 4];
-          out += kHex[byte & 0xf];
+          out += kHex[(c->code_point >> 4) & 0xf];
+          out += kHex[c->code_point & 0xf];
         } else {
-          out += c;
+          out.append(rest.data(), c->length);
         }
     }
+    rest.remove_prefix(c->length);
   }
   return out + "\"";
 }

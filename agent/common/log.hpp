@@ -36,9 +36,10 @@ inline void Error(std::string_view m, std::initializer_list<Field> f = {}) {
   Write(Level::kError, m, f);
 }
 
-/// logfmt value: bare when it has no space, quote, '=' or control byte; else quoted, with
-/// '"' and '\\' escaped and control bytes written as \n, \r, \t or \u00XX, so that a record is
-/// always one line.
+/// logfmt value: bare when it has no space, quote, '=' or control character and is valid
+/// UTF-8; else quoted, with '"' and '\\' escaped, control characters (C0, DEL, C1) written as
+/// \n, \r, \t or \u00XX and bytes that are not UTF-8 as \ufffd, so that a record is always
+/// one line of valid UTF-8.
 std::string LogfmtValue(std::string_view value);
 
 }  // namespace stx::log

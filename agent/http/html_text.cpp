@@ -1,12 +1,16 @@
 #include "http/html_text.hpp"
 
+#include "common/display_text.hpp"
 #include "common/time_format.hpp"
 
 #include <ctime>
 
 namespace stx::http {
 
-std::string EscapeHtml(std::string_view text) {
+std::string EscapeHtml(std::string_view raw) {
+  // The page is declared UTF-8 and may quote a partner's bytes: control characters (but line
+  // breaks and tabs, which <pre> blocks lay out) and invalid UTF-8 are shown as \xHH.
+  const std::string text = DisplayText(raw, "\n\t");
   std::string out;
   out.reserve(text.size() + text.size() / 8);
   for (const char c : text) {

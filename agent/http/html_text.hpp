@@ -8,7 +8,9 @@
 namespace stx::http {
 
 /// Escapes & < > " ' so that `text` is inert both in element content and in quoted attribute
-/// values. Transcripts, banners and certificate names come from hostile servers.
+/// values, and shows control characters (other than line breaks and tabs) and invalid UTF-8
+/// as \xHH (DisplayText). Transcripts, banners and certificate names come from hostile
+/// servers.
 std::string EscapeHtml(std::string_view text);
 
 /// An HTML id / URL fragment made of `parts`: letters, digits, '.' and '-' kept, every other

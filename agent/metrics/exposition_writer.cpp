@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "common/display_text.hpp"
 #include "smtp/client_profile.hpp"
 
 namespace stx::metrics {
@@ -30,7 +31,17 @@ void AppendLabels(std::string& out, std::span<const LabelPair> sorted) {
 
 }  // namespace
 
-void AppendEscapedLabelValue(std::string& out, std::string_view value) {
+void AppendEscapedLabelValue(std::string& out, std::string_view raw) {
+  // The exposition format is UTF-8 (a scrape with invalid UTF-8 in a label value fails as a
+  // whole), and whoever reads it with curl reads it on a terminal. MX host names come from
+  // DNS, whose names may hold any byte (RFC 2181 §11): such a value is shown as DisplayText.
+  const bool printable = std::all_of(raw.begin(), raw.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return (byte >= 0x20 && byte < 0x7f) || c == '\n';
+  });
+  std::string shown;
+  std::string_view value = raw;
+  if (!printable) value = shown = DisplayText(raw, "\n");
   std::size_t plain = 0;
   for (std::size_t i = 0; i < value.size(); ++i) {
     const char c = value[i];

@@ -187,4 +187,8 @@ json ToJson(const probe::TargetProbeResult& result, std::int64_t now_unix) {
           {"results", results}};
 }
 
+std::string Serialize(const json& value, int indent) {
+  return value.dump(indent, ' ', true, json::error_handler_t::replace);
+}
+
 }  // namespace stx::report

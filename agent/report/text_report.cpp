@@ -8,6 +8,7 @@
 #include "assess/evidence.hpp"
 #include "assess/explanation.hpp"
 #include "assess/status.hpp"
+#include "common/display_text.hpp"
 
 namespace stx::report {
 namespace {
@@ -78,7 +79,7 @@ std::vector<std::string> Wrap(const std::string& paragraph, std::size_t width) {
 
 void WriteAddress(std::ostringstream& out, const probe::AddressProbeResult& r, bool direct,
                   std::int64_t now) {
-  out << "\n" << r.mx_host;
+  out << "\n" << DisplayText(r.mx_host);
   if (!direct) out << " (MX preference " << r.mx_preference << ")";
   out << "  " << assess::AddressText(r) << "  " << Upper(assess::ToString(assess::AddressStatus(r)))
       << "\n";
@@ -89,14 +90,15 @@ void WriteAddress(std::ostringstream& out, const probe::AddressProbeResult& r, b
       const char* who = line.direction == probe::TranscriptLine::Direction::kServer   ? "S:"
                         : line.direction == probe::TranscriptLine::Direction::kClient ? "C:"
                                                                                       : "  #";
-      out << "    " << (line.encrypted ? "[tls] " : "") << who << " " << line.text << "\n";
+      out << "    " << (line.encrypted ? "[tls] " : "") << who << " " << DisplayText(line.text)
+          << "\n";
     }
   }
   if (const std::string explanation = assess::Explanation(r); !explanation.empty()) {
     out << "  explanation to forward to the partner:\n";
     std::istringstream lines(explanation);
     for (std::string paragraph; std::getline(lines, paragraph);) {
-      for (const auto& line : Wrap(paragraph, 88)) out << "    | " << line << "\n";
+      for (const auto& line : Wrap(DisplayText(paragraph), 88)) out << "    | " << line << "\n";
     }
   }
 }
@@ -105,14 +107,14 @@ void WriteAddress(std::ostringstream& out, const probe::AddressProbeResult& r, b
 
 std::string ToText(const probe::TargetProbeResult& result, std::int64_t now_unix) {
   std::ostringstream out;
-  out << result.target;
+  out << DisplayText(result.target);
   if (result.routing) {
     const dns::MailRouting& routing = *result.routing;
     switch (routing.kind) {
       case dns::RoutingKind::kMx: {
         std::vector<std::string> hosts;
         for (const auto& mx : routing.exchangers) {
-          hosts.push_back(mx.host + " (" + std::to_string(mx.preference) + ")");
+          hosts.push_back(DisplayText(mx.host) + " (" + std::to_string(mx.preference) + ")");
         }
         out << ": MX " << Join(hosts, ", ");
         break;
@@ -131,7 +133,7 @@ std::string ToText(const probe::TargetProbeResult& result, std::int64_t now_unix
   }
   out << "\n";
   if (result.error)
-    out << "error: " << result.error->Reason() << ": " << result.error->detail << "\n";
+    out << "error: " << result.error->Reason() << ": " << DisplayText(result.error->detail) << "\n";
   std::map<assess::Status, int> counts;
   for (const auto& r : result.results) {
     WriteAddress(out, r, result.direct, now_unix);

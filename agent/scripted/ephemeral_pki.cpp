@@ -262,6 +262,7 @@ CertFiles EphemeralPki::Issue(const CertSpec& spec) {
   }
 
   std::string san = "DNS:" + spec.host;
+  for (const auto& name : spec.dns_sans) san += ",DNS:" + name;
   for (const auto& ip : spec.ip_sans) san += ",IP:" + ip;
   const std::uint64_t serial = s.next_serial++;
   Key key = NewP256Key();

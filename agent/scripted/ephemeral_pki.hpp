@@ -12,6 +12,9 @@ namespace stx::scripted {
 struct CertSpec {
   std::string host = "mx.test";      ///< subject CN and the only SAN DNS name
   std::vector<std::string> ip_sans;  ///< extra SAN IP addresses ("127.0.0.1", "::1")
+  /// Extra SAN DNS names, any bytes but ',' (a hostile partner's certificate may hold control
+  /// characters or bytes that are not UTF-8 there).
+  std::vector<std::string> dns_sans;
   int not_before_days = -1;
   int not_after_days = 30;
   bool self_signed = false;  ///< signed by its own key, not by the CA: untrusted
