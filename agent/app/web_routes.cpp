@@ -55,17 +55,16 @@ void AddWebRoutes(http::HttpServer& server, WebContext context) {
     co_return r;
   });
 
-  server.Route("GET", "/api/v1/targets",
-               [shared](const http::Request&) -> awaitable<http::Response> {
-                 http::Response r;
-                 r.content_type = "application/json";
-                 r.compressible = true;
-                 // Hostile partners can put invalid UTF-8 in certificates and banners: replace,
-                 // never throw.
-                 r.body = http::RenderTargets(shared->state, std::chrono::system_clock::now())
-                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-                 co_return r;
-               });
+  server.Route(
+      "GET", "/api/v1/targets", [shared](const http::Request&) -> awaitable<http::Response> {
+        http::Response r;
+        r.content_type = "application/json";
+        r.compressible = true;
+        auto stream =
+            std::make_shared<http::TargetsStream>(shared->state, std::chrono::system_clock::now());
+        r.pieces = [stream](std::string& out) { return stream->Next(out, kPieceBytes); };
+        co_return r;
+      });
 
   server.Route("GET", "/-/healthy", [](const http::Request&) -> awaitable<http::Response> {
     co_return Text(200, "Healthy\n");
