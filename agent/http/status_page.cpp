@@ -262,6 +262,7 @@ StatusPageStream::StatusPageStream(const state::ExporterState& state,
     if (rank < kStatusOrder.size()) ++groups[rank];
   }
   // The members, group after group, each group by domain (the map's order).
+  group_begin_.resize(kStatusOrder.size() + 1);
   for (std::size_t rank = 0; rank < kStatusOrder.size(); ++rank) {
     group_begin_[rank] = ends_.size();
     if (groups[rank] == 0) continue;

@@ -1,12 +1,10 @@
 #pragma once
-#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "http/partner_status.hpp"
 #include "state/exporter_state.hpp"
 
 namespace stx::http {
@@ -38,7 +36,7 @@ std::string RenderStatusPage(const state::ExporterState& state,
 /// counted in and shows its newer result where it was not written yet; a partner a reload
 /// removed is left out from then on, one it added is not on this page. So every partner is
 /// listed at most once, in one group, and the page is always whole and valid. The members take
-/// about the length of their domains in memory, nothing else grows with the partners.
+/// their domains' length and 4 bytes each in memory; nothing else grows with the partners.
 class StatusPageStream {
  public:
   /// `state` must outlive the stream.
@@ -60,8 +58,9 @@ class StatusPageStream {
   std::string head_;                 ///< the page up to the first group, rendered with the counts
   std::string domains_;              ///< every member's domain, one after the other
   std::vector<std::uint32_t> ends_;  ///< where each member's domain ends in domains_
-  /// Where each group's members begin; the last entry is the number of members.
-  std::array<std::size_t, kStatusOrder.size() + 1> group_begin_{};
+  /// Where each group's members begin (groups in kStatusOrder); the last entry is the number
+  /// of members.
+  std::vector<std::size_t> group_begin_;
   bool table_ = false;  ///< any partner at all: the table is written
   Part part_ = Part::kHead;
   std::size_t group_ = 0;
