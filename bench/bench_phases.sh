@@ -144,6 +144,7 @@ exporter_phase() {  # $1 = N
   cpu_ticks "$EXPORTER_PID"; scrape_ticks=$((TICKS - scrape_ticks))
   status_kib "$EXPORTER_PID" VmHWM; local hwm_scraped=$KIB
   status_kib "$EXPORTER_PID" VmRSS; R[exp_rss_scraped_kib]=$KIB
+  endpoints_phase
   stop_pids "$EXPORTER_PID"; forget "$EXPORTER_PID"
 
   # Every partner must have the class the fleet gave it (or the figures measure failures).
@@ -172,6 +173,27 @@ exporter_phase() {  # $1 = N
   log "exporter: ${R[exp_wall_s]} s, ${R[exp_cpu_ms_per_probe]} ms CPU/probe," \
     "peak RSS $((hwm_sweep / 1024)) MiB ($((hwm_scraped / 1024)) MiB after scrapes)," \
     "/metrics ${R[scrape_bytes]} B in ${R[scrape_median_ms]} ms; fleet ${R[fleet_cpu_s]} s CPU"
+}
+
+# The other two large endpoints, on the exporter of the sweep (after its /metrics scrapes):
+# BENCH_ENDPOINT_COUNT requests each of /api/v1/targets and the status page, one after the
+# other, their size and latency, and the peak RSS once served.
+endpoints_phase() {
+  local api page ticks
+  cpu_ticks "$EXPORTER_PID"; ticks=$TICKS
+  api=$("$BIN/bench_http" scrape --url "http://127.0.0.1:$WEB_PORT/api/v1/targets" \
+    --count "$BENCH_ENDPOINT_COUNT") || fail "/api/v1/targets requests failed"
+  page=$("$BIN/bench_http" scrape --url "http://127.0.0.1:$WEB_PORT/" \
+    --count "$BENCH_ENDPOINT_COUNT") || fail "status page requests failed"
+  cpu_ticks "$EXPORTER_PID"
+  R[endpoints_cpu_ms]=$(secs $(((TICKS - ticks) * 1000)) $((HZ * 2 * BENCH_ENDPOINT_COUNT)))
+  status_kib "$EXPORTER_PID" VmHWM; R[exp_hwm_served_kib]=$KIB
+  R[api_bytes]=$(kv bytes "$api") R[api_median_ms]=$(kv median_ms "$api")
+  R[api_max_ms]=$(kv max_ms "$api")
+  R[page_bytes]=$(kv bytes "$page") R[page_median_ms]=$(kv median_ms "$page")
+  R[page_max_ms]=$(kv max_ms "$page")
+  log "endpoints: /api/v1/targets ${R[api_bytes]} B in ${R[api_median_ms]} ms, / ${R[page_bytes]}" \
+    "B in ${R[page_median_ms]} ms; peak RSS $((R[exp_hwm_served_kib] / 1024)) MiB after them"
 }
 
 lag_phase() {  # $1 = N: a second sweep under /-/healthy every 10 ms, /metrics every few seconds

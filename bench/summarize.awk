@@ -79,6 +79,16 @@ END {
     line("/metrics latency, gzip (ms)", cell(n, "scrape_gzip_median_ms", 1, "%.1f"),
          "max " cell(n, "scrape_gzip_max_ms", 1, "%.1f"), "")
     line("exporter CPU per scrape (ms)", cell(n, "scrape_cpu_ms", 1, "%.1f"), "", "")
+    if (median(n, "api_bytes", 1) != "") {
+      line("/api/v1/targets body (MiB)", cell(n, "api_bytes", 1 / 1048576, "%.2f"), "", "")
+      line("/api/v1/targets latency (ms)", cell(n, "api_median_ms", 1, "%.1f"),
+           "max " cell(n, "api_max_ms", 1, "%.1f"), "")
+      line("status page body (MiB)", cell(n, "page_bytes", 1 / 1048576, "%.2f"), "", "")
+      line("status page latency (ms)", cell(n, "page_median_ms", 1, "%.1f"),
+           "max " cell(n, "page_max_ms", 1, "%.1f"), "")
+      line("CPU per API or page request (ms)", cell(n, "endpoints_cpu_ms", 1, "%.1f"), "", "")
+      line("peak RSS after them (MiB)", cell(n, "exp_hwm_served_kib", kib_to_mib, "%.1f"), "", "")
+    }
     line("dnsmasq CPU in the sweep (s)", cell(n, "dns_cpu_s", 1, "%.2f"), "", "")
     if (median(n, "lag_p50_ms", 1) != "") {
       printf "  event-loop lag (GET /-/healthy every 10 ms, /metrics gzip every %s ms, in a sweep)\n",

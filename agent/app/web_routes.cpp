@@ -15,11 +15,12 @@
 namespace stx::app {
 namespace {
 
-// Text per piece of a streamed /metrics. A piece takes about 0.11 ms to render (0.22 ms with
-// gzip; bench_metrics_render at 10,000 partners: 610 pieces in 67 ms, 132 ms gzipped), so the
-// probes on the event loop never wait long behind a scrape, and the chunks cost little in
-// framing and writes.
-constexpr std::size_t kMetricsPieceBytes = 64 * 1024;
+// Text per piece of a streamed body (/metrics, the status page, the targets API). Each piece
+// is rendered (and gzipped) in one go on the event loop, so it must be small enough that the
+// probes sharing the loop never wait long behind a request, and large enough that the chunk
+// framing, the writes and zlib's per-call overhead stay a small part of the work. The
+// measured cost per piece is in docs/benchmarks.md.
+constexpr std::size_t kPieceBytes = 64 * 1024;
 
 http::Response Text(unsigned status, std::string body) {
   http::Response r;
@@ -41,7 +42,7 @@ void AddWebRoutes(http::HttpServer& server, WebContext context) {
     r.compressible = true;
     auto stream = std::make_shared<metrics::ExpositionStream>(
         shared->state, Build(), std::chrono::system_clock::now(), shared->loop_lag);
-    r.pieces = [stream](std::string& out) { return stream->Next(out, kMetricsPieceBytes); };
+    r.pieces = [stream](std::string& out) { return stream->Next(out, kPieceBytes); };
     co_return r;
   });
 
@@ -49,7 +50,9 @@ void AddWebRoutes(http::HttpServer& server, WebContext context) {
     http::Response r;
     r.content_type = "text/html; charset=utf-8";
     r.compressible = true;
-    r.body = http::RenderStatusPage(shared->state, std::chrono::system_clock::now(), STX_VERSION);
+    auto stream = std::make_shared<http::StatusPageStream>(
+        shared->state, std::chrono::system_clock::now(), STX_VERSION);
+    r.pieces = [stream](std::string& out) { return stream->Next(out, kPieceBytes); };
     co_return r;
   });
 
@@ -58,8 +61,9 @@ void AddWebRoutes(http::HttpServer& server, WebContext context) {
         http::Response r;
         r.content_type = "application/json";
         r.compressible = true;
-        r.body =
-            report::Serialize(http::RenderTargets(shared->state, std::chrono::system_clock::now()));
+        auto stream =
+            std::make_shared<http::TargetsStream>(shared->state, std::chrono::system_clock::now());
+        r.pieces = [stream](std::string& out) { return stream->Next(out, kPieceBytes); };
         co_return r;
       });
 

@@ -31,10 +31,11 @@ struct Request {
   }
 };
 
-/// A body produced in pieces, for one too large to build at once (/metrics at 10,000
-/// partners): each call appends the next piece to `out` and returns false after the last. The
-/// server calls it between writes on the event loop, so each call must be quick; it sends the
-/// pieces as they come (chunked, RFC 9112 §7.1), gzipped on the fly when allowed.
+/// A body produced in pieces, for one too large to build at once (/metrics, the status page
+/// and /api/v1/targets at 10,000 partners): each call appends the next piece to `out` and returns
+/// false after the last. The server calls it between writes on the event loop, so each call must be
+/// quick; it sends the pieces as they come (chunked, RFC 9112 §7.1), gzipped on the fly when
+/// allowed.
 using BodyPieces = std::function<bool(std::string& out)>;
 
 struct Response {

@@ -1,7 +1,9 @@
 #include "http/status_page.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <cstdint>
 #include <map>
 #include <vector>
 
@@ -15,6 +17,11 @@
 
 namespace stx::http {
 namespace {
+
+// Partners per status, worst first (assess::kStatusesWorstFirst).
+using GroupSizes = std::array<std::size_t, assess::kStatusesWorstFirst.size()>;
+
+std::size_t Rank(assess::Status status) { return static_cast<std::size_t>(status); }
 
 // Certificates closer than this to expiry are shown as a warning.
 constexpr std::int64_t kExpiryWarningSeconds = 14 * 86400;
@@ -197,9 +204,7 @@ void AppendRows(std::string& out, const state::PartnerState& p, std::int64_t now
   }
 }
 
-using Groups = std::map<assess::Status, std::vector<const state::PartnerState*>>;
-
-void AppendSummary(std::string& out, const Groups& groups, const state::ExporterState& state) {
+void AppendSummary(std::string& out, const GroupSizes& groups, const state::ExporterState& state) {
   std::map<assess::Status, std::size_t> per_class;
   std::size_t addresses = 0;
   for (const auto& [domain, p] : state.partners()) {
@@ -209,9 +214,8 @@ void AppendSummary(std::string& out, const Groups& groups, const state::Exporter
   out += "<p class=\"summary\" id=\"summary\"><b>" + std::to_string(state.partners().size()) +
          "</b> partner" + (state.partners().size() == 1 ? "" : "s") + ":";
   for (const assess::Status status : assess::kStatusesWorstFirst) {
-    const auto it = groups.find(status);
     out += " " + Badge(status) + " <b data-count=\"" + std::string(assess::ToString(status)) +
-           "\">" + std::to_string(it == groups.end() ? 0 : it->second.size()) + "</b>";
+           "\">" + std::to_string(groups[Rank(status)]) + "</b>";
   }
   out += "<br><span class=\"small\">" + std::to_string(addresses) + " address" +
          (addresses == 1 ? "" : "es") + " probed:";
@@ -225,18 +229,10 @@ void AppendSummary(std::string& out, const Groups& groups, const state::Exporter
   out += "</span></p>\n";
 }
 
-}  // namespace
-
-std::string RenderStatusPage(const state::ExporterState& state,
-                             std::chrono::system_clock::time_point now_time,
-                             const std::string& version) {
-  const std::int64_t now = std::chrono::system_clock::to_time_t(now_time);
-  // Partners by status; within a status by domain (the map's order).
-  Groups groups;
-  for (const auto& [domain, p] : state.partners()) groups[state::StatusOf(p)].push_back(&p);
-
-  std::string out;
-  out.reserve(64 * 1024);
+// Everything above the first group: the document head, the reload alert, the summary and
+// the table's head.
+void AppendPageHead(std::string& out, const state::ExporterState& state, std::int64_t now,
+                    const std::string& version, const GroupSizes& groups) {
   out +=
       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -257,32 +253,115 @@ std::string RenderStatusPage(const state::ExporterState& state,
   if (state.partners().empty()) out += "<p>No partners configured.</p>\n";
 
   // One table for every group, so that the columns line up; each group is a <tbody>.
-  if (!groups.empty()) out += "<table class=\"partners\">\n" + TableHead();
-  const std::string columns = std::to_string(kFixedColumns + smtp::ClientProfiles().size());
-  for (const assess::Status status : assess::kStatusesWorstFirst) {
-    const auto it = groups.find(status);
-    if (it == groups.end()) continue;
-    const std::size_t n = it->second.size();
-    const std::string name(assess::ToString(status));
-    out += "<tbody class=\"group\" id=\"group-" + name + "\" data-status=\"" + name +
-           "\">\n<tr class=\"group-head\"><th colspan=\"" + columns + "\">" + Badge(status) + " " +
-           std::to_string(n) + " partner" + (n == 1 ? "" : "s") + " <span class=\"small\">— " +
-           std::string(assess::Describe(status)) + "</span></th></tr>\n";
-    for (const state::PartnerState* p : it->second) AppendRows(out, *p, now);
-    out += "</tbody>\n";
-  }
-  if (!groups.empty()) out += "</table>\n";
+  if (!state.partners().empty()) out += "<table class=\"partners\">\n" + TableHead();
+}
 
-  out += "<h2 id=\"evidence\">Transcripts and findings</h2>\n";
-  for (const assess::Status status : assess::kStatusesWorstFirst) {
-    const auto it = groups.find(status);
-    if (it == groups.end()) continue;
-    for (const state::PartnerState* p : it->second) {
-      if (!p->last) continue;
-      for (const auto& r : p->last->results) AppendEvidence(out, *p, r, now);
+void AppendGroupHead(std::string& out, assess::Status status, std::size_t n) {
+  const std::string name(assess::ToString(status));
+  const std::string columns = std::to_string(kFixedColumns + smtp::ClientProfiles().size());
+  out += "<tbody class=\"group\" id=\"group-" + name + "\" data-status=\"" + name +
+         "\">\n<tr class=\"group-head\"><th colspan=\"" + columns + "\">" + Badge(status) + " " +
+         std::to_string(n) + " partner" + (n == 1 ? "" : "s") + " <span class=\"small\">— " +
+         std::string(assess::Describe(status)) + "</span></th></tr>\n";
+}
+
+}  // namespace
+
+StatusPageStream::StatusPageStream(const state::ExporterState& state,
+                                   std::chrono::system_clock::time_point now,
+                                   const std::string& version)
+    : state_(&state), now_(std::chrono::system_clock::to_time_t(now)) {
+  // The first pass: each partner's group, without rendering anything. The groups' members are
+  // fixed here, so that every count on the page matches the rows listed and no partner whose
+  // status changes while the page is written is listed twice (or in two groups).
+  const auto& partners = state.partners();
+  std::vector<std::uint8_t> ranks;
+  ranks.reserve(partners.size());
+  GroupSizes groups{};
+  for (const auto& [domain, p] : partners) {
+    const std::size_t rank = Rank(state::StatusOf(p));
+    ranks.push_back(static_cast<std::uint8_t>(rank));
+    ++groups[rank];
+  }
+  // The members, group after group, each group by domain (the map's order).
+  group_begin_.resize(assess::kStatusesWorstFirst.size() + 1);
+  for (std::size_t rank = 0; rank < assess::kStatusesWorstFirst.size(); ++rank) {
+    group_begin_[rank] = ends_.size();
+    if (groups[rank] == 0) continue;
+    std::size_t i = 0;
+    for (const auto& [domain, p] : partners) {
+      if (ranks[i++] != rank) continue;
+      domains_ += domain;
+      ends_.push_back(static_cast<std::uint32_t>(domains_.size()));
     }
   }
-  out += "</main>\n</body>\n</html>\n";
+  group_begin_[assess::kStatusesWorstFirst.size()] = ends_.size();
+  ends_.shrink_to_fit();
+  domains_.shrink_to_fit();
+  AppendPageHead(head_, state, now_, version, groups);
+  table_ = !partners.empty();
+}
+
+std::string StatusPageStream::Domain(std::size_t member) const {
+  const std::size_t begin = member == 0 ? 0 : ends_[member - 1];
+  return domains_.substr(begin, ends_[member] - begin);
+}
+
+bool StatusPageStream::Next(std::string& out, std::size_t budget) {
+  const std::size_t limit = out.size() + budget;
+  if (part_ == Part::kHead) {
+    out += head_;
+    std::string().swap(head_);
+    part_ = Part::kRows;
+  }
+  // Two passes over the members: the table's rows, then the evidence, each group by group. A
+  // piece ends after a whole partner; a partner removed meanwhile is left out.
+  while (part_ != Part::kDone) {
+    const bool rows = part_ == Part::kRows;
+    for (; group_ < assess::kStatusesWorstFirst.size(); ++group_) {
+      const std::size_t end = group_begin_[group_ + 1];
+      if (next_ == end) continue;  // an empty group, or one written whole
+      if (rows && !group_open_) {
+        AppendGroupHead(out, assess::kStatusesWorstFirst[group_], end - group_begin_[group_]);
+        group_open_ = true;
+      }
+      while (next_ < end) {
+        if (const state::PartnerState* p = state_->Find(Domain(next_))) {
+          if (rows) {
+            AppendRows(out, *p, now_);
+          } else if (p->last) {
+            for (const auto& r : p->last->results) AppendEvidence(out, *p, r, now_);
+          }
+        }
+        ++next_;
+        if (next_ == end && group_open_) {
+          out += "</tbody>\n";
+          group_open_ = false;
+        }
+        if (out.size() >= limit) return true;
+      }
+    }
+    group_ = 0;
+    next_ = 0;
+    if (rows) {
+      if (table_) out += "</table>\n";
+      out += "<h2 id=\"evidence\">Transcripts and findings</h2>\n";
+      part_ = Part::kEvidence;
+    } else {
+      out += "</main>\n</body>\n</html>\n";
+      part_ = Part::kDone;
+    }
+  }
+  return false;
+}
+
+std::string RenderStatusPage(const state::ExporterState& state,
+                             std::chrono::system_clock::time_point now,
+                             const std::string& version) {
+  std::string out;
+  StatusPageStream stream(state, now, version);
+  while (stream.Next(out, std::string::npos / 2)) {
+  }
   return out;
 }
 

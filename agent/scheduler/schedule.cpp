@@ -22,6 +22,12 @@ Millis PhaseOf(std::string_view domain, Millis interval) {
       static_cast<std::int64_t>(Fnv1a(domain) % static_cast<std::uint64_t>(interval.count())));
 }
 
+Millis FirstRoundSpread(std::size_t partners) {
+  const auto at_rate = Millis(static_cast<std::int64_t>(
+      (partners * 1000 + kFirstRoundProbesPerSecond - 1) / kFirstRoundProbesPerSecond));
+  return std::max(kMinFirstRoundSpread, at_rate);
+}
+
 Millis FirstProbeDelay(std::string_view domain, Millis interval, Millis spread) {
   if (interval.count() <= 0) return Millis(0);
   const Millis window = std::min(interval, spread);

@@ -101,6 +101,12 @@ void Scheduler::Apply(const config::ExporterConfig& config,
                       std::shared_ptr<const ProbeEnvironment> environment) {
   Configure(config, std::move(environment));
 
+  // What loads the event loop at start is how many first probes come at once: the partners
+  // that start now, not those that keep their slots.
+  std::size_t starting = 0;
+  for (const auto& partner : config.partners) starting += loops_.count(partner.domain) == 0;
+  const Millis spread = FirstRoundSpread(starting);
+
   std::map<std::string, std::shared_ptr<Loop>> next;
   for (const auto& partner : config.partners) {
     auto it = loops_.find(partner.domain);
@@ -119,7 +125,7 @@ void Scheduler::Apply(const config::ExporterConfig& config,
     loop->domain = partner.domain;
     loop->interval = partner.interval;
     next.emplace(partner.domain, loop);
-    loop->wake.expires_after(FirstProbeDelay(loop->domain, loop->interval, kFirstRoundSpread));
+    loop->wake.expires_after(FirstProbeDelay(loop->domain, loop->interval, spread));
     Wait(std::move(loop));
   }
   for (auto& [domain, loop] : loops_) {  // removed partners
@@ -177,8 +183,8 @@ awaitable<void> Scheduler::ProbeAndRecord(std::shared_ptr<Loop> loop) {
   known->probe_in_flight = true;
   // A partner whose slot comes while the connection slots are all taken waits here, before
   // its DNS lookup, holding nothing but its place in the queue: when 10,000 partners start
-  // within kFirstRoundSpread, thousands of half-started probes (a resolved route, a frame
-  // per address) would otherwise wait for a connection slot.
+  // within the first round's spread (FirstRoundSpread), thousands of half-started probes (a
+  // resolved route, a frame per address) would otherwise wait for a connection slot.
   probe::TargetProbeResult result;
   {
     const std::shared_ptr<void> turn = co_await PartnerTurn();

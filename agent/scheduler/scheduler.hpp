@@ -34,7 +34,8 @@ class Scheduler {
   Scheduler& operator=(const Scheduler&) = delete;
 
   /// Starts probing `config`'s partners (first call) or applies a reload: new partners start
-  /// after their first-probe delay, removed ones stop, changed ones continue with their new
+  /// after their first-probe delay (spread over FirstRoundSpread of how many start), removed
+  /// ones stop, changed ones continue with their new
   /// settings and keep their state. `state.ApplyConfig(config)` must have been called.
   void Apply(const config::ExporterConfig& config,
              std::shared_ptr<const ProbeEnvironment> environment);
@@ -49,9 +50,6 @@ class Scheduler {
 
   /// Stops every loop; probes in flight finish or are abandoned with the io_context.
   void Stop();
-
-  /// How long after start (or after joining) every partner has had its first probe.
-  static constexpr std::chrono::milliseconds kFirstRoundSpread{5000};
 
  private:
   struct Loop;

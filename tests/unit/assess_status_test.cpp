@@ -11,9 +11,14 @@ namespace {
 using probe::AddressProbeResult;
 using probe::TargetProbeResult;
 
+// An address of `ehlo_class`; a compliant one gives every sender profile TLS.
 AddressProbeResult Address(smtp::EhloClass ehlo_class) {
   AddressProbeResult r;
   r.ehlo_class = ehlo_class;
+  if (ehlo_class == smtp::EhloClass::kCompliant) {
+    r.ehlo.sees_starttls.set();
+    r.tls_outcome = probe::TlsOutcome::kEstablished;
+  }
   if (ehlo_class == smtp::EhloClass::kError) {
     r.error = probe::ProbeError{probe::Stage::kConnect, probe::FailureKind::kRefused, "refused"};
   }
@@ -72,6 +77,18 @@ TEST(CheckExit, AFindingOutranksAnErrorAndAnErrorOutranksSuccess) {
   null_mx.routing = dns::MailRouting{};
   null_mx.routing->kind = dns::RoutingKind::kNullMx;
   EXPECT_EQ(CheckExitStatus(std::vector<TargetProbeResult>{null_mx}), kAllCompliant);
+}
+
+// What senders get decides: a compliant reply whose STARTTLS is refused, or whose handshake
+// fails, leaves every sender without TLS.
+TEST(CheckExit, ACompliantReplyWithoutTlsIsNotCompliant) {
+  for (const auto outcome : {probe::TlsOutcome::kStarttlsRefused,
+                             probe::TlsOutcome::kStarttlsFailed,
+                             probe::TlsOutcome::kHandshakeFailed}) {
+    TargetProbeResult t = Target({smtp::EhloClass::kCompliant});
+    t.results[0].tls_outcome = outcome;
+    EXPECT_EQ(CheckExitStatus(std::vector<TargetProbeResult>{t}), kNotCompliant);
+  }
 }
 
 // A completed probe with no address and no null MX (a probe that threw, a routing answer with

@@ -1,7 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <map>
 #include <regex>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "http/status_page.hpp"
 #include "unit/http_fixtures.hpp"
@@ -223,6 +227,90 @@ TEST(HttpStatusPage, MarksAPartnerBeingProbed) {
   state.Find("fresh.example")->probe_in_flight = true;
   const std::string page = RenderStatusPage(state, kNow, "dev");
   EXPECT_NE(Rows(page, "fresh.example")[0].find("probing now"), std::string::npos);
+}
+
+// The stream's pieces of at most about `budget` bytes, joined; `between(i)` runs after piece i.
+std::string Streamed(const state::ExporterState& state, std::size_t budget,
+                     const std::function<void(int)>& between = nullptr) {
+  StatusPageStream stream(state, kNow, "dev");
+  std::string out;
+  int n = 0;
+  for (bool more = true; more; ++n) {
+    std::string piece;
+    more = stream.Next(piece, budget);
+    out += piece;
+    if (more && between) between(n);
+  }
+  return out;
+}
+
+// The configuration of `state`'s partners without `drop`, with `add`.
+config::ExporterConfig ConfigOf(const state::ExporterState& state,
+                                const std::set<std::string>& drop,
+                                const std::vector<std::string>& add) {
+  config::ExporterConfig config;
+  for (const auto& [domain, p] : state.partners()) {
+    if (drop.count(domain) == 0) config.partners.push_back(p.partner);
+  }
+  for (const auto& domain : add) config.partners.push_back(Partner(domain));
+  return config;
+}
+
+TEST(HttpStatusPage, StreamedPageIsTheWholePageInPiecesOfAnySize) {
+  auto state = MakeState();
+  state.reload.last_successful = false;
+  state.reload.last_error = "line 3: unknown key";
+  const std::string whole = RenderStatusPage(state, kNow, "dev");
+  for (const std::size_t budget : {std::size_t{1}, std::size_t{2000}, std::size_t{1} << 30})
+    EXPECT_EQ(Streamed(state, budget), whole) << "budget " << budget;
+  EXPECT_EQ(Streamed(state::ExporterState{}, 1),
+            RenderStatusPage(state::ExporterState{}, kNow, "dev"));
+}
+
+TEST(HttpStatusPage, StreamListsEachPartnerOnceInOneGroupWhileTheStateChanges) {
+  auto state = MakeState();
+  // Pieces of one partner: the first holds the summary and bank.example's rows (misordered).
+  const std::string page = Streamed(state, 1, [&](int piece) {
+    if (piece != 0) return;
+    // bank, already written under misordered, turns compliant (a group not written yet);
+    // shop, not written yet, turns misordered (a group already written); a reload drops
+    // legacy (not written yet) and adds a partner.
+    state.RecordResult("bank.example",
+                       Target("bank.example", {Compliant("mx1.bank.example", "192.0.2.1")}));
+    state.RecordResult("shop.example",
+                       Target("shop.example", {Misordered("mx.shop.example", "2001:db8::25")}));
+    state.ApplyConfig(ConfigOf(state, {"legacy.example"}, {"aaa.example"}));
+  });
+  EXPECT_EQ(page.substr(page.size() - 8), "</html>\n");
+  for (const char* element :
+       {"tr", "td", "th", "tbody", "table", "section", "details", "pre", "dl", "p"}) {
+    EXPECT_EQ(Count(page, std::string("<") + element + ">") +
+                  Count(page, std::string("<") + element + " "),
+              Count(page, std::string("</") + element + ">"))
+        << element;
+  }
+  // Each partner in the group it was counted in, once: bank's two rows as they were, shop
+  // under compliant with its newer row; legacy is gone, aaa was not counted.
+  const auto group_of = [&](const std::string& domain) {
+    const auto row = page.find("<tr data-domain=\"" + domain + "\"");
+    const auto group = page.rfind("<tbody class=\"group\" id=\"group-", row);
+    return page.substr(group + 31, page.find('"', group + 31) - group - 31);
+  };
+  EXPECT_EQ(Rows(page, "bank.example").size(), 2u);
+  EXPECT_EQ(group_of("bank.example"), "misordered");
+  ASSERT_EQ(Rows(page, "shop.example").size(), 1u);
+  EXPECT_EQ(group_of("shop.example"), "compliant");
+  EXPECT_NE(Rows(page, "shop.example")[0].find("data-status=\"misordered\""), std::string::npos);
+  EXPECT_TRUE(Rows(page, "legacy.example").empty());
+  EXPECT_TRUE(Rows(page, "aaa.example").empty());
+  // Every evidence section once, every row's link to one of them.
+  const std::regex section("<section class=\"evidence\" id=\"([^\"]+)\"");
+  std::map<std::string, int> sections;
+  for (std::sregex_iterator it(page.begin(), page.end(), section), end; it != end; ++it)
+    ++sections[(*it)[1]];
+  EXPECT_EQ(sections.size(), 3u);  // bank's newer result (one address), shop, down
+  for (const auto& [id, n] : sections) EXPECT_EQ(n, 1) << id;
+  EXPECT_NE(page.find("data-count=\"misordered\">1<"), std::string::npos);
 }
 
 }  // namespace

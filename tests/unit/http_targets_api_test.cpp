@@ -1,6 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <set>
+#include <string>
+#include <vector>
+
 #include "http/targets_api.hpp"
+#include "report/json_report.hpp"
 #include "unit/http_fixtures.hpp"
 
 namespace stx::http {
@@ -85,8 +91,86 @@ TEST(HttpTargetsApi, SerializesHostileBytes) {
   auto state = MakeState();
   state.Find("shop.example")->last->results[0].tls->leaf->subject = "CN=\xff\xfe";
   const json api = RenderTargets(state, kNow);
-  const std::string text = api.dump(-1, ' ', false, json::error_handler_t::replace);
-  EXPECT_NE(text.find("CN=\xEF\xBF\xBD"), std::string::npos);  // U+FFFD
+  const std::string text = report::Serialize(api);
+  EXPECT_NE(text.find(R"(CN=\ufffd\ufffd)"), std::string::npos);  // U+FFFD, written in ASCII
+  EXPECT_EQ(text.find_first_of("\x80\xff"), std::string::npos);
+}
+
+std::string Whole(const state::ExporterState& state) {
+  return report::Serialize(RenderTargets(state, kNow));
+}
+
+// The stream's pieces of at most about `budget` bytes, joined; `between(i)` runs after piece i.
+std::string Streamed(const state::ExporterState& state, std::size_t budget,
+                     const std::function<void(int)>& between = nullptr, int* pieces = nullptr) {
+  TargetsStream stream(state, kNow);
+  std::string out;
+  int n = 0;
+  for (bool more = true; more; ++n) {
+    std::string piece;
+    more = stream.Next(piece, budget);
+    out += piece;
+    if (more && between) between(n);
+  }
+  if (pieces != nullptr) *pieces = n;
+  return out;
+}
+
+// The configuration of `state`'s partners without `drop`, with `add`.
+config::ExporterConfig ConfigOf(const state::ExporterState& state,
+                                const std::set<std::string>& drop,
+                                const std::vector<std::string>& add) {
+  config::ExporterConfig config;
+  for (const auto& [domain, p] : state.partners()) {
+    if (drop.count(domain) == 0) config.partners.push_back(p.partner);
+  }
+  for (const auto& domain : add) config.partners.push_back(Partner(domain));
+  return config;
+}
+
+std::vector<std::string> Domains(const json& api) {
+  std::vector<std::string> domains;
+  for (const auto& p : api.at("partners")) domains.push_back(p.at("domain"));
+  return domains;
+}
+
+TEST(HttpTargetsApi, StreamedDocumentIsTheWholeDocumentInPiecesOfAnySize) {
+  auto state = MakeState();
+  state.reload.last_successful = false;
+  state.reload.last_error = "x \"partners\":[] y";  // the key's text inside a string
+  state.Find("shop.example")->last->results[0].tls->leaf->subject = "CN=\xff\xfe";
+  state.probes_in_flight = 3;
+  const std::string whole = Whole(state);
+  for (const std::size_t budget : {std::size_t{1}, std::size_t{700}, std::size_t{1} << 30}) {
+    int pieces = 0;
+    EXPECT_EQ(Streamed(state, budget, nullptr, &pieces), whole) << "budget " << budget;
+    if (budget == 1) {
+      EXPECT_EQ(pieces, 8);  // the head and a partner, one partner per piece, then the tail
+    }
+  }
+  EXPECT_EQ(Streamed(state::ExporterState{}, 1), Whole(state::ExporterState{}));
+}
+
+TEST(HttpTargetsApi, StreamStaysValidAndListsEachPartnerOnceWhileTheStateChanges) {
+  auto state = MakeState();
+  // Pieces of one partner: the first ends after bank.example.
+  const std::string text = Streamed(state, 1, [&](int piece) {
+    if (piece != 0) return;
+    // A reload drops a partner not written yet and adds one on either side of the resume
+    // point; a partner already written and one not written yet are probed again.
+    state.ApplyConfig(ConfigOf(state, {"legacy.example"}, {"aaa.example", "zzz.example"}));
+    state.RecordResult("bank.example",
+                       Target("bank.example", {Compliant("mx1.bank.example", "192.0.2.1")}));
+    state.RecordResult("down.example",
+                       Target("down.example", {Compliant("mx.down.example", "192.0.2.4")}));
+  });
+  const json api = json::parse(text);
+  EXPECT_EQ(Domains(api), (std::vector<std::string>{
+                              "bank.example", "dnsfail.example", "down.example", "fresh.example",
+                              "nomail.example", "shop.example", "zzz.example"}));
+  EXPECT_EQ(PartnerNamed(api, "bank.example").at("status"), "misordered");  // as written
+  EXPECT_EQ(PartnerNamed(api, "down.example").at("status"), "compliant");   // written after
+  EXPECT_EQ(PartnerNamed(api, "zzz.example").at("status"), "unknown");
 }
 
 }  // namespace

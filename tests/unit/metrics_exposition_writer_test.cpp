@@ -55,14 +55,19 @@ TEST(ExpositionWriter, ValuesReadBackExactly) {
   }
 }
 
-TEST(ExpositionWriter, LabelValuesEscapeBackslashQuoteAndNewlineOnly) {
+// The format escapes backslash, quote and line break; a value that holds other control
+// characters or bytes that are not UTF-8 (a partner's, through DNS) is shown as DisplayText
+// first, so that a scrape stays valid UTF-8 and curl prints no escape sequence.
+TEST(ExpositionWriter, LabelValuesEscapeTheFormatsCharactersAndShowControlsAsHex) {
   EXPECT_EQ(Escaped(""), "");
   EXPECT_EQ(Escaped("plain.example"), "plain.example");
   EXPECT_EQ(Escaped(R"(a\b)"), R"(a\\b)");
   EXPECT_EQ(Escaped(R"(say "hi")"), R"(say \"hi\")");
   EXPECT_EQ(Escaped("two\nlines"), R"(two\nlines)");
-  EXPECT_EQ(Escaped("tab\tand\rcr"), "tab\tand\rcr");  // the format escapes nothing else
-  EXPECT_EQ(Escaped("\xc3\xa9t\xc3\xa9"), "\xc3\xa9t\xc3\xa9");
+  EXPECT_EQ(Escaped("tab\tand\rcr"), R"(tab\\x09and\\x0dcr)");
+  EXPECT_EQ(Escaped("\x1b[2J"), R"(\\x1b[2J)");
+  EXPECT_EQ(Escaped("mx\xe9.test"), R"(mx\\xe9.test)");
+  EXPECT_EQ(Escaped("\xc3\xa9t\xc3\xa9"), "\xc3\xa9t\xc3\xa9");  // UTF-8 stays
 }
 
 TEST(ExpositionWriter, FamilyHeaderOnceThenSamplesWithSortedLabels) {

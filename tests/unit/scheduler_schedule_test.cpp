@@ -1,7 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "scheduler/schedule.hpp"
 
@@ -37,6 +40,48 @@ TEST(Schedule, FirstRoundFinishesWithinTheSpread) {
     const std::string d = "p" + std::to_string(i) + ".test";
     EXPECT_LT(FirstProbeDelay(d, 5min, 5s), Millis(5s));
     EXPECT_LT(FirstProbeDelay(d, 2s, 5s), Millis(2s));  // short interval: within the interval
+  }
+}
+
+TEST(Schedule, FirstRoundSpreadGrowsWithThePartnersBeyondTheProbeRate) {
+  // Up to 2,500 partners (5 s at kFirstRoundProbesPerSecond): kMinFirstRoundSpread.
+  EXPECT_EQ(FirstRoundSpread(0), Millis(5s));
+  EXPECT_EQ(FirstRoundSpread(1), Millis(5s));
+  EXPECT_EQ(FirstRoundSpread(1000), Millis(5s));
+  EXPECT_EQ(FirstRoundSpread(2500), Millis(5s));
+  // Beyond, one second per kFirstRoundProbesPerSecond partners.
+  EXPECT_EQ(FirstRoundSpread(2501), Millis(5002));
+  EXPECT_EQ(FirstRoundSpread(10000), Millis(20s));
+  EXPECT_EQ(FirstRoundSpread(100000), Millis(200s));
+  for (std::size_t n = 0; n < 30000; n += 7)
+    EXPECT_LE(FirstRoundSpread(n), FirstRoundSpread(n + 1));
+}
+
+// How many first probes fall in the busiest second of a first round of `n` partners.
+std::size_t BusiestSecond(std::size_t n, Millis interval) {
+  std::vector<std::size_t> per_second;
+  const Millis spread = FirstRoundSpread(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    char domain[32];
+    std::snprintf(domain, sizeof domain, "p%05zu.fleet.test", i + 1);
+    const Millis delay = FirstProbeDelay(domain, interval, spread);
+    EXPECT_LT(delay, std::min(spread, interval)) << domain;
+    const auto second = static_cast<std::size_t>(delay.count() / 1000);
+    if (second >= per_second.size()) per_second.resize(second + 1);
+    ++per_second[second];
+  }
+  return *std::max_element(per_second.begin(), per_second.end());
+}
+
+TEST(Schedule, FirstRoundOfTenThousandPartnersStartsAtMostAboutTheProbeRatePerSecond) {
+  // The domains of scripts/bench's fleet. The phases are a hash, so a second holds about the
+  // mean, never a burst.
+  EXPECT_LE(BusiestSecond(10000, 1h), kFirstRoundProbesPerSecond * 5 / 4);
+  EXPECT_LE(BusiestSecond(1000, 1h), 1000 / 5 * 5 / 4);  // 1,000 partners: still over 5 s
+  // An interval shorter than the spread caps it: every first probe within the interval.
+  for (int i = 0; i < 100; ++i) {
+    const std::string d = "p" + std::to_string(i) + ".test";
+    EXPECT_LT(FirstProbeDelay(d, 10s, FirstRoundSpread(10000)), Millis(10s));
   }
 }
 
