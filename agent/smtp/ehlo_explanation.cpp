@@ -25,6 +25,7 @@ std::vector<std::string> CorrectedEhloReply(const EhloAnalysis& analysis, const 
   std::vector<const ReplyLine*> all;
   for (const auto& line : reply.lines) all.push_back(&line);
   for (const auto& line : trailing) all.push_back(&line);
+  if (all.empty()) return {};
 
   // The greeting: the first line whose first token looks like a domain and is not STARTTLS.
   const ReplyLine* greeting = nullptr;
@@ -68,7 +69,8 @@ std::vector<std::string> CorrectedEhloReply(const EhloAnalysis& analysis, const 
 
 std::string ExplainMisordered(const EhloAnalysis& analysis, const Reply& reply,
                               const std::vector<ReplyLine>& trailing) {
-  if (analysis.ehlo_class != EhloClass::kMisordered) return {};
+  // A reply without lines has nothing to quote (a stored reply that did not parse back).
+  if (analysis.ehlo_class != EhloClass::kMisordered || reply.lines.empty()) return {};
   std::string out;
   if (analysis.starttls_line == 1) {
     out +=

@@ -293,6 +293,16 @@ TEST(EhloExplanation, EmptyForOtherClasses) {
   EXPECT_EQ(ExplainMisordered(ClassifyEhlo(parsed.reply), parsed.reply), "");
 }
 
+// Found by the renderer fuzz target: a misordered analysis with a reply that holds no line
+// (a stored reply that does not parse back) read past the end of the reply.
+TEST(EhloExplanation, EmptyForAReplyWithoutLines) {
+  EhloAnalysis analysis;
+  analysis.ehlo_class = EhloClass::kMisordered;
+  analysis.starttls_line = 2;
+  EXPECT_EQ(ExplainMisordered(analysis, Reply{}), "");
+  EXPECT_TRUE(CorrectedEhloReply(analysis, Reply{}).empty());
+}
+
 TEST(BannerMask, DetectsAsteriskBanner) {
   ReplyReader reader;
   reader.Feed("220 ****************************\r\n");
