@@ -9,7 +9,7 @@ namespace stx::scheduler {
 
 awaitable<probe::TargetProbeResult> ProbePartner(
     config::Partner partner, std::shared_ptr<const ProbeEnvironment> environment,
-    std::function<awaitable<std::shared_ptr<void>>(const probe::AddressTarget&)> admit) {
+    AdmitAddress admit) {
   const config::GlobalSettings& global = environment->global;
   probe::TargetProbeOptions options;
   options.port = partner.port;

@@ -79,8 +79,12 @@ struct Scheduler::Loop {
   bool settings_changed = false;
 };
 
-Scheduler::Scheduler(asio::any_io_executor executor, state::ExporterState& state, Hooks hooks)
-    : executor_(std::move(executor)), state_(state), hooks_(std::move(hooks)) {}
+Scheduler::Scheduler(asio::any_io_executor executor, state::ExporterState& state, Hooks hooks,
+                     PartnerProber prober)
+    : executor_(std::move(executor)),
+      state_(state),
+      hooks_(std::move(hooks)),
+      prober_(std::move(prober)) {}
 
 Scheduler::~Scheduler() {
   Stop();
@@ -166,7 +170,7 @@ awaitable<std::shared_ptr<void>> Scheduler::PartnerTurn() {
 
 awaitable<probe::TargetProbeResult> Scheduler::ProbeOnce(config::Partner partner) {
   auto admit = [this](const probe::AddressTarget& t) { return Admit(t); };
-  co_return co_await ProbePartner(std::move(partner), environment_, admit);
+  co_return co_await prober_(std::move(partner), environment_, admit);
 }
 
 // A coroutine that exists only while the probe runs (see Loop).
@@ -184,7 +188,7 @@ awaitable<void> Scheduler::ProbeAndRecord(std::shared_ptr<Loop> loop) {
     const std::shared_ptr<void> turn = co_await PartnerTurn();
     if (loop->stopped) co_return;
     auto admit = [this](const probe::AddressTarget& t) { return Admit(t); };
-    result = co_await ProbePartner(partner, environment_, admit);
+    result = co_await prober_(partner, environment_, admit);
   }
   if (loop->stopped) co_return;  // removed or shutting down while probing: drop the result
   if (state::PartnerState* ps = state_.Find(partner.domain)) ps->probe_in_flight = false;
