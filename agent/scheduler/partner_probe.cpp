@@ -6,6 +6,44 @@
 #include "dns/resolver.hpp"
 
 namespace stx::scheduler {
+namespace {
+
+// A pinned MX host whose probe threw: one error row for it, so that the partner's other hosts
+// keep their results. A host name fails before any address is known, an address literal
+// before connecting.
+probe::TargetProbeResult ThrownHostProbe(const probe::CheckTarget& host, std::uint16_t port,
+                                         const std::exception_ptr& error) {
+  probe::AddressProbeResult r;
+  r.mx_host = host.host;
+  r.port = host.port.value_or(port);
+  r.started_at = std::chrono::system_clock::now();
+  if (host.literal) r.address = *host.literal;
+  r.error = probe::ProbeError{
+      host.literal ? probe::Stage::kConnect : probe::Stage::kDns, probe::FailureKind::kFailed,
+      "the probe of MX host " + host.host + " stopped: " + ExceptionMessage(error)};
+  r.transcript.push_back({probe::TranscriptLine::Direction::kNote, false, r.error->detail});
+  probe::DeriveClientViews(r);
+  probe::TargetProbeResult out;
+  out.results.push_back(std::move(r));
+  return out;
+}
+
+}  // namespace
+
+probe::TargetProbeResult ThrownPartnerProbe(const config::Partner& partner,
+                                            const std::exception_ptr& error) {
+  // Address probes and pinned hosts that throw are caught where they run (WhenAll), so an
+  // exception that reaches the partner came from before any address was known: the MX and
+  // address lookups. As after a DNS server that gave no answer, nothing was learnt, and the
+  // state keeps what it knew of the partner's addresses (state::DnsGaveNoAnswer).
+  probe::TargetProbeResult out;
+  out.target = partner.domain;
+  out.domain = partner.domain;
+  out.error = probe::ProbeError{
+      probe::Stage::kDns, probe::FailureKind::kFailed,
+      "the probe stopped before reaching any address: " + ExceptionMessage(error)};
+  return out;
+}
 
 awaitable<probe::TargetProbeResult> ProbePartner(
     config::Partner partner, std::shared_ptr<const ProbeEnvironment> environment,
@@ -31,16 +69,21 @@ awaitable<probe::TargetProbeResult> ProbePartner(
   }
 
   // Pinned MX hosts: each entry is one host target (validated when the config was loaded).
+  std::vector<probe::CheckTarget> targets;
   std::vector<awaitable<probe::TargetProbeResult>> hosts;
   for (const auto& entry : partner.static_mx) {
     auto parsed = probe::ParseCheckTarget(entry);
     if (!std::holds_alternative<probe::CheckTarget>(parsed)) continue;
     probe::CheckTarget target = std::get<probe::CheckTarget>(parsed);
     target.kind = probe::CheckTarget::Kind::kHost;
+    targets.push_back(target);
     hosts.push_back(probe::ProbeTarget(std::move(target), options, *environment->resolver,
                                        environment->tls_context));
   }
-  std::vector<probe::TargetProbeResult> parts = co_await WhenAll(std::move(hosts));
+  auto thrown = [&targets, port = partner.port](std::size_t i, const std::exception_ptr& error) {
+    return ThrownHostProbe(targets[i], port, error);
+  };
+  std::vector<probe::TargetProbeResult> parts = co_await WhenAll(std::move(hosts), thrown);
   probe::TargetProbeResult merged;
   merged.target = partner.domain;
   merged.domain = partner.domain;

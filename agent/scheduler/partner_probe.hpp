@@ -1,4 +1,6 @@
 #pragma once
+#include <exception>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -32,6 +34,11 @@ using AdmitAddress = std::function<awaitable<std::shared_ptr<void>>(const probe:
 awaitable<probe::TargetProbeResult> ProbePartner(
     config::Partner partner, std::shared_ptr<const ProbeEnvironment> environment,
     AdmitAddress admit);
+
+/// What a partner probe that threw (an internal failure: a bug, memory exhausted) reads as: an
+/// error, "dns_failed", whose detail is the exception's message.
+probe::TargetProbeResult ThrownPartnerProbe(const config::Partner& partner,
+                                            const std::exception_ptr& error);
 
 /// What probes a partner for the scheduler: ProbePartner, unless a test puts another in.
 using PartnerProber = std::function<awaitable<probe::TargetProbeResult>(

@@ -170,7 +170,13 @@ awaitable<std::shared_ptr<void>> Scheduler::PartnerTurn() {
 
 awaitable<probe::TargetProbeResult> Scheduler::ProbeOnce(config::Partner partner) {
   auto admit = [this](const probe::AddressTarget& t) { return Admit(t); };
-  co_return co_await prober_(std::move(partner), environment_, admit);
+  std::exception_ptr thrown;
+  try {
+    co_return co_await prober_(partner, environment_, admit);
+  } catch (...) {
+    thrown = std::current_exception();
+  }
+  co_return ThrownPartnerProbe(partner, thrown);
 }
 
 // A coroutine that exists only while the probe runs (see Loop).
@@ -184,12 +190,18 @@ awaitable<void> Scheduler::ProbeAndRecord(std::shared_ptr<Loop> loop) {
   // within kFirstRoundSpread, thousands of half-started probes (a resolved route, a frame
   // per address) would otherwise wait for a connection slot.
   probe::TargetProbeResult result;
-  {
+  std::exception_ptr thrown;
+  try {
     const std::shared_ptr<void> turn = co_await PartnerTurn();
     if (loop->stopped) co_return;
     auto admit = [this](const probe::AddressTarget& t) { return Admit(t); };
     result = co_await prober_(partner, environment_, admit);
+  } catch (...) {
+    // A probe that throws is a failed probe, recorded with its reason like any other; left
+    // unrecorded, the partner would show its previous result and stay "in flight" for ever.
+    thrown = std::current_exception();
   }
+  if (thrown) result = ThrownPartnerProbe(partner, thrown);
   if (loop->stopped) co_return;  // removed or shutting down while probing: drop the result
   if (state::PartnerState* ps = state_.Find(partner.domain)) ps->probe_in_flight = false;
   if (hooks_.probed) hooks_.probed(partner.domain, result);
