@@ -158,7 +158,7 @@ int RunDaemon(const DaemonOptions& options) {
                                               : endpoint.address().to_string()) +
                       ":" + std::to_string(endpoint.port())}});
   // The state and the scheduler hold what they need of it; kept for the daemon's lifetime it
-  // would be one more copy of every partner (about 270 bytes each).
+  // would be one more copy of every partner.
   config = config::ExporterConfig{};
 
   asio::signal_set signals(io, SIGINT, SIGTERM, SIGHUP);

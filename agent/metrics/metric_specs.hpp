@@ -56,7 +56,8 @@ struct MetricSpec {
   Metric metric;
   std::string_view name;
   prometheus::MetricType type;
-  /// One line, no backslash: prometheus-cpp 1.0.1 writes HELP text unescaped.
+  /// One line, no backslash: ExpositionWriter writes HELP text as it is, and the text format
+  /// would need both escaped (metrics_contract_test checks).
   std::string_view help;
 };
 

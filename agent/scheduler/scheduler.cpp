@@ -63,9 +63,9 @@ class Admission {
 };
 
 // One partner's schedule. A timer and a callback rather than a coroutine that waits forever:
-// at 10,000 partners every byte of per-partner state costs 10 KB, and a coroutine frame that
-// lives as long as its partner cost about 860 bytes each (heaptrack); the probe itself runs as
-// a coroutine (ProbeAndRecord) that exists only while it runs.
+// per-partner state is paid once per partner, ten thousand times over, and a coroutine frame
+// that lives as long as its partner is far larger than a timer; the probe itself runs as a
+// coroutine (ProbeAndRecord) that exists only while it runs.
 //
 // The partner's configuration is read from the state at each probe (Apply() requires the state
 // to have it): a copy here would be one more per partner.

@@ -134,7 +134,7 @@ struct ServerScript {
   /// "250 injected" in the same write as the 220 to STARTTLS, then a real handshake.
   static ServerScript PlaintextInjection();
 
-  // --- Hostile presets: each must cost a client at most its deadline (issue 5 §1) ---
+  // --- Hostile presets: each must cost a client at most its deadline ---
   /// The EHLO reply one byte per `per_byte`.
   static ServerScript Dripping(std::chrono::milliseconds per_byte = std::chrono::seconds(1));
   /// "250-mx.test " and then bytes without a line end, as fast as the client reads.

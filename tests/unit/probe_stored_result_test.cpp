@@ -1,4 +1,4 @@
-// What a result keeps between probes, in the compact forms agent/probe stores it in (issue 6):
+// What a result keeps between probes, in the compact forms agent/probe stores it in:
 // the transcript in one buffer, keywords in one string, the misordered EHLO reply's raw lines
 // instead of its explanation, client verdicts built when shown. Each must read back exactly
 // what the plain form held.
