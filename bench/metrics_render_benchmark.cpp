@@ -1,4 +1,4 @@
-// Micro-benchmarks of /metrics (issue 6 §2: "rendered in under 250 ms for 10,000 partners"):
+// Micro-benchmarks of /metrics (the goal: rendered in under 250 ms for 10,000 partners):
 // the exporter state of N partners, each with a real probe result, turned into the text a
 // scraper gets: at once (RenderExposition), and in the 64 KiB pieces a scrape is served in
 // (ExpositionStream, as web_routes.cpp does), plain and gzipped on the fly as the HTTP layer

@@ -1,4 +1,4 @@
-// bench_openssl_client: the baseline of issue 6 §2, a minimal blocking OpenSSL client that
+// bench_openssl_client: the benchmark's baseline, a minimal blocking OpenSSL client that
 // runs the exporter's dialogue (banner, EHLO, STARTTLS, TLS handshake with certificate and
 // host name verification, EHLO, QUIT) against the fleet's partners one after the other, and
 // reports its own CPU time per probe. No DNS, no transcript, no classification, no event

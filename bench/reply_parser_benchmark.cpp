@@ -1,4 +1,4 @@
-// Micro-benchmarks of the sans-I/O SMTP layer (issue 6 §2): the reply reader on realistic
+// Micro-benchmarks of the sans-I/O SMTP layer: the reply reader on realistic
 // EHLO replies and the EHLO classifier. Run by scripts/bench; alone:
 //   build/bench_reply_parser --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>

@@ -83,10 +83,13 @@ std::vector<probe::TargetProbeResult> ProbeEveryPartnerOnce(const config::Export
   std::vector<awaitable<probe::TargetProbeResult>> probes;
   for (const auto& partner : config.partners) probes.push_back(scheduler.ProbeOnce(partner));
   std::vector<probe::TargetProbeResult> results;
+  auto thrown = [&config](std::size_t i, const std::exception_ptr& error) {
+    return scheduler::ThrownPartnerProbe(config.partners[i], error);
+  };
   auto on_done = [&results](std::exception_ptr, std::vector<probe::TargetProbeResult> r) {
     results = std::move(r);
   };
-  asio::co_spawn(io, WhenAll(std::move(probes)), on_done);
+  asio::co_spawn(io, WhenAll(std::move(probes), thrown), on_done);
   io.run();
   return results;
 }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <vector>
 
 #include "app/check_command.hpp"
 #include "app/daemon.hpp"
@@ -46,9 +47,7 @@ int Run(int argc, char** argv) {
                  "Probe only this instance's share of the partners, INDEX/COUNT (0-based), e.g. "
                  "--shard=0/3 on the first of 3 exporters sharing one configuration")
       ->check(CLI::Validator(
-          [](std::string& value) -> std::string {
-            return config::ParseShard(value).error;
-          },
+          [](std::string& value) -> std::string { return config::ParseShard(value).error; },
           "INDEX/COUNT"));
   app.add_flag("--demo", daemon.demo,
                "Probe built-in scripted partners on loopback every 15 s (no config, no Internet)");
@@ -57,39 +56,50 @@ int Run(int argc, char** argv) {
   CLI::App* check_cmd = app.add_subcommand(
       "check",
       "Probe every MX host and address of a mail domain (or one host:port) once and report, "
-      "for each, whether strict and lenient SMTP clients get TLS.\n"
+      "for each, whether strict and lenient SMTP clients get TLS; or, with --config.file, "
+      "every partner of a configuration.\n"
       "Exit status: 0 every address compliant; 1 any misordered or no_starttls; 2 errors or "
       "bad usage.");
-  check_cmd
-      ->add_option("target", check.target,
-                   "example.com | mx.example.com:25 | 192.0.2.1:25 | [2001:db8::1]:25")
-      ->required();
+  // A target or --config.file, exactly one: checked after parsing, with one message for both
+  // mistakes (CLI11 would name only one side).
+  check_cmd->add_option("target", check.target,
+                        "example.com | mx.example.com:25 | 192.0.2.1:25 | [2001:db8::1]:25");
+  CLI::Option* config_file = check_cmd->add_option(
+      "--config.file", check.config_file,
+      "Probe every partner of this configuration once, with its settings, instead of one "
+      "target");
   check_cmd->add_flag("--json", check.json, "Machine-readable output");
-  check_cmd->add_option("--ehlo-name", check.ehlo_name,
-                        "Name sent with EHLO (default: this host's FQDN)");
-  check_cmd->add_option("--dns-server", check.dns_server,
-                        "Resolver to ask, IP[:PORT] or [IPv6]:PORT (default: /etc/resolv.conf)");
-  check_cmd->add_option("--timeout", check.timeout, "Deadline for each address's dialogue")
-      ->default_val("30s")
-      ->check(CLI::Validator(
-          [](std::string& value) -> std::string {
-            const auto d = ParseDuration(value);
-            return d && d->count() > 0
-                       ? ""
-                       : "'" + value + "' is not a duration; write e.g. 10s, 1500ms, 1m";
-          },
-          "DURATION"));
-  check_cmd->add_option("--port", check.port, "SMTP port for MX hosts and for targets without one")
-      ->default_val(25)
-      ->check(CLI::Range(1, 65535));
-  check_cmd->add_flag("--primary-only", check.primary_only,
-                      "Only the MX hosts with the lowest preference");
-  check_cmd->add_flag("-4,--ipv4-only", check.ipv4_only, "Only IPv4 addresses");
-  check_cmd->add_flag("-6,--ipv6-only", check.ipv6_only, "Only IPv6 addresses");
-  check_cmd
-      ->add_option("--ca-file", check.ca_file,
-                   "Also trust these CA certificates (PEM), e.g. a partner's private CA")
-      ->check(CLI::ExistingFile);
+  // The settings of a single target; a configuration file carries its own.
+  const std::vector<CLI::Option*> target_settings = {
+      check_cmd->add_option("--ehlo-name", check.ehlo_name,
+                            "Name sent with EHLO (default: this host's FQDN)"),
+      check_cmd->add_option(
+          "--dns-server", check.dns_server,
+          "Resolver to ask, IP[:PORT] or [IPv6]:PORT (default: /etc/resolv.conf)"),
+      check_cmd->add_option("--timeout", check.timeout, "Deadline for each address's dialogue")
+          ->default_val("30s")
+          ->check(CLI::Validator(
+              [](std::string& value) -> std::string {
+                const auto d = ParseDuration(value);
+                return d && d->count() > 0
+                           ? ""
+                           : "'" + value + "' is not a duration; write e.g. 10s, 1500ms, 1m";
+              },
+              "DURATION")),
+      check_cmd
+          ->add_option("--port", check.port, "SMTP port for MX hosts and for targets without one")
+          ->default_val(25)
+          ->check(CLI::Range(1, 65535)),
+      check_cmd->add_flag("--primary-only", check.primary_only,
+                          "Only the MX hosts with the lowest preference"),
+      check_cmd->add_flag("-4,--ipv4-only", check.ipv4_only, "Only IPv4 addresses"),
+      check_cmd->add_flag("-6,--ipv6-only", check.ipv6_only, "Only IPv6 addresses"),
+      check_cmd
+          ->add_option("--ca-file", check.ca_file,
+                       "Also trust these CA certificates (PEM), e.g. a partner's private CA")
+          ->check(CLI::ExistingFile),
+  };
+  for (CLI::Option* setting : target_settings) config_file->excludes(setting);
 
   HashPasswordOptions hash_password;
   CLI::App* hash_password_cmd = app.add_subcommand(

@@ -153,10 +153,19 @@ void ExpositionWriter::Add(Metric metric, std::span<const LabelPair> labels, dou
   // the configured labels too, which may be more.
   constexpr std::size_t kOnStack = 8;
   if (labels.size() <= kOnStack) {
+    // An insertion sort: the fastest for a handful of elements, and with the bound in the
+    // loop g++ 12 at -O3 sees every index stays below kOnStack. std::sort on a stack array
+    // inlines paths written for any length, which it reports as out of bounds
+    // (-Warray-bounds, a false positive).
     std::array<LabelPair, kOnStack> sorted;
-    std::copy(labels.begin(), labels.end(), sorted.begin());
-    std::sort(sorted.begin(), sorted.begin() + static_cast<std::ptrdiff_t>(labels.size()), ByName);
-    AppendLabels(out, std::span<const LabelPair>(sorted.data(), labels.size()));
+    const std::size_t n = labels.size();
+    for (std::size_t i = 0; i < n && i < kOnStack; ++i) {
+      const LabelPair next = labels[i];
+      std::size_t at = i;
+      for (; at > 0 && ByName(next, sorted[at - 1]); --at) sorted[at] = sorted[at - 1];
+      sorted[at] = next;
+    }
+    AppendLabels(out, std::span<const LabelPair>(sorted.data(), n));
   } else {
     std::vector<LabelPair> sorted(labels.begin(), labels.end());
     std::sort(sorted.begin(), sorted.end(), ByName);

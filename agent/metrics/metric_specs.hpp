@@ -56,7 +56,8 @@ struct MetricSpec {
   Metric metric;
   std::string_view name;
   prometheus::MetricType type;
-  /// One line, no backslash, so that it needs no escaping in the exposition format.
+  /// One line, no backslash: ExpositionWriter writes HELP text as it is, and the text format
+  /// would need both escaped (metrics_contract_test checks).
   std::string_view help;
   /// The HELP text goes on to name each sender profile with its EHLO reading (the families
   /// with a `profile` label), from the profile table.

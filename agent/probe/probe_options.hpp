@@ -20,6 +20,11 @@ struct ProbeOptions {
   std::chrono::milliseconds reply_timeout{15'000};
   std::chrono::milliseconds handshake_timeout{15'000};
   std::chrono::milliseconds quit_timeout{2'000};
+  /// After the EHLO reply's final line, how long to wait for lines a server sends after it, when
+  /// they can still change the result (see the EHLO stage in smtp_dialogue.cpp). Long enough
+  /// for the next TCP segment of a server that writes its reply in pieces, short enough that a
+  /// server whose reply lacks STARTTLS hardly waits.
+  std::chrono::milliseconds trailing_grace{200};
   smtp::ReplyLimits limits;
   std::size_t max_transcript_lines = 300;
 

@@ -110,7 +110,8 @@ class SmtpDialogue {
   void BeginStage(Stage stage, beast::tcp_stream& stream, std::chrono::milliseconds limit) {
     stage_ = stage;
     stage_start_ = Clock::now();
-    stream.expires_at(std::min(stage_start_ + limit, deadline_));
+    stage_deadline_ = std::min(stage_start_ + limit, deadline_);
+    stream.expires_at(stage_deadline_);
   }
   void EndStage() {
     result_.stage_durations.push_back({stage_, Seconds(Clock::now() - stage_start_)});
@@ -213,7 +214,7 @@ class SmtpDialogue {
       co_return;
     }
     ReadOutcome ehlo = co_await channel_.Read(tcp);
-    EndStage();
+    if (!ehlo.reply || !ehlo.reply->Positive()) EndStage();
     if (!Check(ehlo, "EHLO reply")) co_return;
     transcript_.Server(*ehlo.reply, false);
     if (!ehlo.reply->Positive()) {
@@ -222,25 +223,36 @@ class SmtpDialogue {
     }
     // RFC 5321 §4.2.1: the reply ends at the first line without '-'. Lines sent after it
     // belong to no command; strict clients ignore them, but a misordered STARTTLS may hide there.
-    std::size_t trailing_bytes = 0;
-    const auto trailing = channel_.DrainTrailingLines(tcp.socket(), trailing_bytes);
-    if (trailing_bytes > 0) {
-      transcript_.ServerLines(trailing, false);
-      transcript_.Note(std::to_string(trailing_bytes) +
+    // TCP may deliver them in a later segment than the final line, so the probe waits for them
+    // a little (options_.trailing_grace, never past the stage's deadline), only where that can
+    // change the result: when the reply read as RFC 5321 says has no STARTTLS (a STARTTLS after
+    // it makes the class misordered), and when lines after it have begun (read to their final
+    // line, their tail is not taken for the reply to our next command). The wait ends as soon
+    // as what came after ends with a final line. A compliant reply with nothing after it
+    // waits for nothing.
+    const bool compliant =
+        smtp::ClassifyEhlo(*ehlo.reply).ehlo_class == smtp::EhloClass::kCompliant;
+    const ReplyChannel::Trailing trailing = co_await channel_.ReadTrailing(
+        tcp.socket(), std::min(Clock::now() + options_.trailing_grace, stage_deadline_),
+        !compliant);
+    EndStage();
+    if (trailing.bytes > 0) {
+      transcript_.ServerLines(trailing.lines, false);
+      transcript_.Note(std::to_string(trailing.bytes) +
                        " bytes after the final line of the EHLO reply");
       result_.findings.push_back({smtp::FindingCode::kTextAfterFinalLine, "ehlo",
-                                  std::to_string(trailing.size()) + " lines (" +
-                                      std::to_string(trailing_bytes) +
+                                  std::to_string(trailing.lines.size()) + " lines (" +
+                                      std::to_string(trailing.bytes) +
                                       " bytes) arrived after the final line of the EHLO reply"});
     }
-    smtp::EhloAnalysis analysis = smtp::ClassifyEhlo(*ehlo.reply, trailing);
+    smtp::EhloAnalysis analysis = smtp::ClassifyEhlo(*ehlo.reply, trailing.lines);
     result_.ehlo = EhloSummary(analysis);
     result_.ehlo_class = result_.ehlo.ehlo_class;
     AddFindings(std::move(ehlo.reply->findings), "ehlo");
     AddFindings(std::move(analysis.findings), "ehlo");
     if (result_.ehlo_class == smtp::EhloClass::kMisordered) {
       // What Explanation() and CorrectedEhlo() are built from, when shown.
-      result_.misordered_ehlo = StoredEhloLines(*ehlo.reply, trailing);
+      result_.misordered_ehlo = StoredEhloLines(*ehlo.reply, trailing.lines);
     }
 
     // Upgrade when any profile of the table sees STARTTLS: what it then gets is the question.
@@ -284,12 +296,11 @@ class SmtpDialogue {
     }
     // RFC 3207 §4.2: the client MUST discard what it knows from before TLS; anything the server
     // sent after its 220 and before the handshake was injected in clear text.
-    std::size_t injected = 0;
-    const auto injected_lines = channel_.DrainTrailingLines(tcp.socket(), injected);
-    if (injected > 0) {
-      transcript_.ServerLines(injected_lines, false);
+    const ReplyChannel::Trailing injected = channel_.DrainTrailing(tcp.socket());
+    if (injected.bytes > 0) {
+      transcript_.ServerLines(injected.lines, false);
       result_.findings.push_back({smtp::FindingCode::kPlaintextInjection, "starttls",
-                                  std::to_string(injected) +
+                                  std::to_string(injected.bytes) +
                                       " bytes of clear text arrived after the STARTTLS 220 and "
                                       "before the TLS handshake (discarded)"});
     }
@@ -379,6 +390,7 @@ class SmtpDialogue {
   Clock::time_point start_;
   Clock::time_point deadline_;
   Clock::time_point stage_start_;
+  Clock::time_point stage_deadline_;
   Stage stage_ = Stage::kConnect;
   bool encrypted_ = false;
 };

@@ -48,6 +48,23 @@ AddressProbeResult UnresolvedExchanger(const dns::MailExchanger& mx, std::uint16
   return r;
 }
 
+// An address probe that threw. The dialogue turns its own failures into results, so what
+// escapes came from before it (the admission hook): the address was never connected to.
+AddressProbeResult ThrownAddressProbe(const AddressTarget& target,
+                                      const std::exception_ptr& error) {
+  AddressProbeResult r;
+  r.mx_host = target.mx_host;
+  r.mx_preference = target.mx_preference;
+  r.address = target.address;
+  r.port = target.port;
+  r.started_at = std::chrono::system_clock::now();
+  r.error =
+      ProbeError{Stage::kConnect, FailureKind::kFailed,
+                 "the probe of this address stopped before connecting: " + ExceptionMessage(error)};
+  r.transcript.push_back({TranscriptLine::Direction::kNote, false, r.error->detail});
+  return r;
+}
+
 // One address probe behind the admission hook; waiting for admission is not probe time.
 awaitable<AddressProbeResult> AdmittedProbe(AddressTarget target, TargetProbeOptions options,
                                             std::shared_ptr<asio::ssl::context> tls_context) {
@@ -107,8 +124,11 @@ awaitable<TargetProbeResult> ProbeTarget(CheckTarget target, TargetProbeOptions 
 
   std::vector<awaitable<AddressProbeResult>> probes;
   probes.reserve(addresses.size());
-  for (auto& a : addresses) probes.push_back(AdmittedProbe(std::move(a), options, tls_context));
-  out.results = co_await WhenAll(std::move(probes));
+  for (const auto& a : addresses) probes.push_back(AdmittedProbe(a, options, tls_context));
+  auto thrown = [&addresses](std::size_t i, const std::exception_ptr& error) {
+    return ThrownAddressProbe(addresses[i], error);
+  };
+  out.results = co_await WhenAll(std::move(probes), thrown);
   for (auto& r : unresolved) out.results.push_back(std::move(r));
   out.duration_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   co_return out;

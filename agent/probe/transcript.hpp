@@ -19,8 +19,8 @@ struct TranscriptLine {
 
 /// Every line of one dialogue, in order. The exporter keeps the latest result of every address
 /// of every partner, so this is stored compactly: all texts in one buffer and 4 bytes per line.
-/// (A std::string per line cost 40 bytes plus a heap block for most lines, and the vector of
-/// them grew by doubling: about 1.5 KiB per address, twice the text itself.)
+/// (A std::string per line costs its own size plus a heap block for most lines, and a vector of
+/// them grows by doubling: more than the text itself.)
 class Transcript {
  public:
   class Iterator {

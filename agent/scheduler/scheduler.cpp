@@ -63,9 +63,9 @@ class Admission {
 };
 
 // One partner's schedule. A timer and a callback rather than a coroutine that waits forever:
-// at 10,000 partners every byte of per-partner state costs 10 KB, and a coroutine frame that
-// lives as long as its partner cost about 860 bytes each (heaptrack); the probe itself runs as
-// a coroutine (ProbeAndRecord) that exists only while it runs.
+// per-partner state is paid once per partner, ten thousand times over, and a coroutine frame
+// that lives as long as its partner is far larger than a timer; the probe itself runs as a
+// coroutine (ProbeAndRecord) that exists only while it runs.
 //
 // The partner's configuration is read from the state at each probe (Apply() requires the state
 // to have it): a copy here would be one more per partner.
@@ -79,8 +79,12 @@ struct Scheduler::Loop {
   bool settings_changed = false;
 };
 
-Scheduler::Scheduler(asio::any_io_executor executor, state::ExporterState& state, Hooks hooks)
-    : executor_(std::move(executor)), state_(state), hooks_(std::move(hooks)) {}
+Scheduler::Scheduler(asio::any_io_executor executor, state::ExporterState& state, Hooks hooks,
+                     PartnerProber prober)
+    : executor_(std::move(executor)),
+      state_(state),
+      hooks_(std::move(hooks)),
+      prober_(std::move(prober)) {}
 
 Scheduler::~Scheduler() {
   Stop();
@@ -172,7 +176,13 @@ awaitable<std::shared_ptr<void>> Scheduler::PartnerTurn() {
 
 awaitable<probe::TargetProbeResult> Scheduler::ProbeOnce(config::Partner partner) {
   auto admit = [this](const probe::AddressTarget& t) { return Admit(t); };
-  co_return co_await ProbePartner(std::move(partner), environment_, admit);
+  std::exception_ptr thrown;
+  try {
+    co_return co_await prober_(partner, environment_, admit);
+  } catch (...) {
+    thrown = std::current_exception();
+  }
+  co_return ThrownPartnerProbe(partner, thrown);
 }
 
 // A coroutine that exists only while the probe runs (see Loop).
@@ -186,12 +196,18 @@ awaitable<void> Scheduler::ProbeAndRecord(std::shared_ptr<Loop> loop) {
   // within the first round's spread (FirstRoundSpread), thousands of half-started probes (a
   // resolved route, a frame per address) would otherwise wait for a connection slot.
   probe::TargetProbeResult result;
-  {
+  std::exception_ptr thrown;
+  try {
     const std::shared_ptr<void> turn = co_await PartnerTurn();
     if (loop->stopped) co_return;
     auto admit = [this](const probe::AddressTarget& t) { return Admit(t); };
-    result = co_await ProbePartner(partner, environment_, admit);
+    result = co_await prober_(partner, environment_, admit);
+  } catch (...) {
+    // A probe that throws is a failed probe, recorded with its reason like any other; left
+    // unrecorded, the partner would show its previous result and stay "in flight" for ever.
+    thrown = std::current_exception();
   }
+  if (thrown) result = ThrownPartnerProbe(partner, thrown);
   if (loop->stopped) co_return;  // removed or shutting down while probing: drop the result
   if (state::PartnerState* ps = state_.Find(partner.domain)) ps->probe_in_flight = false;
   if (hooks_.probed) hooks_.probed(partner.domain, result);

@@ -28,7 +28,9 @@ class Scheduler {
     std::function<void(const std::string& domain, const probe::TargetProbeResult&)> probed;
   };
 
-  Scheduler(asio::any_io_executor executor, state::ExporterState& state, Hooks hooks);
+  /// `prober` probes one partner; the daemon and `check` keep the default.
+  Scheduler(asio::any_io_executor executor, state::ExporterState& state, Hooks hooks,
+            PartnerProber prober = &ProbePartner);
   ~Scheduler();
   Scheduler(const Scheduler&) = delete;
   Scheduler& operator=(const Scheduler&) = delete;
@@ -67,6 +69,7 @@ class Scheduler {
   asio::any_io_executor executor_;
   state::ExporterState& state_;
   Hooks hooks_;
+  PartnerProber prober_;
   std::shared_ptr<Admission> admission_;
   std::shared_ptr<const ProbeEnvironment> environment_;
   std::map<std::string, std::shared_ptr<Loop>> loops_;

@@ -31,8 +31,8 @@ const std::vector<Entry>& Catalogue() {
       {"plaintext_injection",
        [](const BehaviourOptions&) { return ServerScript::PlaintextInjection(); }},
       {"silent", [](const BehaviourOptions&) { return ServerScript::Silent(); }},
-      // Hostile partners (issue 5 §1): each must cost a prober at most its deadline, with a
-      // specific reason, and bounded memory.
+      // Hostile partners: each must cost a prober at most its deadline, with a specific reason,
+      // and bounded memory.
       {"dripping", [](const BehaviourOptions&) { return ServerScript::Dripping(); }},
       {"endless_line", [](const BehaviourOptions&) { return ServerScript::EndlessLine(); }},
       {"endless_reply", [](const BehaviourOptions&) { return ServerScript::EndlessReply(); }},

@@ -82,6 +82,12 @@ awaitable<void> ScriptedSession::Run() {
     error_code ignored;
     socket_.set_option(asio::socket_base::receive_buffer_size(script_.receive_buffer), ignored);
   }
+  if (script_.ehlo_split_at > 0) {
+    // Without it the second part would wait for the first one's ACK (Nagle, RFC 896), which
+    // the client delays: a pause of the kernel's choosing instead of the script's.
+    error_code ignored;
+    socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  }
   asio::co_spawn(socket_.get_executor(), Watchdog(shared_from_this()), asio::detached);
   try {
     co_await Play();
@@ -133,7 +139,7 @@ awaitable<ScriptedSession::Next> ScriptedSession::Converse(Stream& stream, bool 
     if (verb == "EHLO" && over_tls) {
       sent = co_await Send(stream, script_.ehlo_reply_tls, true);
     } else if (verb == "EHLO") {
-      sent = co_await Send(stream, script_.ehlo_reply, true);
+      sent = co_await SendEhloReply();
       if (sent && !script_.ehlo_flood.empty()) {
         while (co_await Send(stream, script_.ehlo_flood, false)) {
         }
@@ -340,6 +346,15 @@ awaitable<bool> ScriptedSession::Send(Stream& stream, std::string_view bytes, bo
     if (ec) co_return false;
   }
   co_return !aborted_;
+}
+
+awaitable<bool> ScriptedSession::SendEhloReply() {
+  const std::string_view reply = script_.ehlo_reply;
+  const std::size_t at = script_.ehlo_split_at;
+  if (at == 0 || at >= reply.size()) co_return co_await Send(socket_, reply, true);
+  if (!(co_await Send(socket_, reply.substr(0, at), false))) co_return false;
+  if (!(co_await Sleep(script_.ehlo_split_pause))) co_return false;
+  co_return co_await Send(socket_, reply.substr(at), false);
 }
 
 awaitable<bool> ScriptedSession::Sleep(std::chrono::milliseconds delay) {

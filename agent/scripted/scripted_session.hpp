@@ -132,6 +132,8 @@ class ScriptedSession : public std::enable_shared_from_this<ScriptedSession> {
   awaitable<std::optional<std::string>> ReadLine(Stream& stream, bool over_tls);
   template <class Stream>
   awaitable<bool> Send(Stream& stream, std::string_view bytes, bool chunked);
+  /// The plaintext EHLO reply: chunked, split in two, or in one write, as the script says.
+  awaitable<bool> SendEhloReply();
 
   void Touch();
   void ShortenDeadline(std::chrono::milliseconds within);

@@ -56,6 +56,12 @@ struct ServerScript {
   /// with `ehlo_chunk_delay` between them: a slow or fragmenting server.
   std::size_t ehlo_chunk_size = 0;
   std::chrono::milliseconds ehlo_chunk_delay{0};
+  /// When non-zero (and less than its size), the plaintext EHLO reply goes out in two writes:
+  /// its first `ehlo_split_at` bytes, then, `ehlo_split_pause` later, the rest. The connection
+  /// has TCP_NODELAY, so each write leaves at once as a segment of its own, and the client
+  /// reads the first before the second arrives: a reply split across TCP segments anywhere.
+  std::size_t ehlo_split_at = 0;
+  std::chrono::milliseconds ehlo_split_pause{15};
   std::string helo_reply = "250 mx.test\r\n";
   /// What the server does right after the plaintext EHLO reply (and its flood, if any).
   Hangup after_ehlo = Hangup::kNone;
@@ -128,7 +134,7 @@ struct ServerScript {
   /// "250 injected" in the same write as the 220 to STARTTLS, then a real handshake.
   static ServerScript PlaintextInjection();
 
-  // --- Hostile presets: each must cost a client at most its deadline (issue 5 §1) ---
+  // --- Hostile presets: each must cost a client at most its deadline ---
   /// The EHLO reply one byte per `per_byte`.
   static ServerScript Dripping(std::chrono::milliseconds per_byte = std::chrono::seconds(1));
   /// "250-mx.test " and then bytes without a line end, as fast as the client reads.

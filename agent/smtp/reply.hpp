@@ -26,8 +26,6 @@ struct Reply {
   std::vector<Finding> findings;
 
   bool Positive() const { return code >= 200 && code < 300; }
-  bool TransientNegative() const { return code >= 400 && code < 500; }
-  bool PermanentNegative() const { return code >= 500 && code < 600; }
   /// All lines' text joined with " / " for one-line messages (raw bytes escaped).
   std::string Summary() const;
 };

@@ -27,9 +27,9 @@ bool HasHashedCertificates(const std::string& dir) {
 }
 
 // The system trust store, read on demand where that is possible: loading the whole bundle
-// (what SSL_CTX_set_default_verify_paths does with ca-certificates.crt: about 140
-// certificates parsed at start) costs 1.8 MB of heap before the first probe (heaptrack), about
-// a fifth of the exporter's heap at 1,000 partners. The hashed directory (Debian's
+// (what SSL_CTX_set_default_verify_paths does with ca-certificates.crt: every certificate
+// parsed at start) holds heap for certificates no partner's chain ever names. The hashed
+// directory (Debian's
 // /etc/ssl/certs, maintained by update-ca-certificates) holds the same certificates, and OpenSSL
 // loads an issuer from it when a chain needs it, then keeps it in the store. SSL_CERT_FILE in
 // the environment, or a directory without hashed links, gets OpenSSL's defaults as before.

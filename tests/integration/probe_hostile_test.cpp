@@ -1,4 +1,4 @@
-// The hostile-partner catalogue (issue 5 §1) against the real probe. Every behaviour of the
+// The hostile-partner catalogue against the real probe. Every behaviour of the
 // named catalogue (agent/scripted/behaviours.cpp: what scripted_smtp_server and the fleet
 // serve) is played by a ScriptedSmtpServer on loopback and probed with a short deadline: each
 // ends within that deadline with its specific reason. (Firehoses cost bounded memory:
@@ -31,7 +31,7 @@ using probe::TlsOutcome;
 using smtp::EhloClass;
 using smtp::FindingCode;
 
-// Short deadlines, as the issue asks; the slack covers scheduling and the QUIT-less teardown,
+// Short deadlines, as a monitor needs; the slack covers scheduling and the QUIT-less teardown,
 // not a stage limit (those are capped at the deadline by ProbeOptions::SetTimeout).
 constexpr auto kDeadline = 1500ms;
 constexpr auto kSlack = 750ms;
@@ -47,13 +47,13 @@ struct Expect {
 
 struct HostileCase {
   const char* behaviour;  ///< catalogue name
-  const char* issue;      ///< the issue's words ("" for the partners that are not hostile)
+  const char* hostility;  ///< what the partner does, in words ("" when it is not hostile)
   Expect expect;
 };
 
 std::string Name(const ::testing::TestParamInfo<HostileCase>& info) { return info.param.behaviour; }
 
-// The whole catalogue, in its order. Issue 5 §1 lists 15 behaviours; each is at least one row.
+// The whole catalogue, in its order. Each of the 15 hostilities below is at least one row.
 const std::vector<HostileCase>& Table() {
   using E = EhloClass;
   using T = TlsOutcome;
@@ -214,7 +214,7 @@ TEST_P(ProbeHostile, EndsWithinItsDeadlineWithItsReason) {
   ScriptedSmtpServer server(Script(c.behaviour));
   const ProbeRun run = Probe(server);
   const AddressProbeResult& r = run.result;
-  SCOPED_TRACE(std::string(c.behaviour) + " (" + c.issue + "), " +
+  SCOPED_TRACE(std::string(c.behaviour) + " (" + c.hostility + "), " +
                std::to_string(run.wall.count()) + " ms");
 
   EXPECT_LE(run.wall, kDeadline + kSlack);
@@ -241,14 +241,14 @@ TEST_P(ProbeHostile, EndsWithinItsDeadlineWithItsReason) {
 
 INSTANTIATE_TEST_SUITE_P(Catalogue, ProbeHostile, ::testing::ValuesIn(Table()), Name);
 
-TEST(ProbeHostileCatalogue, EveryBehaviourIsInTheTableAndEveryIssueItemIsCovered) {
+TEST(ProbeHostileCatalogue, EveryBehaviourIsInTheTableAndEveryHostilityIsCovered) {
   std::set<std::string> table;
   for (const HostileCase& c : Table()) table.insert(c.behaviour);
   std::set<std::string> catalogue;
   for (const std::string_view name : BehaviourNames()) catalogue.emplace(name);
   EXPECT_EQ(table, catalogue);  // a behaviour added to the catalogue needs its row here
 
-  // The 15 items of issue 5 §1, each the start of some row's `issue`.
+  // What a hostile partner may do, each the start of some row's `hostility`.
   const char* const items[] = {"never sends a banner",
                                "drips one byte per second",
                                "a line that never ends",
@@ -266,7 +266,7 @@ TEST(ProbeHostileCatalogue, EveryBehaviourIsInTheTableAndEveryIssueItemIsCovered
                                "accepts the connection and never reads"};
   for (const char* item : items) {
     EXPECT_TRUE(std::any_of(Table().begin(), Table().end(), [&](const HostileCase& c) {
-      return std::string_view(c.issue).rfind(item, 0) == 0;
+      return std::string_view(c.hostility).rfind(item, 0) == 0;
     })) << item;
   }
 }

@@ -1,4 +1,4 @@
-// Memory stays bounded (issue 5 §1): the real probe faces the catalogue's firehoses — an
+// Memory stays bounded: the real probe faces the catalogue's firehoses — an
 // endless line, an endless multi-line reply, a 10 MiB certificate chain — and this process's
 // peak resident memory (VmHWM) grows by less than a stated bound; controls with the limits
 // raised show that the measurement sees what an unbounded probe would cost.

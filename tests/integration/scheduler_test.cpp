@@ -4,6 +4,7 @@
 #include <boost/asio/ssl/context.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "common/asio.hpp"
 #include "config/config_values.hpp"
@@ -12,6 +13,7 @@
 #include "scripted/ephemeral_pki.hpp"
 #include "scripted/scripted_smtp_server.hpp"
 #include "support/child_process.hpp"
+#include "support/run_bounded.hpp"
 #include "tls/client_context.hpp"
 
 namespace stx::test {
@@ -89,6 +91,10 @@ TEST_F(SchedulerTest, ProbesEveryPartnerOnItsIntervalAndRecordsResults) {
   ASSERT_TRUE(a.last && b.last);
   EXPECT_EQ(a.last->results.at(0).ehlo_class, smtp::EhloClass::kCompliant);
   EXPECT_EQ(b.last->results.at(0).ehlo_class, smtp::EhloClass::kMisordered);
+  // A probe may be under way at the cut (a misordered reply waits out the trailing-line grace):
+  // once it ends, no connection may be left counted as in flight.
+  scheduler.Stop();
+  for (int i = 0; i < 40 && state_.probes_in_flight > 0; ++i) RunFor(50ms);
   EXPECT_EQ(state_.probes_in_flight, 0u);
 }
 
@@ -159,6 +165,82 @@ TEST_F(SchedulerTest, ReloadStopsRemovedPartnersAndKeepsTheOthersState) {
   EXPECT_EQ(state_.Find("b.test"), nullptr);
   EXPECT_LE(b_server.ConnectionCount(), b_connections + 1);  // at most the probe in flight
   EXPECT_GT(state_.Find("a.test")->probes_success, a_before);
+}
+
+// A probe that throws (a bug, memory exhausted) is a failed probe like any other: the partner
+// shows an error whose detail is the exception's message, and its schedule goes on.
+awaitable<probe::TargetProbeResult> ThrowingProber(
+    config::Partner, std::shared_ptr<const scheduler::ProbeEnvironment>, scheduler::AdmitAddress) {
+  throw std::runtime_error("resolver state corrupted");
+  co_return probe::TargetProbeResult{};
+}
+
+TEST_F(SchedulerTest, APartnerProbeThatThrowsIsRecordedAsAnErrorWithItsReason) {
+  ScriptedSmtpServer unused(ServerScript::Compliant(), "127.0.0.1");
+  config::ExporterConfig config;
+  config.partners = {PartnerAt("thrown.test", unused, 500ms)};
+  state_.ApplyConfig(config);
+  std::vector<probe::TargetProbeResult> probed;
+  scheduler::Scheduler::Hooks hooks;
+  hooks.probed = [&](const std::string&, const probe::TargetProbeResult& r) {
+    EXPECT_FALSE(state_.Find("thrown.test")->probe_in_flight);
+    probed.push_back(r);
+  };
+  scheduler::Scheduler scheduler(io_.get_executor(), state_, hooks, ThrowingProber);
+  scheduler.Apply(config, Environment(config));
+  RunFor(1600ms);
+
+  const state::PartnerState& partner = *state_.Find("thrown.test");
+  EXPECT_FALSE(partner.probe_in_flight);
+  EXPECT_GE(partner.probes_error, 2u);  // the schedule went on after the first
+  EXPECT_EQ(partner.probes_success, 0u);
+  EXPECT_EQ(probed.size(), partner.probes_error);
+  ASSERT_TRUE(partner.last.has_value());
+  ASSERT_TRUE(partner.last->error.has_value());
+  EXPECT_EQ(partner.last->domain, "thrown.test");
+  EXPECT_EQ(partner.last->error->Reason(), "dns_failed");
+  EXPECT_NE(partner.last->error->detail.find("resolver state corrupted"), std::string::npos)
+      << partner.last->error->detail;
+  EXPECT_EQ(unused.ConnectionCount(), 0u);
+
+  // /probe and `check --config.file` take the same way through the scheduler. (Stopped first:
+  // its loops' timers would keep the io_context busy for RunBounded's whole limit.)
+  scheduler.Stop();
+  const auto once = RunBounded(io_, scheduler.ProbeOnce(config.partners.front()));
+  ASSERT_TRUE(once.has_value());
+  ASSERT_TRUE(once->error.has_value());
+  EXPECT_NE(once->error->detail.find("resolver state corrupted"), std::string::npos);
+}
+
+// The admission of an address (the daemon's concurrency limits) is the one step of a partner's
+// probe that runs outside the SMTP dialogue's own error handling: when it throws, the address
+// is an error with the exception's message, and the other addresses are still probed.
+TEST_F(SchedulerTest, AnAddressWhoseAdmissionThrowsIsAnErrorWithItsReason) {
+  ScriptedSmtpServer compliant(ServerScript::Compliant(), "127.0.0.1");
+  config::ExporterConfig config;
+  config::Partner partner = PartnerAt("pinned.test", compliant, 10s);
+  partner.static_mx = {*config::CheckStaticMx("127.0.0.1", compliant.port()).value,
+                       *config::CheckStaticMx("127.0.0.9:2525", 25).value};
+  config.partners = {partner};
+  auto admit = [](const probe::AddressTarget& target) -> awaitable<std::shared_ptr<void>> {
+    if (target.address.to_string() == "127.0.0.9")
+      throw std::runtime_error("admission queue corrupted");
+    co_return nullptr;
+  };
+  const auto result = RunBounded(io_, scheduler::ProbePartner(partner, Environment(config), admit));
+  ASSERT_TRUE(result.has_value());
+  ASSERT_EQ(result->results.size(), 2u);
+  EXPECT_EQ(result->results[0].ehlo_class, smtp::EhloClass::kCompliant);
+  const probe::AddressProbeResult& failed = result->results[1];
+  EXPECT_EQ(failed.ehlo_class, smtp::EhloClass::kError);
+  EXPECT_EQ(failed.mx_host, "127.0.0.9");
+  EXPECT_EQ(failed.address.to_string(), "127.0.0.9");
+  EXPECT_EQ(failed.port, 2525);
+  EXPECT_EQ(failed.mx_preference, 1);  // the pinned list's order
+  ASSERT_TRUE(failed.error.has_value());
+  EXPECT_EQ(failed.error->Reason(), "connect_failed");
+  EXPECT_NE(failed.error->detail.find("admission queue corrupted"), std::string::npos)
+      << failed.error->detail;
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// What the exporter keeps per partner between probes (issue 6: under 64 MiB at 10,000 partners).
+// What the exporter keeps per partner between probes: under 64 MiB at 10,000 partners.
 // Real probes of the benchmark mix (70 % compliant, 20 % misordered, 10 % no STARTTLS) against
 // scripted servers are recorded into an ExporterState, and every heap block this process holds
 // is counted (operator new replaced below, malloc_usable_size): the growth from an empty state

@@ -1,4 +1,4 @@
-// The exporter daemon started on a configuration it cannot use (issue 5 §5): it exits at once
+// The exporter daemon started on a configuration it cannot use: it exits at once
 // with status 1 and ONE log line that names the file, and the line and column where the file
 // has them. The real binary; nothing is probed.
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// The exporter daemon when its DNS server is down, slow or lying (issue 5 §5): the real binary,
+// The exporter daemon when its DNS server is down, slow or lying: the real binary,
 // a real dnsmasq, and a FaultyDnsProxy in front of it that delays, drops or corrupts answers.
 //
 // What "no partner's state is lost" means through a DNS outage, as these tests hold it:

@@ -1,4 +1,4 @@
-// The exporter daemon under operational faults (issue 5 §5): a reload storm while probes run,
+// The exporter daemon under operational faults: a reload storm while probes run,
 // SIGTERM in the middle of a probe, and configuration files that cannot be used, at start and
 // at reload. The real binary, scripted partners on loopback, no DNS (static MX hosts).
 #include <gtest/gtest.h>

@@ -1,5 +1,5 @@
 // "While 100 hostile servers are probed at once, the exporter's /metrics keeps answering
-// promptly" (issue 5 §1): the real exporter binary probes a scripted fleet of 100 partners,
+// promptly": the real exporter binary probes a scripted fleet of 100 partners,
 // every hostile behaviour of the catalogue in turn, resolved through a real dnsmasq; /metrics
 // is scraped every 20 ms for a whole round while the probes are in flight.
 #include <gtest/gtest.h>

@@ -11,6 +11,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -91,6 +92,34 @@ void ChildProcess::Stop(std::chrono::milliseconds grace) {
 }
 
 std::string ChildProcess::Log() const { return ReadFile(log_path_); }
+
+ProgramRun RunProgram(const std::vector<std::string>& argv, const std::string& input,
+                      std::chrono::milliseconds limit,
+                      const std::function<void(pid_t)>& while_running) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  const std::string dir = MakeTempDir("stx-run");
+  WriteFile(dir + "/in", input);
+  ProgramRun run;
+  {
+    // ChildProcess sends stdout and stderr to one file and stdin to /dev/null; a shell in
+    // between keeps them apart and feeds `input`, and ChildProcess still bounds and reaps it.
+    std::vector<std::string> shell = {"/bin/sh", "-c", "exec \"$@\" <\"$0/in\" 2>\"$0/err\"", dir};
+    shell.insert(shell.end(), argv.begin(), argv.end());
+    ChildProcess child(shell, dir + "/out");
+    if (while_running) while_running(child.pid());
+    while (child.Running() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    const bool ended = !child.Running();
+    child.Stop();
+    run.exit_status = ended ? child.exit_status() : -1;
+  }
+  run.out = ReadFile(dir + "/out");
+  run.err = ReadFile(dir + "/err");
+  std::error_code ignored;
+  std::filesystem::remove_all(dir, ignored);
+  return run;
+}
 
 bool WaitForTcpPort(std::uint16_t port, std::chrono::milliseconds timeout, ChildProcess* child,
                     bool ipv6) {

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,21 @@ class ChildProcess {
   int exit_status_ = -1;
   std::string log_path_;
 };
+
+/// What a program run to its end returned and printed.
+struct ProgramRun {
+  /// The exit code, 128+signal when killed; -1 when it had to be killed at the time limit.
+  int exit_status = -1;
+  std::string out;  ///< standard output
+  std::string err;  ///< standard error
+};
+
+/// Runs `argv` (argv[0] a path or a name on PATH) with `input` on its standard input, calls
+/// `while_running` (when given) with its pid, then waits for it to exit, at most `limit` in
+/// all (then it is killed). Standard output and error are kept apart.
+ProgramRun RunProgram(const std::vector<std::string>& argv, const std::string& input = "",
+                      std::chrono::milliseconds limit = std::chrono::seconds(30),
+                      const std::function<void(pid_t)>& while_running = {});
 
 /// Polls until a TCP connection to 127.0.0.1:port (or ::1 when `ipv6`) succeeds; false on
 /// timeout or when `child` exits first.

@@ -1,5 +1,5 @@
 // The metrics contract, asserted on the rendered text a scraper sees. The state is built by
-// hand: one partner per situation the alerts and dashboards (issue 4) have to tell apart.
+// hand: one partner per situation the alerts and dashboards have to tell apart.
 #include <gtest/gtest.h>
 
 #include <algorithm>

@@ -1,6 +1,7 @@
 // The text exposition format itself: escaping, values, label order, family grouping.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdint>
@@ -99,6 +100,25 @@ TEST(ExpositionWriter, ManyLabelsAreSortedToo) {
           R"(starttls_partner_info{a="v",b="v",c="v",d="v",e="v",f="v",g="v",h="v",i="v",j="v",k="v"} 1)"),
       std::string::npos)
       << out;
+}
+
+// Up to 8 labels are sorted in place on the stack: every order of 8 (the most there) comes out
+// sorted.
+TEST(ExpositionWriter, UpToEightLabelsInAnyOrderAreSorted) {
+  std::vector<std::string> names{"address", "b", "domain", "e", "f", "mx", "status", "z"};
+  const std::string expected =
+      R"(starttls_partner_info{address="v",b="v",domain="v",e="v",f="v",mx="v",status="v",z="v"} 1)";
+  std::size_t orders = 0;
+  do {
+    std::string out;
+    ExpositionWriter writer(out);
+    std::vector<LabelPair> labels;
+    for (const auto& name : names) labels.push_back({name, "v"});
+    writer.Add(Metric::kPartnerInfo, labels, 1);
+    ASSERT_NE(out.find(expected), std::string::npos) << out;
+    ++orders;
+  } while (std::next_permutation(names.begin(), names.end()));
+  EXPECT_EQ(orders, 40320u);  // 8!
 }
 
 TEST(ExpositionWriter, CounterTypeAndRetargetKeepTheGroup) {

@@ -1,4 +1,4 @@
-// One certificate description per distinct certificate among live results (issue 6): shared
+// One certificate description per distinct certificate among live results: shared
 // while anyone holds it, described again once nobody does, and never changed for one holder by
 // another's write.
 #include <gtest/gtest.h>
