@@ -21,8 +21,8 @@ namespace stx::app {
 int Run(int argc, char** argv) {
   CLI::App app{
       "starttls_exporter: probes partners' mail servers on a schedule and exports, for every MX "
-      "address, whether strict and lenient SMTP clients get TLS (Prometheus metrics, status "
-      "page, JSON API)."};
+      "address, what each kind of SMTP sender gets: TLS or clear text (Prometheus metrics, "
+      "status page, JSON API)."};
   app.require_subcommand(0, 1);
   app.set_version_flag("--version", std::string(STX_VERSION));
 
@@ -56,10 +56,11 @@ int Run(int argc, char** argv) {
   CLI::App* check_cmd = app.add_subcommand(
       "check",
       "Probe every MX host and address of a mail domain (or one host:port) once and report, "
-      "for each, whether strict and lenient SMTP clients get TLS; or, with --config.file, "
+      "for each, what each kind of SMTP sender gets; or, with --config.file, "
       "every partner of a configuration.\n"
-      "Exit status: 0 every address compliant; 1 any misordered or no_starttls; 2 errors or "
-      "bad usage.");
+      "Exit status, from what senders get: 0 every address gives every sender profile TLS; 1 "
+      "any address leaves a sender without TLS (misordered, no STARTTLS, STARTTLS refused, "
+      "handshake failed); 2 errors or bad usage.");
   // A target or --config.file, exactly one: checked after parsing, with one message for both
   // mistakes (CLI11 would name only one side).
   check_cmd->add_option("target", check.target,
