@@ -8,6 +8,7 @@
 #include "assess/explanation.hpp"
 #include "smtp/ehlo_explanation.hpp"
 #include "smtp/reply_reader.hpp"
+#include "support/ehlo_wire.hpp"
 
 namespace stx::assess {
 namespace {
@@ -15,33 +16,13 @@ namespace {
 using probe::AddressProbeResult;
 using probe::EhloSummary;
 
-// The EHLO reply (and any lines after its final line) as the probe reads them.
-struct Wire {
-  smtp::Reply reply;
-  std::vector<smtp::ReplyLine> trailing;
-};
-
-Wire Read(const std::string& bytes) {
-  Wire out;
-  smtp::ReplyReader reader;
-  std::size_t consumed = reader.Feed(bytes);
-  EXPECT_TRUE(reader.Complete()) << bytes;
-  out.reply = reader.TakeReply();
-  while (consumed < bytes.size()) {
-    consumed += reader.Feed(std::string_view(bytes).substr(consumed));
-    if (!reader.Complete()) break;
-    for (auto& line : reader.TakeReply().lines) out.trailing.push_back(std::move(line));
-  }
-  return out;
-}
-
 class StoredEhlo : public ::testing::TestWithParam<const char*> {};
 
 // Explanation() and CorrectedEhlo(), built from the lines a result stores, say exactly what
 // smtp::ExplainMisordered and CorrectedEhloReply said from the reply itself (what the result
 // used to store).
 TEST_P(StoredEhlo, ExplanationAndCorrectedReplyAreThoseOfTheReplyItself) {
-  const Wire wire = Read(GetParam());
+  const test::EhloWire wire = test::ReadEhloWire(GetParam());
   const smtp::EhloAnalysis analysis = smtp::ClassifyEhlo(wire.reply, wire.trailing);
   ASSERT_EQ(analysis.ehlo_class, smtp::EhloClass::kMisordered);
   AddressProbeResult r;

@@ -8,29 +8,10 @@
 #include "smtp/client_profile.hpp"
 #include "smtp/ehlo_classifier.hpp"
 #include "smtp/reply_reader.hpp"
+#include "support/ehlo_wire.hpp"
 
 namespace stx::smtp {
 namespace {
-
-struct Wire {
-  Reply reply;
-  std::vector<ReplyLine> trailing;
-};
-
-// The EHLO reply and the lines after its final line, as the probe reads them.
-Wire Read(const std::string& bytes) {
-  Wire out;
-  ReplyReader reader;
-  std::size_t consumed = reader.Feed(bytes);
-  EXPECT_TRUE(reader.Complete()) << bytes;
-  out.reply = reader.TakeReply();
-  while (consumed < bytes.size()) {
-    consumed += reader.Feed(std::string_view(bytes).substr(consumed));
-    if (!reader.Complete()) break;
-    for (auto& line : reader.TakeReply().lines) out.trailing.push_back(std::move(line));
-  }
-  return out;
-}
 
 constexpr EhloRule kRfc{EhloLines::kAfterGreeting, KeywordCase::kInsensitive, KeywordEnd::kWord};
 
@@ -74,17 +55,19 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(EhloLineRules, AfterGreetingSkipsLineOneAndStopsAtTheFinalLine) {
   const EhloRule any{EhloLines::kAnyLine, KeywordCase::kInsensitive, KeywordEnd::kWord};
-  const Wire seed = Read("250-STARTTLS\r\n250-mail.domain1.com\r\n250 SIZE 1000\r\n");
+  const test::EhloWire seed =
+      test::ReadEhloWire("250-STARTTLS\r\n250-mail.domain1.com\r\n250 SIZE 1000\r\n");
   EXPECT_FALSE(SeesStarttls(kRfc, seed.reply, seed.trailing));
   EXPECT_TRUE(SeesStarttls(any, seed.reply, seed.trailing));
-  const Wire premature = Read("250 mx.test\r\n250-STARTTLS\r\n250 SIZE 1000\r\n");
+  const test::EhloWire premature =
+      test::ReadEhloWire("250 mx.test\r\n250-STARTTLS\r\n250 SIZE 1000\r\n");
   ASSERT_EQ(premature.trailing.size(), 2u);
   EXPECT_FALSE(SeesStarttls(kRfc, premature.reply, premature.trailing));
   EXPECT_TRUE(SeesStarttls(any, premature.reply, premature.trailing));
-  const Wire compliant = Read("250-mx.test\r\n250 STARTTLS\r\n");
+  const test::EhloWire compliant = test::ReadEhloWire("250-mx.test\r\n250 STARTTLS\r\n");
   EXPECT_TRUE(SeesStarttls(kRfc, compliant.reply, compliant.trailing));
   EXPECT_TRUE(SeesStarttls(any, compliant.reply, compliant.trailing));
-  const Wire greeting_only = Read("250 mx.test\r\n");
+  const test::EhloWire greeting_only = test::ReadEhloWire("250 mx.test\r\n");
   EXPECT_FALSE(SeesStarttls(kRfc, greeting_only.reply, greeting_only.trailing));
 }
 
@@ -111,7 +94,7 @@ TEST(ClientProfileTable, StrictSeesStarttlsExactlyWhenTheReplyIsCompliant) {
   for (const char* wire : {"250-mx.test\r\n250 STARTTLS\r\n", "250-STARTTLS\r\n250 mx.test\r\n",
                            "250 mx.test\r\n250 STARTTLS\r\n", "250-mx.test\r\n250 starttls\r\n",
                            "250-mx.test\r\n250 STARTTLSX\r\n", "250 mx.test\r\n"}) {
-    const Wire w = Read(wire);
+    const test::EhloWire w = test::ReadEhloWire(wire);
     const EhloAnalysis analysis = ClassifyEhlo(w.reply, w.trailing);
     EXPECT_EQ(analysis.sees_starttls.test(strict), analysis.ehlo_class == EhloClass::kCompliant)
         << wire;
@@ -126,7 +109,7 @@ TEST(ClientProfileTable, AThirdRowIsClassifiedWithTheOthers) {
   const ScopedClientProfiles scoped(table);
   ASSERT_EQ(ClientProfiles().size(), 3u);
   EXPECT_EQ(FindClientProfile("capitals"), 2u);
-  const Wire lower = Read("250-mx.test\r\n250 starttls\r\n");
+  const test::EhloWire lower = test::ReadEhloWire("250-mx.test\r\n250 starttls\r\n");
   const EhloAnalysis analysis = ClassifyEhlo(lower.reply, lower.trailing);
   EXPECT_EQ(analysis.ehlo_class, EhloClass::kCompliant);  // RFC 5321: keywords ignore case
   EXPECT_TRUE(analysis.sees_starttls.test(0));

@@ -6,29 +6,10 @@
 #include "smtp/ehlo_classifier.hpp"
 #include "smtp/ehlo_explanation.hpp"
 #include "smtp/reply_reader.hpp"
+#include "support/ehlo_wire.hpp"
 
 namespace stx::smtp {
 namespace {
-
-// Reads `wire` as the EHLO reply plus any lines after its final line, as the probe does.
-struct ParsedEhlo {
-  Reply reply;
-  std::vector<ReplyLine> trailing;
-};
-
-ParsedEhlo Parse(const std::string& wire) {
-  ParsedEhlo out;
-  ReplyReader reader;
-  std::size_t consumed = reader.Feed(wire);
-  EXPECT_TRUE(reader.Complete()) << wire;
-  out.reply = reader.TakeReply();
-  while (consumed < wire.size()) {
-    consumed += reader.Feed(std::string_view(wire).substr(consumed));
-    if (!reader.Complete()) break;
-    for (auto& line : reader.TakeReply().lines) out.trailing.push_back(std::move(line));
-  }
-  return out;
-}
 
 // The seed article's two conversations (Cisco ESA, "STARTTLS command not supported").
 const char* const kSeedMisordered =
@@ -214,7 +195,7 @@ class EhloClassifierTable : public ::testing::TestWithParam<ClassCase> {};
 
 TEST_P(EhloClassifierTable, Classifies) {
   const ClassCase& c = GetParam();
-  const ParsedEhlo parsed = Parse(c.wire);
+  const test::EhloWire parsed = test::ReadEhloWire(c.wire);
   const EhloAnalysis analysis = ClassifyEhlo(parsed.reply, parsed.trailing);
   EXPECT_EQ(ToString(analysis.ehlo_class), ToString(c.expected));
   EXPECT_EQ(analysis.sees_starttls.test(*FindClientProfile("strict")), c.strict);
@@ -233,7 +214,7 @@ INSTANTIATE_TEST_SUITE_P(Smtp, EhloClassifierTable, ::testing::ValuesIn(ClassCas
                          [](const auto& test_param) { return std::string(test_param.param.name); });
 
 TEST(EhloClassifier, ExposesGreetingAndKeywords) {
-  const ParsedEhlo parsed = Parse(kSeedCorrect);
+  const test::EhloWire parsed = test::ReadEhloWire(kSeedCorrect);
   const EhloAnalysis analysis = ClassifyEhlo(parsed.reply);
   EXPECT_EQ(analysis.greeting, "mail-esa.com");
   EXPECT_EQ(analysis.keywords, (std::vector<std::string>{"8BITMIME", "SIZE", "STARTTLS"}));
@@ -247,7 +228,7 @@ TEST(EhloClassifier, ClassNamesArePartOfTheInterface) {
 }
 
 TEST(EhloExplanation, SeedMisorderedGetsACorrectedReplyFromItsOwnLines) {
-  const ParsedEhlo parsed = Parse(kSeedMisordered);
+  const test::EhloWire parsed = test::ReadEhloWire(kSeedMisordered);
   const EhloAnalysis analysis = ClassifyEhlo(parsed.reply);
   EXPECT_EQ(CorrectedEhloReply(analysis, parsed.reply),
             (std::vector<std::string>{"250-mail.domain1.com", "250-STARTTLS", "250-8BITMIME",
@@ -262,11 +243,12 @@ TEST(EhloExplanation, SeedMisorderedGetsACorrectedReplyFromItsOwnLines) {
   // The corrected reply really is compliant.
   std::string wire;
   for (const auto& line : CorrectedEhloReply(analysis, parsed.reply)) wire += line + "\r\n";
-  EXPECT_EQ(ClassifyEhlo(Parse(wire).reply).ehlo_class, EhloClass::kCompliant);
+  EXPECT_EQ(ClassifyEhlo(test::ReadEhloWire(wire).reply).ehlo_class, EhloClass::kCompliant);
 }
 
 TEST(EhloExplanation, PrematureFinalLineNamesTheFinalLine) {
-  const ParsedEhlo parsed = Parse("250 mx.test\r\n250-STARTTLS\r\n250 SIZE 1000\r\n");
+  const test::EhloWire parsed =
+      test::ReadEhloWire("250 mx.test\r\n250-STARTTLS\r\n250 SIZE 1000\r\n");
   const EhloAnalysis analysis = ClassifyEhlo(parsed.reply, parsed.trailing);
   const std::string text = ExplainMisordered(analysis, parsed.reply, parsed.trailing);
   EXPECT_NE(text.find("ends its EHLO reply on line 1"), std::string::npos) << text;
@@ -278,18 +260,18 @@ TEST(EhloExplanation, PrematureFinalLineNamesTheFinalLine) {
 // Found by fuzz_reply_reader: the keyword ends at the tab, so the line was misordered, but the
 // corrected reply copied "STARTTLS\tnow" and was itself not compliant.
 TEST(EhloExplanation, CorrectedReplyWritesTheBareKeyword) {
-  const ParsedEhlo parsed = Parse("250 mx.test\r\n250 STARTTLS\tnow\r\n");
+  const test::EhloWire parsed = test::ReadEhloWire("250 mx.test\r\n250 STARTTLS\tnow\r\n");
   const EhloAnalysis analysis = ClassifyEhlo(parsed.reply, parsed.trailing);
   ASSERT_EQ(analysis.ehlo_class, EhloClass::kMisordered);
   const auto corrected = CorrectedEhloReply(analysis, parsed.reply, parsed.trailing);
   EXPECT_EQ(corrected, (std::vector<std::string>{"250-mx.test", "250 STARTTLS"}));
   std::string wire;
   for (const auto& line : corrected) wire += line + "\r\n";
-  EXPECT_EQ(ClassifyEhlo(Parse(wire).reply).ehlo_class, EhloClass::kCompliant);
+  EXPECT_EQ(ClassifyEhlo(test::ReadEhloWire(wire).reply).ehlo_class, EhloClass::kCompliant);
 }
 
 TEST(EhloExplanation, EmptyForOtherClasses) {
-  const ParsedEhlo parsed = Parse(kSeedCorrect);
+  const test::EhloWire parsed = test::ReadEhloWire(kSeedCorrect);
   EXPECT_EQ(ExplainMisordered(ClassifyEhlo(parsed.reply), parsed.reply), "");
 }
 
