@@ -7,8 +7,8 @@
 
 namespace stx::http {
 
-/// The cost `starttls_exporter hash-password` uses unless told otherwise: about 60-80 ms per
-/// check on a current server core, the usual bcrypt default.
+/// The cost `starttls_exporter hash-password` uses unless told otherwise: the usual bcrypt
+/// default, tens of milliseconds per check on a current server core.
 inline constexpr int kDefaultBcryptCost = 10;
 
 /// A bcrypt hash of `password`: "$2b$", the two-digit `cost`, a random salt (libxcrypt's own

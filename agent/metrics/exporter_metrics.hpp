@@ -26,9 +26,9 @@ struct BuildInfo {
 inline constexpr const char* kExpositionContentType = "text/plain; version=0.0.4; charset=utf-8";
 
 /// /metrics, written in pieces: the per-address, per-domain and self families of the state,
-/// then the process_* families. At 10,000 partners the text is about 38 MB; written in pieces
-/// of a few tens of KB, a scrape holds the event loop (and the probes on it) for well under a
-/// millisecond at a time and never holds the whole text in memory.
+/// then the process_* families. At tens of thousands of partners the text runs to tens of MB;
+/// written in pieces of a few tens of KB, a scrape holds the event loop (and the probes on it)
+/// only briefly at a time and never holds the whole text in memory.
 ///
 /// The state may change between pieces (a probe completes, a reload drops partners): the
 /// stream resumes after the last domain it wrote, so every series appears at most once and

@@ -62,7 +62,7 @@ struct PartnerState {
   /// an address the partner changed while we could not resolve it is still counted as a change
   /// once DNS answers again. Only an answer (another MX or address list, NXDOMAIN, no data)
   /// forgets an address. The rows of the latest probe are known from `last` and `consecutive`
-  /// (KnownAddresses): a second map of them cost about 180 bytes per address.
+  /// (KnownAddresses): a second map of them would cost memory per address for nothing.
   std::map<AddressKey, KnownAddress> hidden;
   bool probe_in_flight = false;
 };
