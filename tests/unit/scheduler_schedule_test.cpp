@@ -1,7 +1,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <set>
 #include <string>
 #include <vector>
@@ -62,8 +61,9 @@ std::size_t BusiestSecond(std::size_t n, Millis interval) {
   std::vector<std::size_t> per_second;
   const Millis spread = FirstRoundSpread(n);
   for (std::size_t i = 0; i < n; ++i) {
-    char domain[32];
-    std::snprintf(domain, sizeof domain, "p%05zu.fleet.test", i + 1);
+    const std::string number = std::to_string(i + 1);
+    const std::string domain = "p" + std::string(5 - std::min<std::size_t>(5, number.size()), '0') +
+                               number + ".fleet.test";
     const Millis delay = FirstProbeDelay(domain, interval, spread);
     EXPECT_LT(delay, std::min(spread, interval)) << domain;
     const auto second = static_cast<std::size_t>(delay.count() / 1000);
