@@ -243,6 +243,8 @@ std::vector<Fetch> RunClient(std::uint16_t port, std::vector<std::string> order,
         f.body_bytes = body.size();
         if (f.problem.empty()) f.problem = Problem(path, body, fleet);
       }
+      std::cout << "[ endpoints ] fetched " << path << (gzip ? " gzip" : "") << " in "
+                << static_cast<int>(f.ms) << " ms" << std::endl;
       fetches.push_back(std::move(f));
     }
   }
@@ -263,6 +265,7 @@ class EndpointsAtScale : public ::testing::Test {
       return fleet_->Log().find("ready ") != std::string::npos || !fleet_->Running();
     }));
     ASSERT_NE(fleet_->Log().find("ready "), std::string::npos) << fleet_->Log();
+    std::cout << "[ endpoints ] fleet of " << kPartners << " ready" << std::endl;
     fleet_partners_ = ReadManifest(dir_ + "/fleet/manifest.tsv");
     ASSERT_EQ(fleet_partners_.size(), kPartners);
     dns_ = std::make_unique<DnsmasqServer>(
@@ -303,9 +306,16 @@ class EndpointsAtScale : public ::testing::Test {
 TEST_F(EndpointsAtScale, TwoClientsFetchingEveryEndpointRaisePeakMemoryLessThanTenPercent) {
   const auto sweep_start = Clock::now();
   std::size_t probed = 0;
+  auto reported = sweep_start;
   while (Clock::now() - sweep_start < kSweep && exporter_->Running()) {
     probed = Count(exporter_->Log(), "msg=\"probe finished\"");
     if (probed >= kPartners) break;
+    if (Clock::now() - reported >= 15s) {  // where a slow machine spends its time, as it goes
+      reported = Clock::now();
+      std::cout << "[ endpoints ] sweeping: " << probed << " of " << kPartners << " after "
+                << std::chrono::duration_cast<std::chrono::seconds>(reported - sweep_start).count()
+                << " s" << std::endl;
+    }
     std::this_thread::sleep_for(1s);  // the log is megabytes: read it seldom
   }
   ASSERT_TRUE(exporter_->Running()) << exporter_->Log().substr(0, 4000);
