@@ -3,6 +3,8 @@
 // scheduler's limits), so a one-shot check and the exporter never disagree about a partner.
 #include "app/check_command.hpp"
 
+#include <algorithm>
+
 #include <chrono>
 #include <filesystem>
 #include <ostream>
@@ -33,7 +35,7 @@ std::variant<config::ExporterConfig, std::string> TargetConfig(const CheckComman
   if (auto* why = std::get_if<std::string>(&parsed)) return *why;
   const auto timeout = config::CheckTimeout(o.timeout);
   if (!timeout.value) {
-    return "--timeout '" + o.timeout + "' is not a positive duration; write e.g. 10s, 1500ms or 1m";
+    return "--timeout: " + timeout.error;
   }
   if (o.ipv4_only && o.ipv6_only) return "-4 and -6 exclude each other; give at most one";
 
@@ -110,7 +112,12 @@ int RunCheck(const CheckCommandOptions& options, std::ostream& out, std::ostream
     return assess::kErrorOrUsage;
   }
   probe::TargetProbeResult& result = results.front();
-  result.target = options.target;
+  // As typed; an internationalized name as its A-labels, the name DNS and the certificate
+  // were asked about (the target parsed without error in TargetConfig).
+  const bool ascii = std::all_of(options.target.begin(), options.target.end(),
+                                 [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  result.target =
+      ascii ? options.target : ToString(std::get<CheckTarget>(ParseCheckTarget(options.target)));
   if (options.json) {
     out << report::Serialize(report::ToJson(result, NowUnix()), 2) << "\n";
   } else {

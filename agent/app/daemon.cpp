@@ -42,7 +42,7 @@ scheduler::Scheduler::Hooks LoggingHooks() {
     for (const auto& r : result.results) {
       log::Debug("probe finished", {{"domain", domain},
                                     {"mx", r.mx_host},
-                                    {"address", r.address.to_string()},
+                                    {"address", state::KeyOf(r).address},
                                     {"status", std::string(smtp::ToString(r.ehlo_class))},
                                     {"tls", std::string(probe::ToString(r.tls_outcome))},
                                     {"error", r.error ? r.error->Reason() : ""},

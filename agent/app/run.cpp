@@ -11,8 +11,8 @@
 #include "app/daemon.hpp"
 #include "app/daemon_config.hpp"
 #include "app/hash_password_command.hpp"
-#include "common/duration.hpp"
 #include "common/log.hpp"
+#include "config/config_values.hpp"
 #include "config/partner_shard.hpp"
 #include "config/web_values.hpp"
 
@@ -80,12 +80,8 @@ int Run(int argc, char** argv) {
       check_cmd->add_option("--timeout", check.timeout, "Deadline for each address's dialogue")
           ->default_val("30s")
           ->check(CLI::Validator(
-              [](std::string& value) -> std::string {
-                const auto d = ParseDuration(value);
-                return d && d->count() > 0
-                           ? ""
-                           : "'" + value + "' is not a duration; write e.g. 10s, 1500ms, 1m";
-              },
+              // The rule of a configuration's `timeout`, with its message.
+              [](std::string& value) -> std::string { return config::CheckTimeout(value).error; },
               "DURATION")),
       check_cmd
           ->add_option("--port", check.port, "SMTP port for MX hosts and for targets without one")

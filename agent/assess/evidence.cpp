@@ -3,6 +3,7 @@
 #include "assess/rfc8460.hpp"
 #include "assess/sender_verdict.hpp"
 #include "common/display_text.hpp"
+#include "common/server_spec.hpp"
 #include "common/time_format.hpp"
 #include "smtp/client_profile.hpp"
 
@@ -157,8 +158,7 @@ std::string_view ToString(Tone tone) {
 std::string AddressText(const probe::AddressProbeResult& r) {
   if (r.error && r.error->stage == probe::Stage::kDns) return "(no address)";
   // An address and a port: nothing of the partner's to escape.
-  const std::string a = r.address.to_string();
-  return (r.address.is_v6() ? "[" + a + "]" : a) + ":" + std::to_string(r.port);
+  return EndpointText(r.address, r.port);
 }
 
 }  // namespace stx::assess

@@ -1,7 +1,14 @@
 #include "common/check_target.hpp"
 
+#include <idn2.h>
+
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+
+#include "common/display_text.hpp"
 
 namespace stx {
 namespace {
@@ -27,7 +34,41 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+bool IsAscii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// "the character '!'", "the character 'é' (U+00E9)": the whole character, never its first
+// byte alone (a message must be valid UTF-8); "the byte 0xE9 (not UTF-8)" for a byte that
+// starts no UTF-8 character.
+std::string CharacterAt(std::string_view text) {
+  const auto first = static_cast<unsigned char>(text[0]);
+  if (first >= 0x20 && first < 0x7f) return std::string("the character '") + text[0] + "'";
+  char code[16];
+  if (const auto c = DecodeUtf8(text)) {
+    std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(c->code_point));
+    return "the character '" + DisplayText(text.substr(0, c->length)) + "' (" + code + ")";
+  }
+  std::snprintf(code, sizeof code, "0x%02X", static_cast<unsigned>(first));
+  return std::string("the byte ") + code + " (not UTF-8)";
+}
+
 }  // namespace
+
+AsciiDomain ToAsciiDomain(std::string_view name) {
+  if (IsAscii(name)) return {std::string(name), ""};
+  if (!IsValidUtf8(name)) return {"", "the name is not valid UTF-8"};
+  char* converted = nullptr;
+  const int rc = idn2_to_ascii_8z(std::string(name).c_str(), &converted,
+                                  IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+  const std::unique_ptr<char, decltype(&idn2_free)> owned(converted, &idn2_free);
+  if (rc != IDN2_OK) {
+    return {"", "the name is not a valid internationalized domain name (" +
+                    std::string(idn2_strerror(rc)) + ")"};
+  }
+  return {converted, ""};
+}
 
 std::string ValidateDomainName(std::string_view name) {
   if (name.empty()) return "the name is empty";
@@ -40,8 +81,13 @@ std::string ValidateDomainName(std::string_view name) {
       label = 0;
       continue;
     }
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      return CharacterAt(name.substr(i)) +
+             " is not allowed in a host name; write an internationalized name's labels as "
+             "A-labels (\"xn--...\")";
+    }
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_')) {
-      return std::string("the character '") + c + "' is not allowed in a host name";
+      return CharacterAt(name.substr(i)) + " is not allowed in a host name";
     }
     if (++label > 63) return "a label is longer than 63 characters";
   }
@@ -98,10 +144,12 @@ std::variant<CheckTarget, std::string> ParseCheckTarget(std::string_view text) {
     target.host = address.to_string();
     return target;
   }
-  if (const std::string why = ValidateDomainName(host); !why.empty()) {
-    return "'" + std::string(text) + "': " + why + "; " + kForms;
+  const AsciiDomain ascii = ToAsciiDomain(host);
+  if (!ascii.error.empty()) return "'" + DisplayText(text) + "': " + ascii.error + "; " + kForms;
+  if (const std::string why = ValidateDomainName(ascii.name); !why.empty()) {
+    return "'" + DisplayText(text) + "': " + why + "; " + kForms;
   }
-  target.host = Lower(host);
+  target.host = Lower(ascii.name);
   return target;
 }
 

@@ -33,4 +33,15 @@ std::variant<CheckTarget, std::string> ParseCheckTarget(std::string_view text);
 /// at most 253 octets). Returns "" when valid, else the reason.
 std::string ValidateDomainName(std::string_view name);
 
+/// A domain name in ASCII, or why it cannot be written so.
+struct AsciiDomain {
+  std::string name;
+  std::string error;  ///< empty when `name` is set
+};
+
+/// `name` with each internationalized (UTF-8) label written as its A-label, the form DNS and
+/// certificates carry ("bücher.example" -> "xn--bcher-kva.example": IDNA2008, RFC 5891 §4.4,
+/// with the UTS #46 mapping mail clients and browsers apply); an ASCII name as it is.
+AsciiDomain ToAsciiDomain(std::string_view name);
+
 }  // namespace stx

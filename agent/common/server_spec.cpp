@@ -83,10 +83,11 @@ ServerSpecParse ParseServerSpec(std::string_view text) {
   return {server, ""};
 }
 
-std::string ToString(const ServerSpec& server) {
-  const std::string address = server.address.to_string();
-  const std::string port = std::to_string(server.port);
-  return server.address.is_v6() ? "[" + address + "]:" + port : address + ":" + port;
+std::string ToString(const ServerSpec& server) { return EndpointText(server.address, server.port); }
+
+std::string EndpointText(const boost::asio::ip::address& address, std::uint16_t port) {
+  const std::string text = address.to_string();
+  return (address.is_v6() ? "[" + text + "]" : text) + ":" + std::to_string(port);
 }
 
 }  // namespace stx

@@ -33,4 +33,11 @@ ServerSpecParse ParseServerSpec(std::string_view text);
 /// ares_set_servers_ports_csv accepts.
 std::string ToString(const ServerSpec& server);
 
+/// "IP:PORT", or "[IPv6]:PORT": an IPv6 literal in brackets before its port (RFC 3986 §3.2.2).
+std::string EndpointText(const boost::asio::ip::address& address, std::uint16_t port);
+
+/// The port an SMTP server listens on (RFC 5321 §4.5.4.2, "the SMTP port (specified by IANA as
+/// port 25)"), where mail to an MX host goes.
+inline constexpr std::uint16_t kSmtpPort = 25;
+
 }  // namespace stx

@@ -111,33 +111,56 @@ std::string Quoted(std::string_view text) {
 }
 
 Checked<std::chrono::milliseconds> CheckDuration(std::string_view text) {
-  if (const auto duration = ParseDuration(text)) return {duration, ""};
+  DurationText read = ReadDuration(text);
+  if (read.value) return {read.value, ""};
   return Fail<std::chrono::milliseconds>(
-      "found " + Quoted(text) +
+      "found " + Quoted(text) + ": " + read.problem +
       "; expected a duration such as \"30s\", \"5m\" or \"1h30m\" (units ms, s, m, h, d)");
 }
 
-Checked<std::chrono::milliseconds> CheckInterval(std::string_view text) {
+namespace {
+
+// `text` as a duration from `least` to `most`; `too_short` is what a shorter one is told.
+Checked<std::chrono::milliseconds> CheckBetween(std::string_view text,
+                                                std::chrono::milliseconds least,
+                                                std::chrono::milliseconds most,
+                                                const std::string& too_short) {
+  if (ReadDuration(text).too_long) {  // past any bound, not only this one's
+    return Fail<std::chrono::milliseconds>("found " + Quoted(text) + "; expected at most " +
+                                           FormatDuration(most));
+  }
   auto checked = CheckDuration(text);
-  if (checked.value && *checked.value < kMinInterval) {
-    return Fail<std::chrono::milliseconds>("found " + Quoted(text) + "; expected at least " +
-                                           FormatDuration(kMinInterval) +
-                                           " (partners' mail servers must not be hammered)");
+  if (!checked.value) return checked;
+  if (*checked.value < least) {
+    return Fail<std::chrono::milliseconds>("found " + Quoted(text) + "; expected " + too_short);
+  }
+  if (*checked.value > most) {
+    return Fail<std::chrono::milliseconds>("found " + Quoted(text) + "; expected at most " +
+                                           FormatDuration(most));
   }
   return checked;
 }
 
+}  // namespace
+
+Checked<std::chrono::milliseconds> CheckInterval(std::string_view text) {
+  return CheckBetween(text, kMinInterval, kMaxInterval,
+                      "at least " + FormatDuration(kMinInterval) +
+                          " (partners' mail servers must not be hammered)");
+}
+
 Checked<std::chrono::milliseconds> CheckTimeout(std::string_view text) {
-  auto checked = CheckDuration(text);
-  if (checked.value && *checked.value <= std::chrono::milliseconds(0)) {
-    return Fail<std::chrono::milliseconds>("found " + Quoted(text) + "; expected more than 0s");
-  }
-  return checked;
+  return CheckBetween(text, std::chrono::milliseconds(1), kMaxTimeout, "more than 0s");
 }
 
 Checked<std::string> CheckPartnerDomain(std::string_view text) {
   if (text.empty()) return Fail<std::string>(std::string("found \"\"; expected ") + kDomainForms);
-  std::string_view name = text;
+  const stx::AsciiDomain ascii = stx::ToAsciiDomain(text);  // "bücher.example": its A-labels
+  if (!ascii.error.empty()) {
+    return Fail<std::string>("found " + Quoted(text) + ": " + ascii.error + "; expected " +
+                             kDomainForms);
+  }
+  std::string_view name = ascii.name;
   if (name.back() == '.') name.remove_suffix(1);  // "example.com." is the same domain
   if (const std::string why = stx::ValidateDomainName(name); !why.empty()) {
     const bool looks_like_host = text.find_first_of(":[]") != std::string_view::npos;

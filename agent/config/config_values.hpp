@@ -27,12 +27,19 @@ std::string Quoted(std::string_view text);
 /// The shortest probe interval: partners' mail servers must not be hammered, and 10 s still
 /// lets tests and demos run quickly.
 inline constexpr std::chrono::milliseconds kMinInterval = std::chrono::seconds(10);
+/// The longest probe interval: a week. A partner probed less often than that is not
+/// monitored, and a bound keeps the schedule's arithmetic far from the clocks' limits.
+inline constexpr std::chrono::milliseconds kMaxInterval = std::chrono::hours(24 * 7);
+/// The longest deadline for one address's dialogue. RFC 5321 §4.5.3.2 gives a sender at most
+/// 10 minutes per reply; a probe waits for a handful of replies and a TLS handshake.
+inline constexpr std::chrono::milliseconds kMaxTimeout = std::chrono::minutes(30);
 
 /// A Prometheus-style duration ("30s", "5m", "1h30m").
 Checked<std::chrono::milliseconds> CheckDuration(std::string_view text);
-/// A duration of at least kMinInterval.
+/// A duration from kMinInterval to kMaxInterval.
 Checked<std::chrono::milliseconds> CheckInterval(std::string_view text);
-/// A duration above zero. (Below the interval too: the loader checks that, knowing both.)
+/// A duration above zero, at most kMaxTimeout. (Below the interval too: the loader checks that,
+/// knowing both.)
 Checked<std::chrono::milliseconds> CheckTimeout(std::string_view text);
 
 /// A partner's mail domain, lower-cased and without its trailing dot.

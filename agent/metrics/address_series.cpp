@@ -195,10 +195,10 @@ struct Row {
   state::AddressKey key;
 };
 
-// MX preference order, then host, then address (an MX host without addresses first), so that
-// the output does not depend on which probe finished first. Two rows with the same key (one
-// address reached through two static MX ports) would be duplicate series, which makes
-// Prometheus reject the whole scrape: the first one wins.
+// MX preference order, then host, then address and port (an MX host without addresses
+// first), so that the output does not depend on which probe finished first. Two rows with the
+// same key would be duplicate series, which makes Prometheus reject the whole scrape: the
+// first one wins. (Two ports of one address have two keys: state::KeyOf names the port.)
 std::vector<Row> OrderedRows(const probe::TargetProbeResult& result) {
   std::vector<Row> rows;
   rows.reserve(result.results.size());
@@ -208,7 +208,8 @@ std::vector<Row> OrderedRows(const probe::TargetProbeResult& result) {
       return a.result->mx_preference < b.result->mx_preference;
     if (a.key.mx != b.key.mx) return a.key.mx < b.key.mx;
     if (a.key.address.empty() != b.key.address.empty()) return a.key.address.empty();
-    return a.result->address < b.result->address;
+    if (a.result->address != b.result->address) return a.result->address < b.result->address;
+    return a.result->port < b.result->port;
   });
   // Few rows per partner: a quadratic scan beats a set.
   std::vector<Row> unique;

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "common/server_spec.hpp"
 #include "probe/reply_channel.hpp"
 #include "probe/transcript_recorder.hpp"
 #include "smtp/ehlo_classifier.hpp"
@@ -375,11 +376,7 @@ class SmtpDialogue {
     lowest.socket().close(ignored);
   }
 
-  std::string Endpoint() const {
-    return (target_.address.is_v6() ? "[" + target_.address.to_string() + "]"
-                                    : target_.address.to_string()) +
-           ":" + std::to_string(target_.port);
-  }
+  std::string Endpoint() const { return EndpointText(target_.address, target_.port); }
 
   AddressTarget target_;
   ProbeOptions options_;

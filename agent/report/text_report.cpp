@@ -141,12 +141,24 @@ std::string ToText(const probe::TargetProbeResult& result, std::int64_t now_unix
   }
   char duration[32];
   std::snprintf(duration, sizeof duration, "%.2f", result.duration_seconds);
-  out << "\n"
-      << result.results.size() << " address" << (result.results.size() == 1 ? "" : "es") << ":";
-  const char* separator = " ";
-  for (const assess::Status status : assess::kAddressStatuses) {
-    out << separator << counts[status] << " " << assess::ToString(status);
-    separator = ", ";
+  out << "\n";
+  if (result.results.empty()) {
+    // Nothing to count: "0 addresses: ..., 0 error" would read as no error at all.
+    out << "no address probed";
+    if (result.error) {
+      out << ": " << assess::ToString(assess::Status::kError) << " (" << result.error->Reason()
+          << ")";
+    } else if (result.routing && result.routing->kind == dns::RoutingKind::kNullMx) {
+      out << ": the domain accepts no mail (null MX)";
+    }
+  } else {
+    out << result.results.size() << " address" << (result.results.size() == 1 ? "" : "es")
+        << ":";
+    const char* separator = " ";
+    for (const assess::Status status : assess::kAddressStatuses) {
+      out << separator << counts[status] << " " << assess::ToString(status);
+      separator = ", ";
+    }
   }
   out << " (" << duration << " s)\n";
   return out.str();

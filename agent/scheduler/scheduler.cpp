@@ -229,10 +229,9 @@ void Scheduler::OnWake(const std::shared_ptr<Loop>& loop, const boost::system::e
   if (loop->stopped) return;
   if (ec && loop->settings_changed) {  // interval changed by a reload: new slot, no probe now
     loop->settings_changed = false;
-    loop->wake.expires_at(
-        asio::steady_timer::clock_type::now() +
-        std::chrono::duration_cast<asio::steady_timer::duration>(
-            NextSlot(loop->domain, loop->interval, loop->last_start) - Clock::now()));
+    // expires_after, not now() + delay: Asio holds the sum within the clock's range.
+    loop->wake.expires_after(std::chrono::duration_cast<asio::steady_timer::duration>(
+        NextSlot(loop->domain, loop->interval, loop->last_start) - Clock::now()));
     Wait(loop);
     return;
   }
@@ -251,10 +250,11 @@ void Scheduler::ScheduleNext(const std::shared_ptr<Loop>& loop) {
   if (loop->stopped) return;
   const Millis jitter_bound = MaxJitter(loop->interval);
   std::uniform_int_distribution<std::int64_t> jitter(-jitter_bound.count(), jitter_bound.count());
-  const auto next =
-      NextSlot(loop->domain, loop->interval, loop->last_start) + Millis(jitter(random));
-  loop->wake.expires_after(
-      std::chrono::duration_cast<asio::steady_timer::duration>(next - Clock::now()));
+  // The jitter is applied to the delay, which is far from the clock's limits even when the
+  // slot is not (Asio holds now() + delay within the clock's range).
+  const auto delay = NextSlot(loop->domain, loop->interval, loop->last_start) - Clock::now();
+  loop->wake.expires_after(std::chrono::duration_cast<asio::steady_timer::duration>(delay) +
+                           Millis(jitter(random)));
   Wait(loop);
 }
 

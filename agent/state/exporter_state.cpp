@@ -2,6 +2,8 @@
 
 #include <set>
 
+#include "common/server_spec.hpp"
+
 namespace stx::state {
 
 bool ProbeSucceeded(const probe::TargetProbeResult& result) {
@@ -13,8 +15,12 @@ bool ProbeSucceeded(const probe::TargetProbeResult& result) {
 }
 
 AddressKey KeyOf(const probe::AddressProbeResult& result) {
-  const bool no_address = result.error && result.error->stage == probe::Stage::kDns;
-  return AddressKey{result.mx_host, no_address ? std::string() : result.address.to_string()};
+  if (result.error && result.error->stage == probe::Stage::kDns) return {result.mx_host, ""};
+  // Mail to an MX host goes to port 25, and the address alone names the server there. A
+  // pinned MX entry may name another port, and two ports of one address are two servers,
+  // each with its own status and alerts: the port is then part of the name.
+  if (result.port == kSmtpPort) return {result.mx_host, result.address.to_string()};
+  return {result.mx_host, EndpointText(result.address, result.port)};
 }
 
 bool DnsGaveNoAnswer(const probe::ProbeError& error) {

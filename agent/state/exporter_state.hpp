@@ -86,7 +86,8 @@ struct ReloadStatus {
 /// the class), "error" when DNS failed or any address ended in error.
 bool ProbeSucceeded(const probe::TargetProbeResult& result);
 
-/// The address key of a result row (mx host, address text; "" address for DNS-stage errors).
+/// The address key of a result row: the MX host and the address ("IP", or "IP:PORT" /
+/// "[IPv6]:PORT" for a port other than 25; "" for DNS-stage errors).
 AddressKey KeyOf(const probe::AddressProbeResult& result);
 
 /// True for a DNS failure that got no answer (timeout, SERVFAIL, REFUSED, an unreachable or

@@ -196,7 +196,8 @@ TEST_F(CheckCommand, UsageErrorsSayWhatIsWrong) {
   bad_timeout.timeout = "soon";
   CheckRun run = RunCheckCommand(bad_timeout);
   EXPECT_EQ(run.status, 2);
-  EXPECT_NE(run.err.find("--timeout 'soon' is not a positive duration"), std::string::npos)
+  EXPECT_NE(run.err.find("--timeout: found \"soon\": a number must come before each unit"),
+            std::string::npos)
       << run.err;
 
   app::CheckCommandOptions bad_dns = Options("partner.test", dns);

@@ -181,6 +181,25 @@ const std::vector<CommandLine>& DocumentedCommandLines() {
        .args = {"check", "a..b"},
        .exit_status = 2,
        .stderr_has = {kBadName}},
+      {.name = "check an internationalized domain",
+       .args = {"check", "b\u00fccher.cli.test", "--dns-server={dns}", "--port={port}",
+                "--ca-file={ca}", "-4"},
+       .exit_status = 0,
+       .stdout_has = {"xn--bcher-kva.cli.test: MX mx1.cli.test (10)", "COMPLIANT"}},
+      {.name = "check a name that is no internationalized domain",
+       .args = {"check", "\u2603.cli.test"},
+       .exit_status = 2,
+       .stderr_has = {"'\u2603.cli.test': the name is not a valid internationalized domain name ("}},
+      {.name = "check a domain DNS does not know",
+       .args = {"check", "nothing.cli.test", "--dns-server={dns}"},
+       .exit_status = 2,
+       .stdout_has = {"nothing.cli.test: MX lookup failed\n",
+                      "no address probed: error (dns_"},
+       .also =
+           [](const ProgramRun& run) {
+             // Not "0 addresses: ..., 0 error": the one thing there is, is an error.
+             EXPECT_EQ(run.out.find("0 error"), std::string::npos) << run.out;
+           }},
       {.name = "check with a bad timeout",
        .args = {"check", "cli.test", "--timeout=soon"},
        .exit_status = 2,
@@ -266,6 +285,7 @@ class Cli : public ::testing::Test {
     misordered_ = serve(scripted::ServerScript::Misordered(), "::1");
     dns_ = new DnsmasqServer(
         {"--mx-host=cli.test,mx1.cli.test,10", "--mx-host=cli.test,mx2.cli.test,20",
+         "--mx-host=xn--bcher-kva.cli.test,mx1.cli.test,10",
          "--host-record=mx1.cli.test,127.0.0.1,::1", "--host-record=mx2.cli.test,127.0.0.1"});
     const std::string port = std::to_string(port_);
     WriteFile(*dir_ + "/valid.toml",

@@ -94,7 +94,7 @@ TEST_F(DaemonDnsFaults, DnsOutageKeepsStateAndThePartnerRecoversWhenDnsReturns) 
                         {{"domain", "viadns.test"}, {"mx", ""}, {"status", "error"}}),
             1);
   // Blackbox-style: no facts from an older probe while the partner cannot be resolved.
-  EXPECT_EQ(CountSeries(m, "starttls_ehlo_status", {{"address", "127.0.0.43"}}), 0u) << m;
+  EXPECT_EQ(CountSeries(m, "starttls_ehlo_status", {{"address", Label("127.0.0.43")}}), 0u) << m;
   EXPECT_EQ(
       CountSeries(m, "starttls_tls_cert_not_after_timestamp_seconds", {{"domain", "viadns.test"}}),
       0u);
@@ -124,15 +124,15 @@ TEST_F(DaemonDnsFaults, DnsOutageKeepsStateAndThePartnerRecoversWhenDnsReturns) 
   EXPECT_EQ(MetricValue(m, "starttls_status_changes_total",
                         {{"domain", "viadns.test"},
                          {"mx", "mx.viadns.test"},
-                         {"address", "127.0.0.43"},
+                         {"address", Label("127.0.0.43")},
                          {"from", "compliant"},
                          {"to", "misordered"}}),
             1)
       << m;
   EXPECT_EQ(MetricValue(m, "starttls_ehlo_status_consecutive_probes", {{"domain", "viadns.test"}}),
             1);
-  EXPECT_NE(daemon_->Log().find("domain=viadns.test mx=mx.viadns.test address=127.0.0.43 "
-                                "from=compliant to=misordered"),
+  EXPECT_NE(daemon_->Log().find("domain=viadns.test mx=mx.viadns.test address=" +
+                                Label("127.0.0.43") + " from=compliant to=misordered"),
             std::string::npos)
       << daemon_->Log();
   EXPECT_GT(watch.scrapes(), 10);
@@ -229,7 +229,7 @@ TEST_F(DaemonDnsFaults, LyingDnsGivesASpecificReasonForEachLie) {
   // Expected reason per partner row (domain, mx, address).
   const std::vector<std::vector<std::string>> expected = {
       {"nxaddr.test", "ghost.nxaddr.test", "", "dns_nxdomain"},
-      {"refused.test", "mx.refused.test", "127.0.0.47", "connect_refused"},
+      {"refused.test", "mx.refused.test", Label("127.0.0.47"), "connect_refused"},
       // c-ares ignores an answer whose ID or question does not match its query, and one
       // shorter than a header, and waits on: to the exporter these are timeouts.
       {"wrongid.test", "", "", "dns_timeout"},

@@ -146,6 +146,11 @@ class DaemonHarness : public ::testing::Test {
     std::filesystem::remove_all(dir_, ignored);
   }
 
+  /// The `address` label of `address`:smtp_port_ (not 25: the label names the port).
+  std::string Label(const std::string& address) const {
+    return address + ":" + std::to_string(smtp_port_);
+  }
+
   /// A scripted partner on `address`:smtp_port_ with a certificate for `host`.
   std::unique_ptr<scripted::ScriptedSmtpServer> Serve(scripted::ServerScript script,
                                                       const std::string& host,

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "common/check_target.hpp"
+#include "common/display_text.hpp"
 
 namespace stx {
 namespace {
@@ -67,6 +68,51 @@ INSTANTIATE_TEST_SUITE_P(
       }
       return name.empty() ? std::string("empty") : name + "_" + std::to_string(test_param.index);
     });
+
+// Internationalized names become their A-labels (IDNA2008 with the UTS #46 mapping, as mail
+// clients write them): what DNS and certificates carry.
+TEST(ParseCheckTarget, InternationalizedNamesBecomeALabels) {
+  for (const auto& [text, host] : std::vector<std::pair<std::string, std::string>>{
+           {"bücher.example", "xn--bcher-kva.example"},
+           {"BÜCHER.example", "xn--bcher-kva.example"},
+           {"mx.bücher.example.", "mx.xn--bcher-kva.example"},
+           {"xn--bcher-kva.example", "xn--bcher-kva.example"},
+           {"例え.テスト", "xn--r8jz45g.xn--zckzah"}}) {
+    const auto parsed = ParseCheckTarget(text);
+    ASSERT_TRUE(std::holds_alternative<CheckTarget>(parsed)) << text << ": "
+                                                             << std::get<std::string>(parsed);
+    EXPECT_EQ(std::get<CheckTarget>(parsed).host, host) << text;
+    EXPECT_EQ(std::get<CheckTarget>(parsed).kind, CheckTarget::Kind::kDomain) << text;
+  }
+  const auto host = ParseCheckTarget("mx.bücher.example:2525");
+  ASSERT_TRUE(std::holds_alternative<CheckTarget>(host));
+  EXPECT_EQ(std::get<CheckTarget>(host).host, "mx.xn--bcher-kva.example");
+  EXPECT_EQ(std::get<CheckTarget>(host).port, 2525);
+}
+
+// A name that is no internationalized name says so with whole characters, never half of one
+// (a message must itself be valid UTF-8).
+TEST(ParseCheckTarget, ABadInternationalizedNameIsNamedWhole) {
+  const auto cut = ParseCheckTarget("mx\xC3.example");  // the first byte of 'é' alone
+  ASSERT_TRUE(std::holds_alternative<std::string>(cut));
+  EXPECT_NE(std::get<std::string>(cut).find("the name is not valid UTF-8"), std::string::npos)
+      << std::get<std::string>(cut);
+  const auto snowman = ParseCheckTarget("\u2603.example");  // a symbol: IDNA2008 disallows it
+  ASSERT_TRUE(std::holds_alternative<std::string>(snowman));
+  EXPECT_NE(std::get<std::string>(snowman).find("not a valid internationalized domain name ("),
+            std::string::npos)
+      << std::get<std::string>(snowman);
+  for (const auto* parsed : {&cut, &snowman}) {
+    const std::string& message = std::get<std::string>(*parsed);
+    EXPECT_TRUE(IsValidUtf8(message)) << message;
+  }
+  EXPECT_EQ(ValidateDomainName("mx\u00e9.test"),
+            "the character '\u00e9' (U+00E9) is not allowed in a host name; write an "
+            "internationalized name's labels as A-labels (\"xn--...\")");
+  EXPECT_EQ(ValidateDomainName("mx\xE9.test"),
+            "the byte 0xE9 (not UTF-8) is not allowed in a host name; write an "
+            "internationalized name's labels as A-labels (\"xn--...\")");
+}
 
 TEST(ValidateDomainName, Limits) {
   EXPECT_EQ(ValidateDomainName(std::string(63, 'a') + ".test"), "");

@@ -92,7 +92,8 @@ INSTANTIATE_TEST_SUITE_P(
                     "cfg.toml:1:12: interval: found integer 300; expected a duration string "
                     "such as \"5m\""},
         InvalidCase{"IntervalText", "interval = \"5 minutes\"\n",
-                    "cfg.toml:1:12: interval: found \"5 minutes\"; expected a duration such as "
+                    "cfg.toml:1:12: interval: found \"5 minutes\": unknown unit \" minutes\"; "
+                    "expected a duration such as "
                     "\"30s\", \"5m\" or \"1h30m\" (units ms, s, m, h, d)"},
         InvalidCase{"IntervalTooShort", "interval = \"5s\"\ntimeout = \"1s\"\n",
                     "cfg.toml:1:12: interval: found \"5s\"; expected at least 10s (partners' "

@@ -47,11 +47,35 @@ TEST(ConfigValues, Durations) {
   EXPECT_FALSE(CheckDuration("5").value);
   EXPECT_FALSE(CheckDuration("-5s").value);
   EXPECT_FALSE(CheckDuration("").value);
+  EXPECT_EQ(CheckDuration("1h1h").error,
+            "found \"1h1h\": each unit may appear once, the largest first (as in \"1h30m\"); "
+            "expected a duration such as \"30s\", \"5m\" or \"1h30m\" (units ms, s, m, h, d)");
+}
+
+// Every duration is bounded with a message that names the bound.
+TEST(ConfigValues, IntervalsAndTimeoutsAreBounded) {
+  EXPECT_EQ(CheckInterval("10s").value, std::chrono::seconds(10));
+  EXPECT_EQ(CheckInterval("7d").value, kMaxInterval);
+  EXPECT_EQ(CheckInterval("9s").error,
+            "found \"9s\"; expected at least 10s (partners' mail servers must not be hammered)");
+  EXPECT_EQ(CheckInterval("7d1ms").error, "found \"7d1ms\"; expected at most 7d");
+  EXPECT_EQ(CheckInterval("110000d").error, "found \"110000d\"; expected at most 7d");
+  EXPECT_EQ(CheckTimeout("110000d").error, "found \"110000d\"; expected at most 30m");
+  EXPECT_EQ(CheckTimeout("30m").value, kMaxTimeout);
+  EXPECT_EQ(CheckTimeout("31m").error, "found \"31m\"; expected at most 30m");
+  EXPECT_EQ(CheckTimeout("0s").error, "found \"0s\"; expected more than 0s");
 }
 
 TEST(ConfigValues, PartnerDomainsAreNormalized) {
   EXPECT_EQ(CheckPartnerDomain("Bank.EXAMPLE.").value, "bank.example");
   EXPECT_EQ(CheckPartnerDomain("xn--bcher-kva.example").value, "xn--bcher-kva.example");
+  EXPECT_EQ(CheckPartnerDomain("B\u00fccher.example.").value, "xn--bcher-kva.example");
+  EXPECT_EQ(CheckPartnerDomain("\u2603.example").error.rfind(
+                "found \"\u2603.example\": the name is not a valid internationalized domain "
+                "name (",
+                0),
+            0u)
+      << CheckPartnerDomain("\u2603.example").error;
   EXPECT_EQ(CheckPartnerDomain("").error,
             "found \"\"; expected a mail domain such as \"example.com\"");
   EXPECT_FALSE(CheckPartnerDomain(".").value);

@@ -99,6 +99,20 @@ TEST(Schedule, NextSlotIsOnThePartnersGridAboutOneIntervalLater) {
   }
 }
 
+// An interval near the clocks' limits (the configuration bounds it far below) must not wrap
+// the slot into the past, where the timer fires at once, probe after probe.
+TEST(Schedule, NextSlotOfAHugeIntervalIsInTheFutureNotThePast) {
+  const Clock::time_point last = Clock::now();
+  for (const Millis interval :
+       {Millis(std::chrono::hours(24 * 110000)), Millis(std::chrono::hours(24 * 365 * 300)),
+        Millis::max()}) {
+    const Clock::time_point next = NextSlot("bank.example", interval, last);
+    EXPECT_GT(next, last + std::chrono::hours(24 * 365)) << interval.count() << " ms";
+    EXPECT_LT(FirstProbeDelay("bank.example", interval, 5s), Millis(5s)) << interval.count();
+    EXPECT_GE(FirstProbeDelay("bank.example", interval, 5s), Millis(0)) << interval.count();
+  }
+}
+
 TEST(Schedule, JitterIsSmall) {
   EXPECT_EQ(MaxJitter(5min), 1000ms);
   EXPECT_EQ(MaxJitter(15s), 150ms);
