@@ -41,7 +41,8 @@ void AddWebRoutes(http::HttpServer& server, WebContext context) {
     r.content_type = metrics::kExpositionContentType;
     r.compressible = true;
     auto stream = std::make_shared<metrics::ExpositionStream>(
-        shared->state, Build(), std::chrono::system_clock::now(), shared->loop_lag);
+        shared->state, Build(), std::chrono::system_clock::now(), shared->loop_lag,
+        shared->web_counters);
     r.pieces = [stream](std::string& out) { return stream->Next(out, kPieceBytes); };
     co_return r;
   });
