@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -122,6 +123,67 @@ std::vector<std::string> Sources(int first, int count) {
   return out;
 }
 
+// A DNS server that never answers: it records every query and lets the exporter's lookups time
+// out, so that an ad-hoc /probe takes seconds (and whether a probe started shows in the queries).
+class SilentDns {
+ public:
+  SilentDns() {
+    fd_ = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    ::inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+      throw std::runtime_error("SilentDns: bind failed");
+    }
+    socklen_t len = sizeof addr;
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] {
+      while (!stop_) {
+        pollfd p{fd_, POLLIN, 0};
+        if (::poll(&p, 1, 100) <= 0) continue;
+        char packet[1500];
+        const ssize_t n = ::recv(fd_, packet, sizeof packet, 0);
+        if (n <= 0) continue;
+        const std::lock_guard<std::mutex> lock(mutex_);
+        queries_.emplace_back(packet, static_cast<std::size_t>(n));
+      }
+    });
+  }
+  ~SilentDns() {
+    stop_ = true;
+    thread_.join();
+    ::close(fd_);
+  }
+  std::string server() const { return "127.0.0.1:" + std::to_string(port_); }
+  /// Queries whose bytes contain `label` (a name's first label, as it appears on the wire).
+  std::size_t QueriesFor(const std::string& label) const {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    return static_cast<std::size_t>(
+        std::count_if(queries_.begin(), queries_.end(),
+                      [&](const std::string& q) { return q.find(label) != std::string::npos; }));
+  }
+
+ private:
+  int fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::thread thread_;
+  std::atomic<bool> stop_{false};
+  mutable std::mutex mutex_;
+  std::vector<std::string> queries_;
+};
+
+// Sends a /probe request and closes the connection after `linger` without reading the answer.
+void AbandonProbe(std::uint16_t port, const std::string& target, std::chrono::milliseconds linger) {
+  const int fd = ConnectFrom("127.0.0.1", port);
+  if (fd < 0) return;
+  const std::string request =
+      "GET /probe?target=" + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  [[maybe_unused]] const ssize_t n = ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
+  std::this_thread::sleep_for(linger);
+  ::close(fd);
+}
+
 class WebLimits : public DaemonHarness {
  protected:
   void SetUp() override { RaiseFileLimit(4096); }
@@ -130,10 +192,13 @@ class WebLimits : public DaemonHarness {
   void StartWithPartner(const std::string& extra_globals = "",
                         scripted::ServerScript script = scripted::ServerScript::Compliant()) {
     partner_ = Serve(script, "mx.alpha.test", "127.0.0.61");
-    // No DNS for the configured partner (static mx); ad-hoc domains ask a port nobody serves.
-    Start(Globals("127.0.0.1:" + std::to_string(FreeLoopbackPort())) + extra_globals +
+    // No DNS for the configured partner (static mx); ad-hoc domains ask a server that never
+    // answers.
+    Start(Globals(dns_.server()) + extra_globals +
           StaticPartner("alpha.test", "127.0.0.61", "interval = \"1h\"\n"));
   }
+
+  SilentDns dns_;
 
   std::unique_ptr<scripted::ScriptedSmtpServer> partner_;
 };
@@ -227,6 +292,165 @@ TEST_F(WebLimits, OnePeerCannotTakeTheWholeTable) {
   EXPECT_EQ(scrape.status, 200) << scrape.error;
   for (int fd : greedy) ::close(fd);
   for (int fd : other) ::close(fd);
+}
+
+// Many /probe requests for one partner, half of them abandoned by their client, over 12 s: the
+// partner sees at most one connection per 10 s (the shortest interval a configuration may ask
+// for), the schedule's own probes included. Before the fix every request made its own probe.
+TEST_F(WebLimits, ProbeNeverHammersAPartner) {
+  const auto start = Clock::now();
+  StartWithPartner("", scripted::ServerScript::SlowBanner(1500ms));
+  std::atomic<int> ok{0}, other{0}, abandoned{0};
+  std::mutex mutex;
+  std::map<std::string, int> answers;
+  std::vector<std::thread> clients;
+  const auto end = Clock::now() + 12s;
+  for (int c = 0; c < 16; ++c) {
+    clients.emplace_back([&, c] {
+      while (Clock::now() < end) {
+        if (c % 2 == 1) {
+          AbandonProbe(web_port_, "alpha.test", 50ms);
+          ++abandoned;
+          std::this_thread::sleep_for(100ms);
+          continue;
+        }
+        std::this_thread::sleep_for(10ms);
+        const HttpReply reply = HttpRequest("GET", web_port_, "/probe?target=alpha.test", "", 15s);
+        (reply.status == 200 ? ok : other)++;
+        const std::lock_guard<std::mutex> lock(mutex);
+        ++answers[reply.headers.count("x-probe-answer") ? reply.headers.at("x-probe-answer")
+                                                        : "(none)"];
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_TRUE(partner_->WaitForClosed(partner_->ConnectionCount(), 10s));
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const std::size_t connections = partner_->ConnectionCount();
+  const auto allowed = static_cast<std::size_t>(seconds / 10) + 1;
+  std::printf("%d answered 200, %d otherwise, %d abandoned; answers:", ok.load(), other.load(),
+              abandoned.load());
+  for (const auto& [how, n] : answers) std::printf(" %s=%d", how.c_str(), n);
+  std::printf("\npartner connections in %.1f s: %zu (at most %zu allowed)\n", seconds, connections,
+              allowed);
+  EXPECT_GT(ok.load(), 50);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_LE(connections, allowed);
+  EXPECT_TRUE(daemon_->Running());
+}
+
+// A second /probe right after a first is answered from the first's result: no connection, and
+// the answer says so (X-Probe-Answer: cached, Age).
+TEST_F(WebLimits, AFreshResultAnswersWithoutProbing) {
+  StartWithPartner();
+  const HttpReply first = HttpGet(web_port_, "/probe?target=alpha.test");
+  ASSERT_EQ(first.status, 200) << first.body;
+  ASSERT_TRUE(partner_->WaitForClosed(partner_->ConnectionCount(), 10s));
+  const std::size_t before = partner_->ConnectionCount();
+  const HttpReply second = HttpGet(web_port_, "/probe?target=alpha.test");
+  ASSERT_EQ(second.status, 200) << second.body;
+  std::printf(
+      "first: X-Probe-Answer %s, Age %s; second: X-Probe-Answer %s, Age %s\n",
+      first.headers.count("x-probe-answer") ? first.headers.at("x-probe-answer").c_str() : "(none)",
+      first.headers.count("age") ? first.headers.at("age").c_str() : "(none)",
+      second.headers.count("x-probe-answer") ? second.headers.at("x-probe-answer").c_str()
+                                             : "(none)",
+      second.headers.count("age") ? second.headers.at("age").c_str() : "(none)");
+  EXPECT_EQ(partner_->ConnectionCount(), before);
+  ASSERT_EQ(second.headers.count("x-probe-answer"), 1u);
+  EXPECT_EQ(second.headers.at("x-probe-answer"), "cached");
+  ASSERT_EQ(second.headers.count("age"), 1u);
+  EXPECT_LE(std::stoi(second.headers.at("age")), 10);
+  EXPECT_EQ(MetricValue(second.body, "starttls_ehlo_status",
+                        {{"domain", "alpha.test"}, {"status", "compliant"}}),
+            1);
+  EXPECT_GE(MetricValue(HttpGet(web_port_, "/metrics").body,
+                        "starttls_exporter_probe_requests_total", {{"answer", "cached"}}),
+            1);
+}
+
+// 40 simultaneous /probe requests for 40 ad-hoc domains whose DNS never answers: 4 probe, 16
+// wait, the rest get 429 with Retry-After at once. Before the fix none was refused.
+TEST_F(WebLimits, AFullProbeQueueAnswers429WithRetryAfter) {
+  StartWithPartner("allow_adhoc_probes = true\n");
+  std::mutex mutex;
+  std::map<int, int> statuses;
+  std::set<std::string> retry_after;
+  std::vector<std::thread> clients;
+  for (int d = 0; d < 40; ++d) {
+    clients.emplace_back([&, d] {
+      const HttpReply reply =
+          HttpRequest("GET", web_port_, "/probe?target=full" + std::to_string(d) + ".test", "", 2s);
+      const std::lock_guard<std::mutex> lock(mutex);
+      ++statuses[reply.status];
+      if (reply.status == 429 && reply.headers.count("retry-after")) {
+        retry_after.insert(reply.headers.at("retry-after"));
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  std::printf("statuses:");
+  for (const auto& [status, n] : statuses) std::printf(" %d x%d", status, n);
+  std::printf("; Retry-After:");
+  for (const auto& value : retry_after) std::printf(" %s", value.c_str());
+  std::printf("\n");
+  EXPECT_GE(statuses[429], 15);
+  EXPECT_EQ(retry_after, std::set<std::string>{"10"});
+  EXPECT_EQ(statuses[200], 0);  // their DNS never answers within the client's 2 s
+}
+
+// Probes waiting for their turn whose clients left are dropped before they look anything up:
+// four slow probes hold every running place, twelve more are asked for and abandoned. Before
+// the fix every one of them was probed (its MX queried) after its client had gone.
+TEST_F(WebLimits, AbandonedQueuedProbesAreDropped) {
+  StartWithPartner("allow_adhoc_probes = true\n");
+  std::vector<std::thread> clients;
+  for (int d = 0; d < 4; ++d) {
+    clients.emplace_back([&, d] {
+      HttpRequest("GET", web_port_, "/probe?target=busy" + std::to_string(d) + ".test", "", 30s);
+    });
+  }
+  std::this_thread::sleep_for(300ms);
+  for (int d = 0; d < 12; ++d) {
+    clients.emplace_back(
+        [&, d] { AbandonProbe(web_port_, "gone" + std::to_string(d) + ".test", 100ms); });
+  }
+  for (auto& t : clients) t.join();  // the busy ones end when their lookups time out
+  std::this_thread::sleep_for(2s);   // time for the queued ones to have started, had they
+  std::size_t gone_queries = 0;
+  for (int d = 0; d < 12; ++d) gone_queries += dns_.QueriesFor("gone" + std::to_string(d));
+  const std::string metrics = HttpGet(web_port_, "/metrics").body;
+  std::printf(
+      "busy domains queried: %zu times; abandoned domains: %zu times; abandoned "
+      "answers counted: %g\n",
+      dns_.QueriesFor("busy"), gone_queries,
+      MetricValue(metrics, "starttls_exporter_probe_requests_total", {{"answer", "abandoned"}}));
+  EXPECT_GT(dns_.QueriesFor("busy"), 0u);
+  EXPECT_EQ(gone_queries, 0u);
+  EXPECT_EQ(
+      MetricValue(metrics, "starttls_exporter_probe_requests_total", {{"answer", "abandoned"}}),
+      12);
+}
+
+// A target that is not a mail domain is refused with what is wrong with what was typed. Before,
+// a bare IP address was answered "host:port targets are not probed here".
+TEST_F(WebLimits, ProbeTargetErrorsSayWhatIsWrong) {
+  StartWithPartner();
+  const HttpReply ip = HttpGet(web_port_, "/probe?target=127.0.0.1");
+  const HttpReply ip6 = HttpGet(web_port_, "/probe?target=%3A%3A1");
+  const HttpReply host_port = HttpGet(web_port_, "/probe?target=mx.alpha.test:25");
+  std::printf("%s%s%s", ip.body.c_str(), ip6.body.c_str(), host_port.body.c_str());
+  EXPECT_EQ(ip.status, 400);
+  EXPECT_EQ(ip.body,
+            "target must be a mail domain: \"127.0.0.1\" is an IP address, not a mail domain; "
+            "give the domain whose MX hosts to probe\n");
+  EXPECT_EQ(ip6.status, 400);
+  EXPECT_NE(ip6.body.find("\"::1\" is an IP address, not a mail domain"), std::string::npos);
+  EXPECT_EQ(host_port.status, 400);
+  EXPECT_EQ(host_port.body,
+            "target must be a mail domain: \"mx.alpha.test:25\" is a host:port, which is not "
+            "probed here; give the mail domain, whose MX hosts are probed on the configured "
+            "port\n");
 }
 
 }  // namespace
