@@ -200,13 +200,18 @@ void Scheduler::NoteStart(const std::string& domain) {
   RecentStart(domain);  // prunes
 }
 
-awaitable<void> Scheduler::HoldOff(const std::string& domain, std::chrono::milliseconds spacing) {
-  const auto recent = RecentStart(domain);
-  if (!recent || std::chrono::steady_clock::now() >= *recent + spacing) co_return;
-  asio::steady_timer wait(executor_);
-  wait.expires_at(*recent + spacing);
-  boost::system::error_code ignored;
-  co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+awaitable<void> Scheduler::HoldOff(std::shared_ptr<Loop> loop, std::chrono::milliseconds spacing) {
+  // Again after each wait: a /probe may have started a probe of the domain at the moment the
+  // previous spacing ran out, before this coroutine resumed. A stopped loop returns at once:
+  // the scheduler may be gone.
+  while (!loop->stopped) {
+    const auto recent = RecentStart(loop->domain);
+    if (!recent || std::chrono::steady_clock::now() >= *recent + spacing) co_return;
+    asio::steady_timer wait(executor_);
+    wait.expires_at(*recent + spacing);
+    boost::system::error_code ignored;
+    co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
 }
 
 awaitable<probe::TargetProbeResult> Scheduler::ProbeOnce(config::Partner partner) {
@@ -239,7 +244,7 @@ awaitable<void> Scheduler::ProbeAndRecord(std::shared_ptr<Loop> loop) {
     // A /probe of this partner started moments ago: this probe waits out the rest of the
     // spacing rather than knock twice within it. (A partner built with a shorter interval than
     // a configuration allows, in tests, is spaced by its interval.)
-    co_await HoldOff(partner.domain, std::min(MinSpacing(), partner.interval));
+    co_await HoldOff(loop, std::min(MinSpacing(), partner.interval));
     if (loop->stopped) co_return;
     NoteStart(partner.domain);
     auto admit = [this](const probe::AddressTarget& t) { return Admit(t); };

@@ -80,9 +80,9 @@ class Scheduler {
   awaitable<std::shared_ptr<void>> PartnerTurn();
   /// Records a probe start of `domain` (for RecentStart).
   void NoteStart(const std::string& domain);
-  /// Waits until `spacing` (at most MinSpacing()) has passed since the latest start of
-  /// `domain`.
-  awaitable<void> HoldOff(const std::string& domain, std::chrono::milliseconds spacing);
+  /// Waits until `spacing` (at most MinSpacing()) has passed since the latest start of the
+  /// loop's partner, or the loop stops.
+  awaitable<void> HoldOff(std::shared_ptr<Loop> loop, std::chrono::milliseconds spacing);
 
   asio::any_io_executor executor_;
   state::ExporterState& state_;

@@ -336,6 +336,15 @@ TEST_F(WebLimits, ProbeNeverHammersAPartner) {
   EXPECT_GT(ok.load(), 50);
   EXPECT_EQ(other.load(), 0);
   EXPECT_LE(connections, allowed);
+  if (connections > allowed) {
+    for (const auto& c : partner_->Connections()) {
+      std::string lines;
+      for (const auto& line : c.lines) lines += " | " + line;
+      std::printf("connection from %s:%s (tls %s)\n", c.peer.c_str(), lines.c_str(),
+                  c.tls_established ? "yes" : c.tls_error.c_str());
+    }
+    std::printf("%s\n", daemon_->Log().c_str());
+  }
   EXPECT_TRUE(daemon_->Running());
 }
 
