@@ -13,6 +13,7 @@
 #include "common/asio.hpp"
 #include "common/event_loop_lag.hpp"
 #include "common/log.hpp"
+#include "common/web_counters.hpp"
 #include "config/config_error.hpp"
 #include "config/config_loader.hpp"
 #include "http/http_server.hpp"
@@ -75,9 +76,12 @@ int RunDaemon(const DaemonOptions& options) {
   state.start_time_unix = NowUnix();
   scheduler::Scheduler scheduler(io.get_executor(), state, LoggingHooks());
 
+  // Declared before the server, which counts into it, and destroyed after it.
+  WebCounters web_counters;
   std::optional<http::HttpServer> server;
   try {
     http::HttpServerOptions web_options;
+    web_options.counters = &web_counters;
     web_options.log_error = [](const std::string& message) {
       log::Warn("web request failed", {{"err", message}});
     };
@@ -136,7 +140,8 @@ int RunDaemon(const DaemonOptions& options) {
   EventLoopLag loop_lag;
   const std::shared_ptr<void> lag_monitor =
       MonitorEventLoopLag(io.get_executor(), loop_lag, std::chrono::milliseconds(50));
-  AddWebRoutes(*server, WebContext{state, scheduler, reload, &loop_lag});
+  AddWebRoutes(*server,
+               WebContext{io.get_executor(), state, scheduler, reload, &loop_lag, &web_counters});
   server->Start();
 
   const auto endpoint = server->local_endpoint();

@@ -1,9 +1,13 @@
 #include "app/web_routes.hpp"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 
+#include "app/probe_gate.hpp"
 #include "common/asio.hpp"
 #include "common/check_target.hpp"
+#include "common/web_counters.hpp"
 #include "http/http_server.hpp"
 #include "http/status_page.hpp"
 #include "http/targets_api.hpp"
@@ -31,6 +35,17 @@ http::Response Text(unsigned status, std::string body) {
 
 metrics::BuildInfo Build() { return metrics::BuildInfo{STX_VERSION, STX_REVISION}; }
 
+// What is wrong with a target that parsed as one host: said in the terms the user typed it.
+std::string NotADomain(const stx::CheckTarget& target) {
+  if (target.port) {
+    return "\"" + stx::ToString(target) +
+           "\" is a host:port, which is not probed here; give the mail domain, whose MX hosts are "
+           "probed on the configured port";
+  }
+  return "\"" + target.host +
+         "\" is an IP address, not a mail domain; give the domain whose MX hosts to probe";
+}
+
 }  // namespace
 
 void AddWebRoutes(http::HttpServer& server, WebContext context) {
@@ -41,7 +56,8 @@ void AddWebRoutes(http::HttpServer& server, WebContext context) {
     r.content_type = metrics::kExpositionContentType;
     r.compressible = true;
     auto stream = std::make_shared<metrics::ExpositionStream>(
-        shared->state, Build(), std::chrono::system_clock::now(), shared->loop_lag);
+        shared->state, Build(), std::chrono::system_clock::now(), shared->loop_lag,
+        shared->web_counters);
     r.pieces = [stream](std::string& out) { return stream->Next(out, kPieceBytes); };
     co_return r;
   });
@@ -80,23 +96,25 @@ void AddWebRoutes(http::HttpServer& server, WebContext context) {
                             : Text(500, "configuration reload failed: " + error + "\n");
   });
 
-  // blackbox_exporter style: one immediate probe, its metrics in the reply; not recorded.
+  // blackbox_exporter style: one immediate probe, its metrics in the reply; not recorded. The
+  // gate keeps it from probing any partner more often than the spacing allows.
+  auto gate = std::make_shared<ProbeGate>(shared->executor, shared->scheduler, shared->state,
+                                          shared->web_counters);
   server.Route(
-      "GET", "/probe", [shared](const http::Request& request) -> awaitable<http::Response> {
+      "GET", "/probe", [shared, gate](const http::Request& request) -> awaitable<http::Response> {
         const auto it = request.query.find("target");
         if (it == request.query.end() || it->second.empty()) {
           co_return Text(400, "missing ?target=<domain>\n");
         }
         const auto parsed = stx::ParseCheckTarget(it->second);
-        if (std::holds_alternative<std::string>(parsed) ||
-            std::get<stx::CheckTarget>(parsed).kind != stx::CheckTarget::Kind::kDomain) {
-          co_return Text(400, "target must be a mail domain: " +
-                                  (std::holds_alternative<std::string>(parsed)
-                                       ? std::get<std::string>(parsed)
-                                       : std::string("host:port targets are not probed here")) +
-                                  "\n");
+        if (const std::string* error = std::get_if<std::string>(&parsed)) {
+          co_return Text(400, "target must be a mail domain: " + *error + "\n");
         }
-        const std::string domain = std::get<stx::CheckTarget>(parsed).host;
+        const auto& target = std::get<stx::CheckTarget>(parsed);
+        if (target.kind != stx::CheckTarget::Kind::kDomain) {
+          co_return Text(400, "target must be a mail domain: " + NotADomain(target) + "\n");
+        }
+        const std::string domain = target.host;
         config::Partner partner;
         if (const state::PartnerState* known = shared->state.Find(domain)) {
           partner = known->partner;
@@ -107,10 +125,27 @@ void AddWebRoutes(http::HttpServer& server, WebContext context) {
                                   " is not a configured partner (set allow_adhoc_probes = true to "
                                   "probe any domain)\n");
         }
-        probe::TargetProbeResult result = co_await shared->scheduler.ProbeOnce(partner);
+        const ProbeGateAnswer answer = co_await gate->Answer(partner, request.client_gone);
+        if (answer.status != 200) {
+          http::Response r =
+              Text(answer.status,
+                   answer.status == 429
+                       ? "429 too many /probe probes waiting; retry later\n"
+                       : "503 no result for " + domain + " could be had in time; retry later\n");
+          r.headers = {{"Retry-After", std::to_string(answer.retry_after.count())}};
+          co_return r;
+        }
         http::Response r;
         r.content_type = metrics::kExpositionContentType;
-        r.body = metrics::RenderProbeExposition(partner, result);
+        r.body = metrics::RenderProbeExposition(partner, *answer.result);
+        // RFC 9111 §5.1: seconds since the answer was produced, here since its probe completed
+        // (0 for a probe made for this request; more when a recent result was reused).
+        const auto age = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now() -
+                                                                  answer.completed);
+        r.headers = {
+            {"Age", std::to_string(std::max<std::int64_t>(0, age.count()))},
+            {"X-Probe-Answer",
+             std::string(WebCounters::kProbeAnswers[static_cast<std::size_t>(answer.how)])}};
         co_return r;
       });
 }

@@ -13,7 +13,10 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include <sys/socket.h>
+
 #include <array>
+#include <cerrno>
 #include <exception>
 #include <optional>
 #include <type_traits>
@@ -34,10 +37,11 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
 /// `Stream` is beast::tcp_stream (plain HTTP) or TlsStream.
 template <class Stream>
-class StreamConnection final : public HttpConnection {
+class StreamConnection final : public HttpConnection,
+                               public std::enable_shared_from_this<StreamConnection<Stream>> {
  public:
   StreamConnection(tcp::socket socket, std::shared_ptr<ServerCore> core,
-                   std::shared_ptr<asio::ssl::context> tls);
+                   std::shared_ptr<asio::ssl::context> tls, std::uint64_t id);
   awaitable<void> Run();
   void Abort() override;
 
@@ -57,6 +61,11 @@ class StreamConnection final : public HttpConnection {
   /// Lets every handler that is ready run before this connection goes on.
   awaitable<void> Yield();
   awaitable<void> RefuseAndClose(unsigned status, std::string message, unsigned version);
+  /// Counts a timeout of this connection under `reason` (not when Stop() or an eviction closed
+  /// the socket: those ends are counted where they happen, or not at all).
+  void CountTimeout(const error_code& ec, WebCounters::Closed reason);
+  /// True once the client closed or reset the connection (see Request::client_gone).
+  bool ClientGone();
   /// Ends the connection: close_notify (TLS) or FIN (plain), then, with `drain`, what the
   /// client still sends is read and dropped for a moment, before the socket closes.
   awaitable<void> Close(bool drain);
@@ -66,6 +75,7 @@ class StreamConnection final : public HttpConnection {
   beast::flat_buffer buffer_;
   std::shared_ptr<ServerCore> core_;
   std::string remote_;
+  std::uint64_t id_;
   bool aborted_ = false;
   bool closed_ = false;
 };
@@ -99,12 +109,14 @@ bool IsPlainHttpOnTls(const error_code& ec) {
 
 template <class Stream>
 StreamConnection<Stream>::StreamConnection(tcp::socket socket, std::shared_ptr<ServerCore> core,
-                                           std::shared_ptr<asio::ssl::context> tls)
+                                           std::shared_ptr<asio::ssl::context> tls,
+                                           std::uint64_t id)
     : tls_(std::move(tls)),
       stream_(MakeStream<Stream>(std::move(socket), tls_.get())),
       // Bounded so that a client pipelining junk cannot grow it: a whole request fits.
       buffer_(core->options.max_header_bytes + core->options.max_body_bytes + kFirstRead),
-      core_(std::move(core)) {
+      core_(std::move(core)),
+      id_(id) {
   error_code ec;
   const tcp::endpoint peer = Tcp().socket().remote_endpoint(ec);
   if (!ec) remote_ = EndpointText(peer);
@@ -119,13 +131,13 @@ void StreamConnection<Stream>::Abort() {
 template <class Stream>
 awaitable<bool> StreamConnection<Stream>::Handshake() {
   if constexpr (kTls) {
-    // Bounded like a request: a client that connects and never finishes (or drips) the
-    // handshake is closed when the request timeout runs out.
-    Tcp().expires_after(core_->options.request_timeout);
+    // Part of the first request's time (Run set the deadline): a client that connects and
+    // never finishes (or drips) the handshake is closed when it runs out.
     error_code ec;
     co_await stream_.async_handshake(asio::ssl::stream_base::server,
                                      asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) co_return true;
+    CountTimeout(ec, WebCounters::Closed::kRequestTimeout);
     if (IsPlainHttpOnTls(ec) && !aborted_) {
       // As Go's net/http does: a plain-text answer the scraper can show, rather than a bare
       // close that reads as "EOF".
@@ -147,23 +159,39 @@ awaitable<bool> StreamConnection<Stream>::Handshake() {
 template <class Stream>
 awaitable<void> StreamConnection<Stream>::Run() {
   const HttpServerOptions& limits = core_->options;
+  // One deadline from accept to the first request's last byte, TLS handshake included: a
+  // client that connects and stays silent, or sends part of a request, leaves soon.
+  const auto first_deadline = std::chrono::steady_clock::now() + limits.first_request_timeout;
+  Tcp().expires_at(first_deadline);
   if (!co_await Handshake()) {
     if (!aborted_) Tcp().close();
     co_return;
   }
-  std::chrono::milliseconds wait = limits.request_timeout;  // a new client must speak soon
+  bool first = true;
   while (!aborted_ && !core_->stopping) {
     error_code ec;
     if (buffer_.size() == 0) {
-      // Waiting for a request to begin is idle time; once it begins the request timeout runs.
-      Tcp().expires_after(wait);
+      // Waiting for a later request to begin is idle time; once it begins the request timeout
+      // runs.
+      if (first) {
+        Tcp().expires_at(first_deadline);
+      } else {
+        Tcp().expires_after(limits.idle_timeout);
+      }
       const std::size_t n = co_await stream_.async_read_some(
           buffer_.prepare(kFirstRead), asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;  // idle timeout, client gone, Stop(): nobody to answer
+      if (ec) {  // timeout, client gone, Stop() or eviction: nobody to answer
+        CountTimeout(
+            ec, first ? WebCounters::Closed::kRequestTimeout : WebCounters::Closed::kIdleTimeout);
+        break;
+      }
       buffer_.commit(n);
     }
-    wait = limits.idle_timeout;
-    Tcp().expires_after(limits.request_timeout);
+    if (first) {
+      Tcp().expires_at(first_deadline);
+    } else {
+      Tcp().expires_after(limits.request_timeout);
+    }
     bhttp::request_parser<bhttp::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
     parser.body_limit(limits.max_body_bytes);
@@ -181,6 +209,7 @@ awaitable<void> StreamConnection<Stream>::Run() {
                                  asio::redirect_error(asio::use_awaitable, ec));
     }
     if (ec) {
+      CountTimeout(ec, WebCounters::Closed::kRequestTimeout);
       const unsigned status = StatusForReadError(ec, parser.is_header_done());
       if (status != 0 && !aborted_) {
         const unsigned version = parser.is_header_done() ? parser.get().version() : 11;
@@ -192,11 +221,18 @@ awaitable<void> StreamConnection<Stream>::Run() {
       break;
     }
 
+    first = false;
+    core_->SetBusy(id_, true);  // from here until the response is out, not to be evicted
     bhttp::request<bhttp::string_body> message = parser.release();
     const unsigned version = message.version();
     const bool head = message.method() == bhttp::verb::head;
     bool keep_alive = message.keep_alive();
     Request request = MakeRequest(std::move(message), remote_);
+    // Weak: a handler may keep the request (a /probe waiter) longer than the connection lives.
+    request.client_gone = [weak = this->weak_from_this()] {
+      const auto self = weak.lock();
+      return self == nullptr || self->ClientGone();
+    };
     // Before routing: an unauthenticated client learns nothing about the paths.
     std::optional<Response> refusal = co_await Authenticate(request);
     if (aborted_) break;
@@ -221,7 +257,9 @@ awaitable<void> StreamConnection<Stream>::Run() {
       Tcp().expires_after(limits.request_timeout);  // a client that does not read is dropped
       co_await Send(out, head, ec);
     }
+    CountTimeout(ec, WebCounters::Closed::kWriteTimeout);
     if (ec || aborted_ || !keep_alive) break;
+    core_->SetBusy(id_, false);
   }
   if (!aborted_) co_await Close(false);
 }
@@ -247,6 +285,21 @@ awaitable<std::optional<Response>> StreamConnection<Stream>::Authenticate(const 
   Response busy = PlainResponse(429, "429 too many password checks in progress; retry shortly\n");
   busy.headers = {{"Retry-After", "1"}};
   co_return busy;
+}
+
+template <class Stream>
+void StreamConnection<Stream>::CountTimeout(const error_code& ec, WebCounters::Closed reason) {
+  if (ec == beast::error::timeout && !aborted_) core_->Count(reason);
+}
+
+template <class Stream>
+bool StreamConnection<Stream>::ClientGone() {
+  if (aborted_ || closed_) return true;
+  // A peek that does not wait: 0 bytes is the client's FIN, an error other than "nothing yet"
+  // its RST. Data (a pipelined request, a TLS record) means it is still there.
+  char byte;
+  const ssize_t n = ::recv(Tcp().socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
 }
 
 template <class Stream>
@@ -393,33 +446,37 @@ awaitable<void> ServeRegistered(std::shared_ptr<StreamConnection<Stream>> connec
     // Out of memory while building a response, say: this connection ends, the others live.
     if (core->options.log_error) core->options.log_error(std::string("connection: ") + e.what());
   }
-  core->live.erase(id);
+  core->Unregister(id);
 }
 
 template <class Stream>
-void Spawn(tcp::socket socket, std::shared_ptr<ServerCore> core,
+void Spawn(tcp::socket socket, std::string peer, std::shared_ptr<ServerCore> core,
            std::shared_ptr<asio::ssl::context> tls) {
   const std::uint64_t id = core->next_id++;
   auto connection =
-      std::make_shared<StreamConnection<Stream>>(std::move(socket), core, std::move(tls));
+      std::make_shared<StreamConnection<Stream>>(std::move(socket), core, std::move(tls), id);
   // Registered before the coroutine first runs, so a Stop() in between still closes it.
-  core->live.emplace(id, connection);
+  ServerCore::Slot slot;
+  slot.connection = connection;
+  slot.peer = peer;
+  core->live.emplace(id, std::move(slot));
+  ++core->per_peer[peer];
   asio::co_spawn(core->executor, ServeRegistered<Stream>(std::move(connection), core, id),
                  asio::detached);
 }
 
 }  // namespace
 
-void SpawnConnection(tcp::socket socket, std::shared_ptr<ServerCore> core) {
+void SpawnConnection(tcp::socket socket, std::string peer, std::shared_ptr<ServerCore> core) {
   // Each response leaves in one gather write; without Nagle, the second of two pipelined
   // responses does not wait for the client's delayed ACK of the first.
   error_code ignored;
   socket.set_option(tcp::no_delay(true), ignored);
   // The context of now: a reload that rotates the certificate applies to later connections.
   if (std::shared_ptr<asio::ssl::context> tls = core->tls) {
-    Spawn<TlsStream>(std::move(socket), std::move(core), std::move(tls));
+    Spawn<TlsStream>(std::move(socket), std::move(peer), std::move(core), std::move(tls));
   } else {
-    Spawn<beast::tcp_stream>(std::move(socket), std::move(core), nullptr);
+    Spawn<beast::tcp_stream>(std::move(socket), std::move(peer), std::move(core), nullptr);
   }
 }
 

@@ -23,6 +23,10 @@ struct Request {
   /// Header fields with lower-cased names; repeated fields joined with ", " (RFC 9110 §5.3).
   std::map<std::string, std::string> headers;
   std::string remote;  ///< peer, e.g. "127.0.0.1:54321"
+  /// True once the client is known to have closed or reset its connection (it cannot read the
+  /// answer); a handler that waits (/probe) drops work nobody will read. Checked without
+  /// reading: a client that pipelined more requests is still there. Null: never gone.
+  std::function<bool()> client_gone;
 
   /// The value of header `lower_case_name`, "" when absent.
   std::string Header(const std::string& lower_case_name) const {

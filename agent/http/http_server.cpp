@@ -50,11 +50,14 @@ awaitable<void> AcceptLoop(std::shared_ptr<ServerCore> core) {
       co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       continue;
     }
-    if (core->live.size() >= core->options.max_connections) {
-      socket.close(ec);  // over the cap: the client sees the connection closed at once
+    const tcp::endpoint peer = socket.remote_endpoint(ec);
+    if (ec) continue;  // reset before we looked: nobody to serve
+    std::string key = PeerKey(peer.address());
+    if (!MakeRoom(*core, key)) {
+      socket.close(ec);  // every place is busy answering: the client sees the close at once
       continue;
     }
-    SpawnConnection(std::move(socket), core);
+    SpawnConnection(std::move(socket), std::move(key), core);
   }
 }
 
@@ -104,8 +107,8 @@ void HttpServer::Stop() {
   core_->acceptor.close(ignored);
   // Copy first: a connection may unregister itself while the others are closed.
   std::vector<std::shared_ptr<HttpConnection>> open;
-  for (const auto& [id, weak] : core_->live) {
-    if (auto connection = weak.lock()) open.push_back(std::move(connection));
+  for (const auto& [id, slot] : core_->live) {
+    if (auto connection = slot.connection.lock()) open.push_back(std::move(connection));
   }
   for (const auto& connection : open) AbortConnection(*connection);
   // Joins the verification thread (at most one bcrypt run): it must not post to an

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "common/asio.hpp"
+#include "common/web_counters.hpp"
 #include "http/http_message.hpp"
 #include "http/web_security.hpp"
 
@@ -22,19 +23,34 @@ struct ServerCore;
 struct HttpServerOptions {
   std::size_t max_header_bytes = 8 * 1024;  ///< request line + fields; over it: 431
   std::size_t max_body_bytes = 64 * 1024;   ///< over it: 413
-  /// From the first byte of a request to its last, and again for writing the response; also
-  /// how long a new connection may stay silent. A client that stalls mid-request is closed.
+  /// From the first byte of a later request on a keep-alive connection to its last, and for
+  /// writing each response (per chunk of a streamed one). A client that stalls is closed.
   std::chrono::milliseconds request_timeout{std::chrono::seconds(30)};
+  /// A new connection must have sent its first complete request (TLS handshake included)
+  /// within this of being accepted, else it is closed: a scraper sends its request at once,
+  /// and a client that connects and stays silent, or sends part of a request, holds a place
+  /// in the table for no one.
+  std::chrono::milliseconds first_request_timeout{std::chrono::seconds(5)};
   /// How long a keep-alive connection may sit idle between requests.
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(60)};
-  /// Open connections at most; a connection accepted beyond it is closed at once.
+  /// Open connections at most. A newcomer to a full table takes the place of the oldest idle
+  /// connection (no request being answered; one that never completed a request goes first); it
+  /// is refused only when every connection is busy answering a request.
   std::size_t max_connections = 256;
+  /// Open connections at most from one peer (an IPv4 address, an IPv6 /64): a quarter of the
+  /// table, so that one client busy with slow requests (/probe, a scrape it does not read)
+  /// cannot take every place. A peer at its share makes room the same way, among its own
+  /// connections.
+  std::size_t max_connections_per_peer = 64;
   /// Compressible bodies shorter than this go uncompressed: gzip would not pay for itself.
   std::size_t gzip_min_bytes = 1024;
   /// Basic authentication: bcrypt checks queued or running at most (one more: 429 at once),
   /// and successful checks remembered. See BasicAuthOptions.
   std::size_t max_pending_password_checks = 4;
   std::size_t password_cache_entries = 64;
+  /// Where the limits count what they did (connections closed, by reason); null: nowhere.
+  /// Must outlive the server.
+  WebCounters* counters = nullptr;
   /// Told about handler exceptions (the client gets a 500); empty: silent.
   std::function<void(const std::string& message)> log_error;
 };

@@ -10,8 +10,8 @@ namespace stx::metrics {
 
 ExpositionStream::ExpositionStream(const state::ExporterState& state, BuildInfo build,
                                    std::chrono::system_clock::time_point now,
-                                   const EventLoopLag* loop_lag)
-    : state_(&state), build_(std::move(build)), now_(now), loop_lag_(loop_lag) {}
+                                   const EventLoopLag* loop_lag, const WebCounters* web)
+    : state_(&state), build_(std::move(build)), now_(now), loop_lag_(loop_lag), web_(web) {}
 
 bool ExpositionStream::Next(std::string& out, std::size_t budget) {
   writer_.Retarget(out);
@@ -26,6 +26,7 @@ bool ExpositionStream::Next(std::string& out, std::size_t budget) {
         writer_.AddHistogram(Metric::kExporterEventLoopLagSeconds, EventLoopLag::kBounds,
                              loop_lag_->counts, loop_lag_->sum_seconds);
       }
+      if (web_ != nullptr) AddWebSeries(writer_, *web_);
       AddProcessSeries(writer_);
       family_ = kMetricCount;
       break;

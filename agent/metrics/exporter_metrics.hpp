@@ -9,6 +9,7 @@
 #include <string>
 
 #include "common/event_loop_lag.hpp"
+#include "common/web_counters.hpp"
 #include "config/exporter_config.hpp"
 #include "metrics/exposition_writer.hpp"
 #include "probe/probe_result.hpp"
@@ -37,10 +38,11 @@ inline constexpr const char* kExpositionContentType = "text/plain; version=0.0.4
 class ExpositionStream {
  public:
   /// `now` stamps a partner whose result carries no completion time. `loop_lag` (the daemon's
-  /// event-loop monitor; null: no such family) and `state` must outlive the stream.
+  /// event-loop monitor), `web` (the web server's counters; null: no such families) and
+  /// `state` must outlive the stream.
   ExpositionStream(const state::ExporterState& state, BuildInfo build,
                    std::chrono::system_clock::time_point now,
-                   const EventLoopLag* loop_lag = nullptr);
+                   const EventLoopLag* loop_lag = nullptr, const WebCounters* web = nullptr);
 
   /// Appends the next piece to `out`: whole samples, about `budget` bytes (one partner's
   /// samples of one family may pass it). Returns false once the exposition is complete.
@@ -51,6 +53,7 @@ class ExpositionStream {
   BuildInfo build_;
   std::chrono::system_clock::time_point now_;
   const EventLoopLag* loop_lag_;
+  const WebCounters* web_;
   ExpositionWriter writer_;
   std::size_t family_ = 0;
   std::optional<std::string> resume_after_;  ///< last domain written in the current family

@@ -43,6 +43,8 @@ enum class Metric : std::size_t {
   kExporterProbesInFlight,
   kExporterPartners,
   kExporterEventLoopLagSeconds,
+  kExporterHttpConnectionsClosedTotal,
+  kExporterProbeRequestsTotal,
   // The process (the names every Prometheus client library uses).
   kProcessCpuSecondsTotal,
   kProcessResidentMemoryBytes,
@@ -64,7 +66,7 @@ struct MetricSpec {
   bool lists_profiles = false;
 };
 
-inline constexpr std::size_t kMetricCount = 35;
+inline constexpr std::size_t kMetricCount = 37;
 
 using prometheus::MetricType;
 inline constexpr std::array<MetricSpec, kMetricCount> kMetricSpecs{{
@@ -146,6 +148,15 @@ inline constexpr std::array<MetricSpec, kMetricCount> kMetricSpecs{{
      MetricType::Histogram,
      "How late the event loop that runs every probe and request ran a timer that was due, "
      "sampled every 50 ms: a handler that blocks the loop, or more work than CPU, shows here."},
+    {Metric::kExporterHttpConnectionsClosedTotal, "starttls_exporter_http_connections_closed_total",
+     MetricType::Counter,
+     "Web connections the exporter closed because of a limit, by reason: request_timeout, "
+     "idle_timeout, write_timeout, evicted (idle, to make room), peer_limit and table_full "
+     "(newcomers refused: every place busy)."},
+    {Metric::kExporterProbeRequestsTotal, "starttls_exporter_probe_requests_total",
+     MetricType::Counter,
+     "Requests to /probe with a valid target, by how they were answered: probed, shared (a "
+     "probe under way), cached (a recent result), refused (429, queue full), abandoned."},
     {Metric::kProcessCpuSecondsTotal, "process_cpu_seconds_total", MetricType::Counter,
      "Total user and system CPU time spent in seconds."},
     {Metric::kProcessResidentMemoryBytes, "process_resident_memory_bytes", MetricType::Gauge,

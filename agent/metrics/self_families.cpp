@@ -14,4 +14,15 @@ void AddSelfSeries(ExpositionWriter& out, const state::ExporterState& state,
   out.Add(Metric::kExporterPartners, {}, static_cast<double>(state.partners().size()));
 }
 
+void AddWebSeries(ExpositionWriter& out, const WebCounters& web) {
+  for (std::size_t i = 0; i < WebCounters::kClosedReasons.size(); ++i) {
+    out.Add(Metric::kExporterHttpConnectionsClosedTotal,
+            {{"reason", WebCounters::kClosedReasons[i]}}, static_cast<double>(web.closed[i]));
+  }
+  for (std::size_t i = 0; i < WebCounters::kProbeAnswers.size(); ++i) {
+    out.Add(Metric::kExporterProbeRequestsTotal, {{"answer", WebCounters::kProbeAnswers[i]}},
+            static_cast<double>(web.probe_requests[i]));
+  }
+}
+
 }  // namespace stx::metrics

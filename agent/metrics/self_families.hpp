@@ -9,4 +9,8 @@ namespace stx::metrics {
 void AddSelfSeries(ExpositionWriter& out, const state::ExporterState& state,
                    const BuildInfo& build);
 
+/// The web server's counters: every reason and every answer, from 0, so that rate() sees the
+/// first increase.
+void AddWebSeries(ExpositionWriter& out, const WebCounters& web);
+
 }  // namespace stx::metrics

@@ -1,7 +1,9 @@
 #include "scheduler/scheduler.hpp"
 
+#include <algorithm>
 #include <random>
 
+#include "config/config_values.hpp"
 #include "scheduler/async_semaphore.hpp"
 #include "scheduler/schedule.hpp"
 
@@ -174,7 +176,46 @@ awaitable<std::shared_ptr<void>> Scheduler::PartnerTurn() {
   co_return std::shared_ptr<void>(static_cast<void*>(nullptr), release);
 }
 
+std::chrono::milliseconds Scheduler::MinSpacing() { return config::kMinInterval; }
+
+std::optional<std::chrono::steady_clock::time_point> Scheduler::RecentStart(
+    const std::string& domain) {
+  const auto now = std::chrono::steady_clock::now();
+  while (!start_order_.empty() && now - start_order_.front().first >= MinSpacing()) {
+    const auto it = recent_starts_.find(start_order_.front().second);
+    if (it != recent_starts_.end() && it->second == start_order_.front().first) {
+      recent_starts_.erase(it);
+    }
+    start_order_.pop_front();
+  }
+  const auto it = recent_starts_.find(domain);
+  if (it == recent_starts_.end()) return std::nullopt;
+  return it->second;
+}
+
+void Scheduler::NoteStart(const std::string& domain) {
+  const auto now = std::chrono::steady_clock::now();
+  recent_starts_[domain] = now;
+  start_order_.emplace_back(now, domain);
+  RecentStart(domain);  // prunes
+}
+
+awaitable<void> Scheduler::HoldOff(std::shared_ptr<Loop> loop, std::chrono::milliseconds spacing) {
+  // Again after each wait: a /probe may have started a probe of the domain at the moment the
+  // previous spacing ran out, before this coroutine resumed. A stopped loop returns at once:
+  // the scheduler may be gone.
+  while (!loop->stopped) {
+    const auto recent = RecentStart(loop->domain);
+    if (!recent || std::chrono::steady_clock::now() >= *recent + spacing) co_return;
+    asio::steady_timer wait(executor_);
+    wait.expires_at(*recent + spacing);
+    boost::system::error_code ignored;
+    co_await wait.async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+}
+
 awaitable<probe::TargetProbeResult> Scheduler::ProbeOnce(config::Partner partner) {
+  NoteStart(partner.domain);
   auto admit = [this](const probe::AddressTarget& t) { return Admit(t); };
   std::exception_ptr thrown;
   try {
@@ -200,6 +241,12 @@ awaitable<void> Scheduler::ProbeAndRecord(std::shared_ptr<Loop> loop) {
   try {
     const std::shared_ptr<void> turn = co_await PartnerTurn();
     if (loop->stopped) co_return;
+    // A /probe of this partner started moments ago: this probe waits out the rest of the
+    // spacing rather than knock twice within it. (A partner built with a shorter interval than
+    // a configuration allows, in tests, is spaced by its interval.)
+    co_await HoldOff(loop, std::min(MinSpacing(), partner.interval));
+    if (loop->stopped) co_return;
+    NoteStart(partner.domain);
     auto admit = [this](const probe::AddressTarget& t) { return Admit(t); };
     result = co_await prober_(partner, environment_, admit);
   } catch (...) {

@@ -1,7 +1,10 @@
 #pragma once
+#include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/asio.hpp"
@@ -47,8 +50,18 @@ class Scheduler {
                  std::shared_ptr<const ProbeEnvironment> environment);
 
   /// One immediate probe of `partner` under the same limits, not recorded in the state
-  /// (for /probe and one-shot runs).
+  /// (for /probe and one-shot runs). It counts as a start for MinSpacing: a scheduled probe of
+  /// the partner due within it waits for the rest. Callers that take requests from outside
+  /// (/probe) check RecentStart first.
   awaitable<probe::TargetProbeResult> ProbeOnce(config::Partner partner);
+
+  /// The least time between the starts of two probes of one partner, whoever asks for them
+  /// (its schedule, /probe): the shortest interval the configuration allows, so that no
+  /// partner is ever probed more often than a configuration could ask for.
+  static std::chrono::milliseconds MinSpacing();
+
+  /// When the latest probe of `domain` started, if that was less than MinSpacing() ago.
+  std::optional<std::chrono::steady_clock::time_point> RecentStart(const std::string& domain);
 
   /// Stops every loop; probes in flight finish or are abandoned with the io_context.
   void Stop();
@@ -65,6 +78,11 @@ class Scheduler {
   /// One of the turns that bound how many scheduled partner probes run at once (DNS lookup
   /// included); released when the token dies. /probe does not take one.
   awaitable<std::shared_ptr<void>> PartnerTurn();
+  /// Records a probe start of `domain` (for RecentStart).
+  void NoteStart(const std::string& domain);
+  /// Waits until `spacing` (at most MinSpacing()) has passed since the latest start of the
+  /// loop's partner, or the loop stops.
+  awaitable<void> HoldOff(std::shared_ptr<Loop> loop, std::chrono::milliseconds spacing);
 
   asio::any_io_executor executor_;
   state::ExporterState& state_;
@@ -73,6 +91,10 @@ class Scheduler {
   std::shared_ptr<Admission> admission_;
   std::shared_ptr<const ProbeEnvironment> environment_;
   std::map<std::string, std::shared_ptr<Loop>> loops_;
+  /// Starts within MinSpacing() by domain, and the same in start order for pruning: only the
+  /// partners probed in the last few seconds, not one entry per partner.
+  std::map<std::string, std::chrono::steady_clock::time_point> recent_starts_;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::string>> start_order_;
   bool stopped_ = false;
 };
 

@@ -496,7 +496,7 @@ TEST_F(HttpServerTest, AnswersExpect100ContinueBeforeTheBody) {
 
 TEST_F(HttpServerTest, ClosesAClientThatStallsMidRequest) {
   HttpServerOptions options;
-  options.request_timeout = 300ms;
+  options.first_request_timeout = 300ms;
   Start(options);
   Run([&]() -> awaitable<void> {
     auto c = co_await Connect(endpoint());
@@ -505,6 +505,41 @@ TEST_F(HttpServerTest, ClosesAClientThatStallsMidRequest) {
     EXPECT_EQ(closed.bytes, "");
     EXPECT_GE(closed.after, 100ms);  // the timeout, not an immediate close
     EXPECT_LT(closed.after, 3s);
+  });
+}
+
+TEST_F(HttpServerTest, ClosesAKeepAliveClientThatStallsMidRequest) {
+  HttpServerOptions options;
+  options.request_timeout = 300ms;
+  Start(options);
+  Run([&]() -> awaitable<void> {
+    auto c = co_await Connect(endpoint());
+    co_await Send(*c, Get("/hello"));
+    EXPECT_EQ((co_await ReadReply(*c)).body(), "hello\n");
+    co_await Send(*c, "GET /hello HTTP/1.1\r\nHost: t\r\n");  // the second never ends
+    const Closed closed = co_await ReadUntilClosed(*c);
+    EXPECT_EQ(closed.bytes, "");
+    EXPECT_GE(closed.after, 100ms);
+    EXPECT_LT(closed.after, 3s);
+  });
+}
+
+TEST_F(HttpServerTest, TheFirstRequestMustBeCompleteWithinItsDeadlineEvenWhenDripped) {
+  // One deadline from accept: a client sending a byte now and then does not extend it.
+  HttpServerOptions options;
+  options.first_request_timeout = 600ms;
+  Start(options);
+  Run([&]() -> awaitable<void> {
+    const auto start = Clock::now();
+    auto c = co_await Connect(endpoint());
+    for (const char byte : std::string("GET ")) {  // 400 ms of dripping, within the deadline
+      co_await Send(*c, std::string(1, byte));
+      co_await Sleep(100ms);
+    }
+    const Closed closed = co_await ReadUntilClosed(*c);
+    EXPECT_EQ(closed.bytes, "");
+    EXPECT_GE(Clock::now() - start, 500ms);
+    EXPECT_LT(Clock::now() - start, 1500ms);
   });
 }
 
@@ -523,7 +558,7 @@ TEST_F(HttpServerTest, AHandlerMayTakeLongerThanTheRequestTimeout) {
 
 TEST_F(HttpServerTest, ClosesASilentConnection) {
   HttpServerOptions options;
-  options.request_timeout = 300ms;
+  options.first_request_timeout = 300ms;
   Start(options);
   Run([&]() -> awaitable<void> {
     auto c = co_await Connect(endpoint());
@@ -606,7 +641,7 @@ TEST_F(HttpServerTest, ASlowHandlerDoesNotHoldUpOtherConnections) {
   });
 }
 
-TEST_F(HttpServerTest, ClosesConnectionsBeyondTheCapAtOnce) {
+TEST_F(HttpServerTest, ANewcomerToAFullTableTakesThePlaceOfTheOldestIdleConnection) {
   HttpServerOptions options;
   options.max_connections = 2;
   Start(options);
@@ -615,18 +650,40 @@ TEST_F(HttpServerTest, ClosesConnectionsBeyondTheCapAtOnce) {
     auto second = co_await Connect(endpoint());
     for (Connection* c : {first.get(), second.get()}) {
       co_await Send(*c, Get("/hello"));
-      co_await ReadReply(*c);
+      EXPECT_EQ((co_await ReadReply(*c)).body(), "hello\n");
     }
+    auto third = co_await Connect(endpoint());
+    co_await Send(*third, Get("/hello"));
+    EXPECT_EQ((co_await ReadReply(*third)).body(), "hello\n");
+    const Closed evicted = co_await ReadUntilClosed(*first);
+    EXPECT_EQ(evicted.bytes, "");
+    EXPECT_LT(evicted.after, 1s);
+    co_await Send(*second, Get("/hello"));
+    EXPECT_EQ((co_await ReadReply(*second)).body(), "hello\n");
+    EXPECT_EQ(server_->connection_count(), 2u);
+  });
+}
+
+TEST_F(HttpServerTest, ANewcomerIsRefusedOnlyWhenEveryConnectionIsBusy) {
+  HttpServerOptions options;
+  options.max_connections = 2;
+  WebCounters counters;
+  options.counters = &counters;
+  Start(options);
+  Run([&]() -> awaitable<void> {
+    auto first = co_await Connect(endpoint());
+    auto second = co_await Connect(endpoint());
+    for (Connection* c : {first.get(), second.get()}) co_await Send(*c, Get("/slow"));
+    co_await Sleep(100ms);  // both requests read: both connections busy
     auto third = co_await Connect(endpoint());
     const Closed refused = co_await ReadUntilClosed(*third);
     EXPECT_EQ(refused.bytes, "");
     EXPECT_LT(refused.after, 1s);
-
-    first->socket.close();
-    for (int i = 0; i < 100 && server_->connection_count() > 1; ++i) co_await Sleep(20ms);
-    auto fourth = co_await Connect(endpoint());
-    co_await Send(*fourth, Get("/hello"));
-    EXPECT_EQ((co_await ReadReply(*fourth)).body(), "hello\n");
+    EXPECT_EQ(counters.closed[static_cast<std::size_t>(WebCounters::Closed::kTableFull)], 1u);
+    release_.cancel();
+    for (Connection* c : {first.get(), second.get()}) {
+      EXPECT_EQ((co_await ReadReply(*c)).body(), "slow\n");
+    }
   });
 }
 

@@ -73,9 +73,9 @@ TEST_F(HttpTls, MinimumVersionRefusesOlderClients) {
   });
 }
 
-TEST_F(HttpTls, AHandshakeThatNeverEndsIsClosedWhenTheRequestTimeoutRunsOut) {
+TEST_F(HttpTls, AHandshakeThatNeverEndsIsClosedWhenTheFirstRequestTimeoutRunsOut) {
   HttpServerOptions options;
-  options.request_timeout = 300ms;
+  options.first_request_timeout = 300ms;
   Start(Security(&cert_), options);
   Run([&]() -> awaitable<void> {
     // Silent: connects and sends nothing.
@@ -129,7 +129,7 @@ TEST_F(HttpTls, PlainHttpOnTheTlsPortIsAnsweredAndClosed) {
 
 TEST_F(HttpTls, RequestLimitsHoldOverTls) {
   HttpServerOptions options;
-  options.request_timeout = 400ms;
+  options.first_request_timeout = 400ms;
   options.max_header_bytes = 1024;
   Start(Security(&cert_), options);
   Run([&]() -> awaitable<void> {
@@ -141,7 +141,7 @@ TEST_F(HttpTls, RequestLimitsHoldOverTls) {
     EXPECT_EQ(refused.result_int(), 431u);
     EXPECT_FALSE(refused.keep_alive());
 
-    // A request begun and never finished is closed when the request timeout runs out.
+    // A request begun and never finished is closed when the first request's time runs out.
     auto slow = co_await ConnectTls(endpoint(), client_tls_, ec);
     EXPECT_FALSE(ec) << ec.message();
     const auto start = Clock::now();
