@@ -42,8 +42,10 @@ std::optional<std::string> ReadLine(std::istream& in) {
 }
 
 std::optional<std::string> Prompt(const char* prompt, std::istream& in, int fd, std::ostream& err) {
-  err << prompt << std::flush;
+  // Echo off before the prompt, as getpass(3) does: what is typed as soon as the prompt shows
+  // is never echoed.
   const EchoOff quiet(fd);
+  err << prompt << std::flush;
   auto line = ReadLine(in);
   err << "\n";
   return line;

@@ -104,17 +104,17 @@ std::variant<CheckTarget, std::string> ParseCheckTarget(std::string_view text) {
   if (text.front() == '[') {
     const auto close = text.find(']');
     if (close == std::string_view::npos) {
-      return "'" + std::string(text) + "': missing ']' after the IPv6 address; " + kForms;
+      return "'" + DisplayText(text) + "': missing ']' after the IPv6 address; " + kForms;
     }
     host = text.substr(1, close - 1);
     const std::string_view rest = text.substr(close + 1);
     if (!rest.empty()) {
-      if (rest.front() != ':') return "'" + std::string(text) + "': expected ':PORT' after ']'";
+      if (rest.front() != ':') return "'" + DisplayText(text) + "': expected ':PORT' after ']'";
       target.port = ParsePort(rest.substr(1));
-      if (!target.port) return "'" + std::string(text) + "': port must be a number from 1 to 65535";
+      if (!target.port) return "'" + DisplayText(text) + "': port must be a number from 1 to 65535";
     }
     const auto address = boost::asio::ip::make_address_v6(std::string(host), ec);
-    if (ec) return "'" + std::string(host) + "' is not an IPv6 address; " + kForms;
+    if (ec) return "'" + DisplayText(host) + "' is not an IPv6 address; " + kForms;
     target.kind = CheckTarget::Kind::kHost;
     target.literal = boost::asio::ip::address(address);
     target.host = address.to_string();
@@ -123,7 +123,7 @@ std::variant<CheckTarget, std::string> ParseCheckTarget(std::string_view text) {
 
   if (std::count(text.begin(), text.end(), ':') > 1) {  // bare IPv6 address
     const auto address = boost::asio::ip::make_address_v6(std::string(text), ec);
-    if (ec) return "'" + std::string(text) + "' is not an IPv6 address; " + kForms;
+    if (ec) return "'" + DisplayText(text) + "' is not an IPv6 address; " + kForms;
     target.kind = CheckTarget::Kind::kHost;
     target.literal = boost::asio::ip::address(address);
     target.host = address.to_string();
@@ -133,7 +133,7 @@ std::variant<CheckTarget, std::string> ParseCheckTarget(std::string_view text) {
   if (const auto colon = text.find(':'); colon != std::string_view::npos) {
     host = text.substr(0, colon);
     target.port = ParsePort(text.substr(colon + 1));
-    if (!target.port) return "'" + std::string(text) + "': port must be a number from 1 to 65535";
+    if (!target.port) return "'" + DisplayText(text) + "': port must be a number from 1 to 65535";
     target.kind = CheckTarget::Kind::kHost;
   }
   if (!host.empty() && host.back() == '.') host.remove_suffix(1);

@@ -141,8 +141,9 @@ TEST_F(DaemonDnsFaults, DnsOutageKeepsStateAndThePartnerRecoversWhenDnsReturns) 
 
 TEST_F(DaemonDnsFaults, NoDnsServerFromTheStartIsAPartnerErrorNotAStartFailure) {
   auto alpha = Serve(ServerScript::Compliant(), "alpha.test", "127.0.0.41");
-  // A loopback port where nothing listens (for TCP a moment ago; nothing binds it for UDP).
-  const std::string nowhere = "127.0.0.1:" + std::to_string(FreeLoopbackPort());
+  // A loopback address and port where nothing listens. Not 127.0.0.1: the tests running
+  // beside this one start their dnsmasq there, on ports that were free a moment ago too.
+  const std::string nowhere = "127.0.0.253:" + std::to_string(FreeLoopbackPort());
   Start(Globals(nowhere) + StaticPartner("alpha.test", "127.0.0.41") + DnsPartner("viadns.test"));
   ScrapeWatch watch(web_port_, {"alpha.test", "viadns.test"});
   std::string m, reason;

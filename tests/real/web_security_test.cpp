@@ -322,19 +322,28 @@ TEST_F(WebSecurity, ReloadRotatesTheCertificateAndTheUsersAndABadOneKeepsThem) {
 // On a terminal (script(1) gives it one), hash-password asks twice and does not echo: the
 // password, typed after the prompt, never appears in what the terminal shows.
 TEST_F(WebSecurity, HashPasswordAsksTwiceWithoutEchoOnATerminal) {
-  const std::string run =
-      "script -qec " + ShellQuoted(std::string(STX_EXPORTER_BINARY) + " hash-password --cost 4") +
-      " /dev/null";
-  const CommandResult same = RunCommand(
-      "(sleep 0.5; printf 'Typed-Secret\\n'; sleep 0.5; printf 'Typed-Secret\\n') | " + run);
+  // script -f flushes what the terminal shows into the typescript as it comes, so each line is
+  // typed once its prompt shows there (waiting at most 10 s), however slowly the binary starts.
+  const std::string dir = MakeTempDir("stx-hash-password");
+  const auto typed = [&](const std::string& first, const std::string& second) {
+    const std::string typescript = dir + "/" + first;  // one per run
+    const auto after = [&](const std::string& prompt, const std::string& line) {
+      return "for i in $(seq 100); do grep -q '" + prompt + "' " + typescript +
+             " 2>/dev/null && break; sleep 0.1; done; printf '" + line + "\\n'";
+    };
+    return "(" + after("Password: ", first) + "; " + after("Retype password: ", second) +
+           ") | script -qfec " +
+           ShellQuoted(std::string(STX_EXPORTER_BINARY) + " hash-password --cost 4") + " " +
+           typescript;
+  };
+  const CommandResult same = RunCommand(typed("Typed-Secret", "Typed-Secret"));
   EXPECT_EQ(same.exit_status, 0) << same.output;
   EXPECT_NE(same.output.find("Password: "), std::string::npos) << same.output;
   EXPECT_NE(same.output.find("Retype password: "), std::string::npos) << same.output;
   EXPECT_NE(same.output.find("$2b$04$"), std::string::npos) << same.output;
   EXPECT_EQ(same.output.find("Typed-Secret"), std::string::npos) << same.output;
 
-  const CommandResult differ =
-      RunCommand("(sleep 0.5; printf 'one\\n'; sleep 0.5; printf 'two\\n') | " + run);
+  const CommandResult differ = RunCommand(typed("one", "two"));
   EXPECT_EQ(differ.exit_status, 2) << differ.output;
   EXPECT_NE(differ.output.find("the two passwords differ"), std::string::npos) << differ.output;
 }

@@ -114,6 +114,22 @@ TEST(ParseCheckTarget, ABadInternationalizedNameIsNamedWhole) {
             "internationalized name's labels as A-labels (\"xn--...\")");
 }
 
+// A target is what anyone sends to /probe: its error quotes it displayable (valid UTF-8, no
+// control characters), whichever rule it breaks.
+TEST(ParseCheckTarget, ErrorsQuoteTheTargetDisplayable) {
+  for (const std::string& text :
+       {std::string("\0\xff:99999", 8), std::string("[\x1b[2J:25"), std::string("[::1]\x07"),
+        std::string("[\xff]:25"), std::string("\xff::\x01"), std::string("a\x1b]0;t\x07:0")}) {
+    const auto parsed = ParseCheckTarget(text);
+    ASSERT_TRUE(std::holds_alternative<std::string>(parsed)) << text;
+    const std::string& message = std::get<std::string>(parsed);
+    EXPECT_TRUE(IsValidUtf8(message)) << message;
+    for (const char c : message) {
+      EXPECT_FALSE(static_cast<unsigned char>(c) < 0x20 || c == 0x7f) << message;
+    }
+  }
+}
+
 TEST(ValidateDomainName, Limits) {
   EXPECT_EQ(ValidateDomainName(std::string(63, 'a') + ".test"), "");
   EXPECT_NE(ValidateDomainName(std::string(64, 'a') + ".test"), "");
