@@ -82,6 +82,7 @@ std::vector<EvidenceItem> AddressEvidence(const probe::AddressProbeResult& r,
   if (!r.banner.empty()) items.push_back(Item("banner", "banner", {{{r.banner, Tone::kCode}}}));
   const auto profiles = smtp::ClientProfiles();
   for (std::size_t i = 0; i < profiles.size(); ++i) {
+    if (!profiles[i].reported) continue;
     const bool reached = r.ehlo_class != smtp::EhloClass::kError;
     EvidenceItem client =
         Item("client." + std::string(profiles[i].name), std::string(profiles[i].title),

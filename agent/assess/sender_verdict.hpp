@@ -2,6 +2,7 @@
 // What each sender profile of the table (smtp/client_profile.hpp) gets from a probed address.
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "probe/probe_result.hpp"
 
@@ -19,5 +20,25 @@ bool GetsTls(const probe::AddressProbeResult& result, std::size_t profile);
 /// TLS_AES_256_GCM_SHA384)" or "sends in clear (or defers when TLS is required): STARTTLS not
 /// seen".
 std::string Verdict(const probe::AddressProbeResult& result, std::size_t profile);
+
+/// What happens to a message a sender hands to the address.
+enum class Delivery {
+  kTls,       ///< sent over a TLS session the sender accepts
+  kClear,     ///< sent in clear (on the same connection or on a new one)
+  kDeferred,  ///< not sent: kept queued for later, or an error for the application
+};
+/// "tls", "clear", "deferred".
+std::string_view ToString(Delivery delivery);
+
+/// What the sender of a profile does with the address, as the profile's row predicts it
+/// from the probe's facts: its EHLO reading, its TLS acceptance and its behaviour when TLS
+/// does not come up.
+struct SenderOutcome {
+  bool starttls = false;  ///< it sends STARTTLS
+  bool tls = false;       ///< and gets a TLS session it accepts
+  Delivery delivery = Delivery::kDeferred;
+  std::string reason;  ///< why, in a phrase: "STARTTLS not seen", "TLSv1.3", ...
+};
+SenderOutcome Outcome(const probe::AddressProbeResult& result, std::size_t profile);
 
 }  // namespace stx::assess

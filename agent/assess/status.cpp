@@ -83,6 +83,7 @@ int CheckExitStatus(std::span<const probe::TargetProbeResult> results) {
       // What senders get decides, not the EHLO class alone: STARTTLS refused or a failed
       // handshake leaves every sender without TLS though the reply is compliant.
       for (std::size_t i = 0; i < smtp::ClientProfiles().size(); ++i) {
+        if (!smtp::ClientProfiles()[i].reported) continue;
         any_without_tls = any_without_tls || !GetsTls(r, i);
       }
     }

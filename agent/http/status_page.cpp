@@ -69,6 +69,7 @@ std::string ClientCells(const probe::AddressProbeResult& r) {
   std::string html;
   const auto profiles = smtp::ClientProfiles();
   for (std::size_t i = 0; i < profiles.size(); ++i) {
+    if (!profiles[i].reported) continue;
     if (r.ehlo_class == smtp::EhloClass::kError) {
       html += "<td class=\"client\">—</td>";
       continue;
@@ -87,6 +88,7 @@ std::string ClientCells(const probe::AddressProbeResult& r) {
 std::string TableHead() {
   std::string html = "<thead><tr><th>Partner</th><th>MX host</th><th>Address</th><th>Status</th>";
   for (const auto& profile : smtp::ClientProfiles()) {
+    if (!profile.reported) continue;
     std::string title(profile.title);
     if (!title.empty()) title.front() = static_cast<char>(std::toupper(title.front()));
     html += "<th title=\"" + EscapeHtml(profile.senders) + "\">" + EscapeHtml(title) + "</th>";
@@ -177,7 +179,7 @@ void AppendRows(std::string& out, const state::PartnerState& p, std::int64_t now
                EscapeHtml(p.last->error->detail);
     }
     std::string empty_cells;
-    for (std::size_t i = 0; i < smtp::ClientProfiles().size() + 3; ++i) empty_cells += "<td>—</td>";
+    for (std::size_t i = 0; i < smtp::ReportedProfiles().count() + 3; ++i) empty_cells += "<td>—</td>";
     out += RowOpen(p, "", "", status) + "<td>" +
            (status == assess::Status::kNullMx ? std::string("<code>.</code> (null MX)") : "—") +
            "</td><td>—</td>" + StatusCell(status, reason) + empty_cells + last +
@@ -258,7 +260,7 @@ void AppendPageHead(std::string& out, const state::ExporterState& state, std::in
 
 void AppendGroupHead(std::string& out, assess::Status status, std::size_t n) {
   const std::string name(assess::ToString(status));
-  const std::string columns = std::to_string(kFixedColumns + smtp::ClientProfiles().size());
+  const std::string columns = std::to_string(kFixedColumns + smtp::ReportedProfiles().count());
   out += "<tbody class=\"group\" id=\"group-" + name + "\" data-status=\"" + name +
          "\">\n<tr class=\"group-head\"><th colspan=\"" + columns + "\">" + Badge(status) + " " +
          std::to_string(n) + " partner" + (n == 1 ? "" : "s") + " <span class=\"small\">— " +

@@ -149,6 +149,7 @@ void WriteRow(Metric metric, const Base& base, const AddressProbeResult& r,
       break;
     case Metric::kClientTls:
       for (std::size_t i = 0; i < smtp::ClientProfiles().size(); ++i) {
+        if (!smtp::ClientProfiles()[i].reported) continue;
         AddWith(out, metric, base, {"profile", smtp::ClientProfiles()[i].name},
                 SampleOf(assess::GetsTls(r, i)));
       }

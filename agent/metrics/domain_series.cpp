@@ -103,6 +103,7 @@ void WriteProbedDomain(Metric metric, const config::Partner& partner,
       break;
     case Metric::kDomainClientTls:
       for (std::size_t i = 0; i < smtp::ClientProfiles().size(); ++i) {
+        if (!smtp::ClientProfiles()[i].reported) continue;
         out.Add(metric, {domain, {"profile", smtp::ClientProfiles()[i].name}},
                 SampleOf(all(
                     [i](const probe::AddressProbeResult& r) { return assess::GetsTls(r, i); })));

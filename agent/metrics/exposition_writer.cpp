@@ -89,6 +89,7 @@ void ExpositionWriter::Open(Metric metric) {
   if (spec.lists_profiles) {
     const char* separator = " ";
     for (const auto& profile : smtp::ClientProfiles()) {
+      if (!profile.reported) continue;
       ((*out_ += separator) += profile.name) += " = ";
       *out_ += profile.reading;
       separator = ", ";

@@ -68,9 +68,26 @@ json ClientProfilesJson(const probe::AddressProbeResult& r) {
   json out = json::object();
   const auto profiles = smtp::ClientProfiles();
   for (std::size_t i = 0; i < profiles.size(); ++i) {
+    if (!profiles[i].reported) continue;
     out[std::string(profiles[i].name)] = {{"sees_starttls", assess::SeesStarttls(r, i)},
                                           {"gets_tls", assess::GetsTls(r, i)},
                                           {"verdict", assess::Verdict(r, i)}};
+  }
+  return out;
+}
+
+// What every sender of the table does with the address: STARTTLS sent, TLS accepted, and the
+// message's fate (assess::Outcome), with whether a real run of the sender proved the row.
+json SendersJson(const probe::AddressProbeResult& r) {
+  json out = json::object();
+  const auto profiles = smtp::ClientProfiles();
+  for (std::size_t i = 0; i < profiles.size(); ++i) {
+    const assess::SenderOutcome o = assess::Outcome(r, i);
+    out[std::string(profiles[i].name)] = {{"starttls", o.starttls},
+                                          {"tls", o.tls},
+                                          {"outcome", assess::ToString(o.delivery)},
+                                          {"reason", o.reason},
+                                          {"verified", !profiles[i].verified_with.empty()}};
   }
   return out;
 }
@@ -124,6 +141,7 @@ json ToJson(const probe::AddressProbeResult& r, std::int64_t now_unix) {
             {"starttls_line", r.ehlo.starttls_line}};
     const auto profiles = smtp::ClientProfiles();
     for (std::size_t i = 0; i < profiles.size(); ++i) {
+      if (!profiles[i].reported) continue;
       ehlo[std::string(profiles[i].name) + "_sees_starttls"] = assess::SeesStarttls(r, i);
     }
   }
@@ -141,6 +159,7 @@ json ToJson(const probe::AddressProbeResult& r, std::int64_t now_unix) {
           {"banner", r.banner},
           {"ehlo", ehlo},
           {"client_profiles", ClientProfilesJson(r)},
+          {"senders", SendersJson(r)},
           {"tls", TlsJson(r)},
           {"rfc8460_results", assess::Rfc8460ResultTypes(r)},
           {"findings", findings},

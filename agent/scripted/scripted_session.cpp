@@ -159,12 +159,47 @@ awaitable<ScriptedSession::Next> ScriptedSession::Converse(Stream& stream, bool 
       // RFC 5321 §4.1.1.10: reply 221, then close.
       co_await Send(stream, script_.quit_reply, false);
       co_return Next::kQuit;
+    } else if (script_.accept_mail && (verb == "MAIL" || verb == "RCPT" || verb == "DATA")) {
+      sent = co_await TakeMail(stream, verb, over_tls);
     } else {
-      // MAIL, RCPT, DATA and anything unknown: this server takes no mail (RFC 5321 §4.2.4).
+      // Anything unknown, and mail on a server that takes none (RFC 5321 §4.2.4).
       sent = co_await Send(stream, script_.unknown_reply, false);
     }
     if (!sent) co_return Next::kClose;
   }
+}
+
+template <class Stream>
+awaitable<bool> ScriptedSession::TakeMail(Stream& stream, const std::string& verb,
+                                          bool over_tls) {
+  // RFC 5321 §4.1.4: MAIL starts a transaction, RCPT needs MAIL, DATA needs RCPT; RSET and
+  // EHLO end it (here a new MAIL simply starts over).
+  if (verb == "MAIL") {
+    mail_from_ = true;
+    recipient_ = false;
+    co_return co_await Send(stream, "250 2.1.0 Ok\r\n", false);
+  }
+  if (verb == "RCPT") {
+    if (!mail_from_) co_return co_await Send(stream, "503 5.5.1 Error: need MAIL command\r\n", false);
+    recipient_ = true;
+    co_return co_await Send(stream, "250 2.1.5 Ok\r\n", false);
+  }
+  if (!recipient_) co_return co_await Send(stream, "503 5.5.1 Error: need RCPT command\r\n", false);
+  if (!(co_await Send(stream, "354 End data with <CR><LF>.<CR><LF>\r\n", false))) co_return false;
+  std::size_t octets = 0;
+  for (;;) {
+    const std::optional<std::string> line = co_await ReadLine(stream, over_tls);
+    if (!line) co_return false;  // the client left mid-message: nothing was delivered
+    if (*line == ".") break;
+    octets += line->size() + 2;
+  }
+  mail_from_ = recipient_ = false;
+  if (octets > script_.max_message_octets)
+    co_return co_await Send(stream, "552 5.3.4 Error: message too big\r\n", false);
+  log_.Update(index_, [over_tls](ConnectionRecord& r) {
+    ++(over_tls ? r.messages_over_tls : r.messages_in_clear);
+  });
+  co_return co_await Send(stream, "250 2.0.0 Ok: queued\r\n", false);
 }
 
 awaitable<ScriptedSession::Next> ScriptedSession::OnStarttls() {
@@ -284,6 +319,7 @@ awaitable<void> ScriptedSession::ServeTls() {
     r.tls_version = version;
   });
   if (ec) co_return;
+  mail_from_ = recipient_ = false;  // RFC 3207 §4.2: nothing from before TLS carries over
   const Next next = co_await Converse(*tls_, true);
   if (next == Next::kQuit) {
     // Send close_notify and close, without waiting for the client's: what MTAs do after

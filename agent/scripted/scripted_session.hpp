@@ -134,6 +134,9 @@ class ScriptedSession : public std::enable_shared_from_this<ScriptedSession> {
   awaitable<bool> Send(Stream& stream, std::string_view bytes, bool chunked);
   /// The plaintext EHLO reply: chunked, split in two, or in one write, as the script says.
   awaitable<bool> SendEhloReply();
+  /// MAIL, RCPT and DATA of a server that takes mail; false when the connection ended.
+  template <class Stream>
+  awaitable<bool> TakeMail(Stream& stream, const std::string& verb, bool over_tls);
 
   void Touch();
   void ShortenDeadline(std::chrono::milliseconds within);
@@ -153,6 +156,8 @@ class ScriptedSession : public std::enable_shared_from_this<ScriptedSession> {
   bool line_too_long_ = false;
   bool finished_ = false;
   bool aborted_ = false;
+  bool mail_from_ = false;  // a MAIL command was accepted in the current transaction
+  bool recipient_ = false;  // and at least one RCPT
 };
 
 }  // namespace stx::scripted

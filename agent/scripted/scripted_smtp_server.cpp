@@ -46,6 +46,12 @@ std::unique_ptr<asio::ssl::context> MakeServerTlsContext(const ServerScript& scr
   if (script.max_tls_version != 0 &&
       SSL_CTX_set_max_proto_version(native, script.max_tls_version) != 1)
     throw std::invalid_argument("scripted server: bad max_tls_version");
+  if (script.max_tls_version != 0 && script.max_tls_version < TLS1_2_VERSION) {
+    // OpenSSL 3 allows TLS 1.0 and 1.1 only at security level 0 (their handshake signs with
+    // SHA-1 and MD5): a legacy server must go there to speak them at all.
+    SSL_CTX_set_security_level(native, 0);
+    SSL_CTX_set_cipher_list(native, "ALL:@SECLEVEL=0");
+  }
   // SSL_CTX_set_tlsext_servername_callback is a macro with a C cast; call what it expands to.
   SSL_CTX_callback_ctrl(native, SSL_CTRL_SET_TLSEXT_SERVERNAME_CB,
                         reinterpret_cast<void (*)()>(&AcknowledgeServerName));

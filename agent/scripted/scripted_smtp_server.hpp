@@ -31,6 +31,9 @@ struct ConnectionRecord {
   std::string tls_error;         ///< why it failed, when it did
   std::string tls_version;       ///< "TLSv1.3", ... when established
   std::string sni;               ///< server name the ClientHello carried ("" when none)
+  /// Messages taken (ServerScript::accept_mail) before TLS and over TLS.
+  std::size_t messages_in_clear = 0;
+  std::size_t messages_over_tls = 0;
   bool closed = false;           ///< the server is done with this connection
   /// Bytes the server wrote (that the kernel accepted) on this connection, TLS records included.
   std::uint64_t bytes_sent = 0;
@@ -45,7 +48,8 @@ struct ConnectionRecord {
 
 /// An in-process SMTP server on a loopback address that plays a ServerScript to every
 /// connection. It runs its own io_context on its own thread, so a test may drive a client on
-/// another io_context (or block) in the test thread. It never accepts mail: it only answers.
+/// another io_context (or block) in the test thread. It takes mail only when the script says
+/// so (accept_mail), and then only counts it.
 /// Binds in the constructor, so port() is valid at once; throws when it cannot listen.
 class ScriptedSmtpServer {
  public:

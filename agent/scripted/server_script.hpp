@@ -101,8 +101,15 @@ struct ServerScript {
   // --- Everything else ---
   std::string quit_reply = "221 2.0.0 Bye\r\n";
   std::string noop_reply = "250 2.0.0 Ok\r\n";  ///< NOOP and RSET (RFC 5321 §4.1.1.5, §4.1.1.9)
-  /// Any other command, MAIL, RCPT and DATA included: this server never accepts mail.
+  /// Any other command, MAIL, RCPT and DATA included unless `accept_mail`.
   std::string unknown_reply = "502 5.5.2 Error: command not recognized\r\n";
+  /// Take mail like a receiving MTA (RFC 5321 §3.3): MAIL and RCPT get 250, DATA gets 354,
+  /// the message is read up to its "." line (§4.1.1.4) and answered 250; each message taken
+  /// is counted in the connection's record, in clear or over TLS. What a real sender did with
+  /// the server is read from those counts.
+  bool accept_mail = false;
+  /// Longest message taken; a longer one is answered 552 (§4.5.3.1.10) and not counted.
+  std::size_t max_message_octets = 1 << 20;
   /// Longest command line kept, terminator included. RFC 5321 §4.5.3.1.4 allows 512 octets;
   /// a longer line gets `line_too_long_reply` and the connection closes, so a client cannot
   /// make the server buffer without bound.

@@ -7,6 +7,18 @@
 namespace stx::smtp {
 namespace {
 
+// TLS 1.2: the lowest version Debian 12's OpenSSL configuration (MinProtocol, and
+// SECLEVEL=2, at which OpenSSL 3 refuses TLS 1.0 and 1.1) lets a client negotiate.
+constexpr int kTls12 = 0x0303;
+constexpr int kTls10 = 0x0301;
+
+// The two readings the exporter started with: models, not senders (no row proves them).
+// Their TLS acceptance and failure behaviour are those of opportunistic TLS (RFC 7435): any
+// session, else clear.
+//
+// The real senders below were each run against every reply of the corpus in
+// tests/senders; a row says what its sender did there, and `verified_with` names the
+// version that did it.
 constexpr std::array kBuiltInProfiles{
     ClientProfile{
         "strict", "strict client", "Postfix, Cisco ESA, Go, Python",
@@ -15,6 +27,41 @@ constexpr std::array kBuiltInProfiles{
     ClientProfile{"lenient", "lenient client", "openssl s_client, testssl.sh",
                   "STARTTLS on any line (openssl s_client)",
                   EhloRule{EhloLines::kAnyLine, KeywordCase::kInsensitive, KeywordEnd::kWord}},
+    // smtp_proto.c smtp_helo(): line 1 is the greeting (its first word the server's name);
+    // later lines' first word, up to SP, HT or '=', compared with strcasecmp(); but
+    // smtp_chat_resp() first censors every non-printable byte to '?', so HT no longer ends
+    // it. With smtp_tls_security_level = may it takes TLS 1.0 and anonymous ciphers
+    // (smtp_tls_protocols, smtp_tls_ciphers = medium); a refused STARTTLS continues in clear;
+    // a failed handshake defers the message, and a later attempt sends it in clear once the
+    // message has waited minimal_backoff_time (PLAINTEXT_FALLBACK_OK_AFTER_STARTTLS_FAILURE).
+    ClientProfile{"postfix", "Postfix", "Postfix (smtp_tls_security_level = may)",
+                  "RFC 5321 EHLO parsing, keyword up to SP or '='",
+                  EhloRule{EhloLines::kAfterGreeting, KeywordCase::kInsensitive, KeywordEnd::kWord,
+                           " ="},
+                  TlsAcceptance{kTls10, false},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear,
+                                 NoTlsAction::kDeferThenClear},
+                  "Postfix 3.7.11", false},
+    // smtplib.SMTP.ehlo(): drops line 1, matches [A-Za-z0-9][A-Za-z0-9-]* at the start of each
+    // later line, lower-cased; starttls() raises on a non-220 reply and on a failed handshake,
+    // so the usual "starttls() when has_extn('starttls')" code sends nothing then. Its
+    // default context verifies no certificate.
+    ClientProfile{"python", "Python smtplib", "Python smtplib (starttls() when offered)",
+                  "keywords after the greeting, RFC 5321 keyword characters",
+                  EhloRule{EhloLines::kAfterGreeting, KeywordCase::kInsensitive,
+                           KeywordEnd::kKeywordGrammar},
+                  TlsAcceptance{kTls12, false},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
+                  "Python 3.11.2", false},
+    // lib/smtp.c smtp_state_ehlo_resp(): every line of the reply, memcmp() of the 8 bytes
+    // after the code with "STARTTLS". --ssl (CURLUSESSL_TRY) goes on in clear when STARTTLS is
+    // missing or refused; a failed handshake or an unverified certificate ends the transfer.
+    ClientProfile{"curl", "curl", "curl --ssl (try STARTTLS, certificate verified)",
+                  "any line of the reply, \"STARTTLS\" as its first 8 bytes",
+                  EhloRule{EhloLines::kReplyLines, KeywordCase::kSensitive, KeywordEnd::kPrefix},
+                  TlsAcceptance{kTls12, true},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear, NoTlsAction::kDefer},
+                  "curl 7.88.1", false},
 };
 static_assert(kBuiltInProfiles.size() <= kMaxClientProfiles);
 
@@ -35,6 +82,27 @@ bool SameLetters(std::string_view a, std::string_view b, KeywordCase keyword_cas
 
 std::span<const ClientProfile> ClientProfiles() { return active_profiles; }
 
+ProfileSet ReportedProfiles() {
+  ProfileSet reported;
+  const auto profiles = ClientProfiles();
+  for (std::size_t i = 0; i < profiles.size(); ++i) reported[i] = profiles[i].reported;
+  return reported;
+}
+
+std::string_view ToString(NoTlsAction action) {
+  switch (action) {
+    case NoTlsAction::kClear:
+      return "clear";
+    case NoTlsAction::kClearRetry:
+      return "clear_retry";
+    case NoTlsAction::kDefer:
+      return "defer";
+    case NoTlsAction::kDeferThenClear:
+      return "defer_then_clear";
+  }
+  return "clear";
+}
+
 std::optional<std::size_t> FindClientProfile(std::string_view name) {
   const auto profiles = ClientProfiles();
   for (std::size_t i = 0; i < profiles.size(); ++i) {
@@ -47,13 +115,22 @@ bool AnnouncesStarttls(const EhloRule& rule, std::string_view line) {
   std::string_view keyword = line;
   switch (rule.keyword_end) {
     case KeywordEnd::kWord:
-      keyword = line.substr(0, line.find_first_of(" \t="));
+      keyword = line.substr(0, line.find_first_of(rule.word_ends));
       break;
     case KeywordEnd::kWholeLine:
       break;
     case KeywordEnd::kPrefix:
       keyword = line.substr(0, kStarttls.size());
       break;
+    case KeywordEnd::kKeywordGrammar: {
+      // ASCII only, whatever the locale: the grammar's ALPHA and DIGIT (RFC 5234 B.1).
+      const auto end = std::find_if(line.begin(), line.end(), [](char c) {
+        return !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                 c == '-');
+      });
+      keyword = line.substr(0, static_cast<std::size_t>(end - line.begin()));
+      break;
+    }
   }
   return SameLetters(keyword, kStarttls, rule.keyword_case);
 }
@@ -66,6 +143,9 @@ bool SeesStarttls(const EhloRule& rule, const Reply& reply,
   if (rule.lines == EhloLines::kAfterGreeting) {
     return reply.lines.size() > 1 &&
            std::any_of(reply.lines.begin() + 1, reply.lines.end(), announces);
+  }
+  if (rule.lines == EhloLines::kReplyLines) {
+    return std::any_of(reply.lines.begin(), reply.lines.end(), announces);
   }
   return std::any_of(reply.lines.begin(), reply.lines.end(), announces) ||
          std::any_of(trailing.begin(), trailing.end(), announces);

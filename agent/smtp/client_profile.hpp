@@ -22,6 +22,9 @@ enum class EhloLines {
   /// Any line the server sent in answer to EHLO, the greeting line and lines that arrived
   /// after a premature final line included.
   kAnyLine,
+  /// Every line of the reply, line 1 included, up to its first final line: lines after it
+  /// are read as the reply to the sender's next command.
+  kReplyLines,
 };
 
 /// How a sender compares a line's keyword with "STARTTLS".
@@ -32,9 +35,12 @@ enum class KeywordCase {
 
 /// Where a sender takes the keyword token of a line to end.
 enum class KeywordEnd {
-  kWord,       ///< at SP, HT or '=' (RFC 5321 §4.1.1.1 ehlo-line; '=' for old "AUTH=" lines)
+  kWord,       ///< at the first of EhloRule::word_ends (RFC 5321 §4.1.1.1: SP)
   kWholeLine,  ///< the line's whole text is the keyword: "STARTTLS REQUIRED" does not count
   kPrefix,     ///< the line's first 8 characters: "STARTTLSX" counts
+  /// at the first character that RFC 5321 §4.1.1.1's ehlo-keyword cannot hold (letters,
+  /// digits and '-'): "STARTTLS_X" and "STARTTLS:" count, "STARTTLS-X" does not
+  kKeywordGrammar,
 };
 
 /// How a sender reads an EHLO reply for STARTTLS.
@@ -42,6 +48,39 @@ struct EhloRule {
   EhloLines lines = EhloLines::kAfterGreeting;
   KeywordCase keyword_case = KeywordCase::kInsensitive;
   KeywordEnd keyword_end = KeywordEnd::kWord;
+  /// With kWord, the characters that end the keyword: SP (RFC 5321 §4.1.1.1 ehlo-line), and
+  /// HT and '=' (old "AUTH=" lines) for most senders.
+  std::string_view word_ends = " \t=";
+};
+
+/// What a sender does with a message when it gets no TLS from a server. RFC 3207 §4.1 leaves
+/// it to the client; RFC 3207 §6 and RFC 7435 (opportunistic security) describe both kinds.
+enum class NoTlsAction {
+  kClear,       ///< sends the message in clear on the same connection
+  kClearRetry,  ///< hangs up and sends the message in clear on a new connection
+  kDefer,       ///< does not send it: keeps it queued for later, or reports an error
+  /// defers it, and sends it in clear on a later attempt (Postfix: once the message has
+  /// waited minimal_backoff_time in the queue)
+  kDeferThenClear,
+};
+
+/// What a sender does in each of the three ways TLS can fail to come up.
+struct NoTlsBehaviour {
+  NoTlsAction missing = NoTlsAction::kClear;  ///< the sender saw no STARTTLS
+  NoTlsAction refused = NoTlsAction::kClear;  ///< STARTTLS got a 4xx/5xx reply (RFC 3207 §4)
+  /// The upgrade failed: no usable reply to STARTTLS, a failed handshake, a TLS version or
+  /// certificate the sender does not accept.
+  NoTlsAction failed = NoTlsAction::kClear;
+};
+
+/// Which TLS sessions a sender accepts.
+struct TlsAcceptance {
+  /// Lowest protocol version, as OpenSSL numbers them (TLS1_2_VERSION = 0x0303); 0 accepts
+  /// whatever the handshake negotiated.
+  int min_version = 0;
+  /// The certificate must verify against the sender's trust store and name the host the
+  /// sender connected to (RFC 6125); a sender that does not check sends over any session.
+  bool verifies_certificate = false;
 };
 
 /// One kind of sender.
@@ -51,6 +90,15 @@ struct ClientProfile {
   std::string_view senders;  ///< the real senders it stands for
   std::string_view reading;  ///< its EHLO reading in a phrase (the metric's HELP text)
   EhloRule ehlo;
+  TlsAcceptance tls{};
+  NoTlsBehaviour no_tls{};
+  /// The sender and version whose real runs (tests/senders) proved this row, e.g.
+  /// "Postfix 3.7.11"; empty for a row nobody could run (a model of a reading, or a sender
+  /// described only by its documentation).
+  std::string_view verified_with{};
+  /// Reported in the metrics, the partner status, the status page and the text report
+  /// (the JSON reports every row).
+  bool reported = true;
 };
 
 /// A table holds at most this many profiles: a set of them is a bitset in every result.
@@ -58,8 +106,14 @@ inline constexpr std::size_t kMaxClientProfiles = 32;
 /// Profiles by their position in the table.
 using ProfileSet = std::bitset<kMaxClientProfiles>;
 
-/// The profiles the exporter reports, in display order.
+/// Every profile of the table, in display order.
 std::span<const ClientProfile> ClientProfiles();
+
+/// The positions of the profiles with `reported` set.
+ProfileSet ReportedProfiles();
+
+/// "clear", "clear_retry", "defer" or "defer_then_clear".
+std::string_view ToString(NoTlsAction action);
 
 /// The position of the profile named `name`, if the table has one.
 std::optional<std::size_t> FindClientProfile(std::string_view name);

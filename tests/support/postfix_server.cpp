@@ -25,20 +25,17 @@
 #include <vector>
 
 #include "support/child_process.hpp"
+#include "support/postfix_config.hpp"
 
 namespace stx::test {
 namespace {
 
+using postfix::FirstLineContaining;
+using postfix::kMasterPath;
+using postfix::MainCf;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-// Debian keeps Postfix's daemons outside $PATH. We run master directly, not `postfix
-// start-fg`: that runs `master -s` unless it is PID 1 (`-i` is PID 1 only), and -s calls
-// setsid(). Run as a child, master then leaves our process group for a session of its own,
-// out of reach of ChildProcess's group kill; as a process-group leader (how ChildProcess
-// starts it) setsid() fails and master exits 1 without a word. `master -d` does not setsid,
-// stays in the foreground in its group, and keeps our stderr.
-constexpr char kMasterPath[] = "/usr/lib/postfix/sbin/master";
 constexpr int kPortAttempts = 3;
 
 bool IsIpv6(const std::string& address) { return address.find(':') != std::string::npos; }
@@ -143,51 +140,6 @@ std::string ServiceName(const std::string& address, std::uint16_t port) {
   return host + ":" + std::to_string(port);
 }
 
-// Postfix reads main.cf only once it has "cooled down": while its mtime is within about a
-// second of now, dict_load_fp() sleeps 300 ms and looks again, which made every start take
-// 1.5-2.5 s. A config we just wrote is complete, so we date it back instead of waiting.
-void BackdateMtime(const std::string& path) {
-  timespec times[2]{};
-  ::clock_gettime(CLOCK_REALTIME, &times[0]);
-  times[0].tv_sec -= 60;
-  times[1] = times[0];
-  if (::utimensat(AT_FDCWD, path.c_str(), times, 0) != 0) {
-    throw std::runtime_error("PostfixServer: utimensat " + path + ": " + std::strerror(errno));
-  }
-}
-
-void MakeDir(const std::string& path, mode_t mode, uid_t uid, gid_t gid) {
-  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST) {
-    throw std::runtime_error("PostfixServer: mkdir " + path + ": " + std::strerror(errno));
-  }
-  // chmod after mkdir because the umask may have masked bits away.
-  if (::chmod(path.c_str(), mode) != 0 || ::chown(path.c_str(), uid, gid) != 0) {
-    throw std::runtime_error("PostfixServer: chmod/chown " + path + ": " + std::strerror(errno));
-  }
-}
-
-// Postfix's daemons run as the postfix user and chdir into the queue directory, so every
-// directory above it must be searchable by others (a TMPDIR under /root would not be).
-void RequireSearchableByOthers(const std::string& dir) {
-  for (std::filesystem::path p(dir); p.has_relative_path(); p = p.parent_path()) {
-    struct stat st {};
-    if (::stat(p.c_str(), &st) != 0 || (st.st_mode & S_IXOTH) == 0) {
-      throw std::runtime_error("PostfixServer: " + p.string() +
-                               " is not searchable by the postfix user; set TMPDIR elsewhere");
-    }
-  }
-}
-
-std::string FirstLineContaining(const std::string& text, const std::vector<std::string>& needles) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    for (const auto& needle : needles) {
-      if (line.find(needle) != std::string::npos) return line;
-    }
-  }
-  return "";
-}
-
 enum class ProbeState { kNotYet, kServing, kWrong };
 struct ProbeOutcome {
   ProbeState state = ProbeState::kNotYet;
@@ -265,45 +217,6 @@ ProbeOutcome ProbeSmtp(const SocketAddress& target, Clock::time_point deadline,
   return {ProbeState::kServing, banner};
 }
 
-// main.cf as ordered "name = value" lines; a later setting of the same name replaces the
-// earlier one in place, so extra lines override without Postfix's "overriding earlier entry"
-// warnings.
-class MainCf {
- public:
-  void Set(const std::string& name, const std::string& value) {
-    Add(name + " =" + (value.empty() ? "" : " " + value));
-  }
-  void Comment(const std::string& text) { lines_.push_back({"", "# " + text}); }
-  void Add(const std::string& line) {
-    const auto eq = line.find('=');
-    std::string name = eq == std::string::npos || line.starts_with('#') || line.starts_with(' ')
-                           ? ""
-                           : Trim(line.substr(0, eq));
-    if (!name.empty()) {
-      for (auto& [existing, text] : lines_) {
-        if (existing == name) {
-          text = line;
-          return;
-        }
-      }
-    }
-    lines_.push_back({std::move(name), line});
-  }
-  std::string Text() const {
-    std::string text;
-    for (const auto& entry : lines_) text += entry.second + "\n";
-    return text;
-  }
-
- private:
-  static std::string Trim(const std::string& s) {
-    const auto begin = s.find_first_not_of(" \t");
-    const auto end = s.find_last_not_of(" \t");
-    return begin == std::string::npos ? "" : s.substr(begin, end - begin + 1);
-  }
-  std::vector<std::pair<std::string, std::string>> lines_;
-};
-
 // master reports a configuration it cannot use only to syslog (there is no /dev/log here) and
 // exits 1 silently; postfix(1) finds the same errors but prints them only when stderr is a
 // terminal. So, on that failure only, ask `postfix status` (read-only) through script(1)'s pty.
@@ -332,27 +245,8 @@ PostfixServer::PostfixServer(PostfixOptions options) : options_(std::move(option
       throw std::runtime_error("PostfixServer: cannot read " + *path + ": " + std::strerror(errno));
     }
   }
-  if (::access(kMasterPath, X_OK) != 0) {
-    throw std::runtime_error(std::string("PostfixServer: ") + kMasterPath +
-                             " missing: install the Debian package postfix");
-  }
-  if (::geteuid() != 0) throw std::runtime_error("PostfixServer: Postfix's master needs root");
-  const passwd* owner = ::getpwnam("postfix");
-  if (owner == nullptr) throw std::runtime_error("PostfixServer: no user 'postfix'");
-  const group* postdrop = ::getgrnam("postdrop");
-  const gid_t postdrop_gid = postdrop != nullptr ? postdrop->gr_gid : owner->pw_gid;
-
   dir_ = MakeTempDir("stx-postfix");
-  // Ownership and modes as `postfix set-permissions` would make them: the pid dir root's,
-  // the rendezvous-socket dirs and the data dir the postfix user's.
-  MakeDir(dir_, 0755, 0, 0);
-  RequireSearchableByOthers(dir_);
-  MakeDir(dir_ + "/etc", 0755, 0, 0);
-  MakeDir(dir_ + "/queue", 0755, 0, 0);
-  MakeDir(dir_ + "/queue/pid", 0755, 0, 0);
-  MakeDir(dir_ + "/queue/private", 0700, owner->pw_uid, 0);
-  MakeDir(dir_ + "/queue/public", 0710, owner->pw_uid, postdrop_gid);
-  MakeDir(dir_ + "/data", 0700, owner->pw_uid, 0);
+  postfix::MakeInstanceDirs(dir_, postfix::RequireMaster("PostfixServer"));
 
   const Clock::time_point deadline = Clock::now() + options_.startup_timeout;
   for (int attempt = 1;; ++attempt) {
@@ -382,45 +276,24 @@ PostfixServer::PostfixServer(PostfixOptions options) : options_(std::move(option
 
 PostfixServer::~PostfixServer() {
   master_.reset();  // SIGTERM to master's group: master passes it on to its children
-  if (!::testing::Test::HasFailure() && std::getenv("STX_KEEP_TEST_DIRS") == nullptr) {
-    std::error_code ignored;
-    std::filesystem::remove_all(dir_, ignored);
-  }
+  postfix::RemoveUnlessFailed(dir_);
 }
 
-std::string PostfixServer::Log() const {
-  return "--- " + dir_ + "/master.stderr ---\n" + ReadFile(dir_ + "/master.stderr") + "--- " +
-         maillog_path() + " ---\n" + ReadFile(maillog_path());
-}
+std::string PostfixServer::Log() const { return postfix::InstanceLog(dir_); }
 
 void PostfixServer::WriteConfig() const {
-  MainCf main;
-  main.Comment("Written by stx::test::PostfixServer (tests/support/postfix_server.cpp).");
-  main.Set("compatibility_level", "3.6");
-  // Everything this instance writes stays under the temp dir.
-  main.Set("queue_directory", dir_ + "/queue");
-  main.Set("data_directory", dir_ + "/data");
-  // Postfix 3.4+ logging through postlogd to a file; it accepts only paths under a listed
-  // prefix, and the default prefixes are /var and /dev/stdout.
-  main.Set("maillog_file", maillog_path());
-  main.Set("maillog_file_prefixes", dir_);
-  main.Set("myhostname", options_.myhostname);
+  MainCf main = postfix::BaseMainCf("PostfixServer", dir_, options_.myhostname);
   main.Set("inet_interfaces", options_.bind_address);
   main.Set("inet_protocols", IsIpv6(options_.bind_address) ? "ipv6" : "ipv4");
   main.Set("mynetworks", "127.0.0.0/8 [::1]/128");
-  // Deliver nothing, relay nothing: no local or relay domains, every RCPT TO rejected before
-  // any lookup (so no queue file is ever opened), and every transport is the error transport
-  // (master.cf runs no qmgr that could use one anyway).
-  for (const char* empty : {"mydestination", "relay_domains", "relayhost", "local_recipient_maps",
-                            "alias_maps", "alias_database"}) {
-    main.Set(empty, "");
-  }
+  // Deliver nothing, relay nothing: no local or relay domains (BaseMainCf), every RCPT TO
+  // rejected before any lookup (so no queue file is ever opened), and every transport is the
+  // error transport (master.cf runs no qmgr that could use one anyway).
   main.Set("smtpd_relay_restrictions", "reject");
   main.Set("smtpd_recipient_restrictions", "reject");
   main.Set("default_transport", "error");
   main.Set("relay_transport", "error");
   main.Set("local_transport", "error");
-  main.Set("biff", "no");
   // No DNS: the sandbox may have none, and a reverse lookup of 127.0.0.1 only adds delay.
   main.Set("smtpd_peername_lookup", "no");
   if (tls()) {
@@ -433,8 +306,7 @@ void PostfixServer::WriteConfig() const {
     main.Set("smtpd_tls_security_level", "none");
   }
   for (const auto& line : options_.extra_main_cf) main.Add(line);
-  WriteFile(config_dir() + "/main.cf", main.Text());
-  BackdateMtime(config_dir() + "/main.cf");
+  postfix::WriteConfigFile(config_dir() + "/main.cf", main.Text());
 
   // Only what an SMTP session up to EHLO, STARTTLS, MAIL, RCPT and QUIT uses: smtpd and its
   // helpers. No pickup, qmgr, cleanup or delivery agents, so nothing is queued or sent.
@@ -449,8 +321,7 @@ void PostfixServer::WriteConfig() const {
          << "tlsmgr    unix       -       -      n      1000?  1       tlsmgr\n"
          << "rewrite   unix       -       -      n      -      -       trivial-rewrite\n"
          << "proxymap  unix       -       -      n      -      -       proxymap\n";
-  WriteFile(config_dir() + "/master.cf", master.str());
-  BackdateMtime(config_dir() + "/master.cf");
+  postfix::WriteConfigFile(config_dir() + "/master.cf", master.str());
 }
 
 std::string PostfixServer::WaitUntilServing(Clock::time_point deadline) {

@@ -2,7 +2,12 @@
 // profile's position in the table, from the bit the classifier set for it.
 #include <gtest/gtest.h>
 
+#include <openssl/tls1.h>
+
+#include <array>
+
 #include "assess/sender_verdict.hpp"
+#include "smtp/client_profile.hpp"
 
 namespace stx::assess {
 namespace {
@@ -66,6 +71,125 @@ INSTANTIATE_TEST_SUITE_P(
                     "STARTTLS not attempted", false},
         VerdictCase{smtp::EhloClass::kError, false, TlsOutcome::kNotAttempted,
                     "cannot deliver: no complete banner within 10 ms", false}));
+
+// ----- Outcome: what a sender does with the message, from its row and the probe's facts ------
+
+// A throwaway row for each behaviour, so the model is tested apart from the real senders'
+// data (tests/senders proves those).
+constexpr smtp::EhloRule kRfc{};
+constexpr std::array kRows{
+    smtp::ClientProfile{"opportunistic", "t", "t", "t", kRfc, smtp::TlsAcceptance{},
+                        smtp::NoTlsBehaviour{}, "", true},
+    smtp::ClientProfile{"careful", "t", "t", "t", kRfc,
+                        smtp::TlsAcceptance{TLS1_2_VERSION, true},
+                        smtp::NoTlsBehaviour{smtp::NoTlsAction::kClear, smtp::NoTlsAction::kDefer,
+                                             smtp::NoTlsAction::kClearRetry},
+                        "", true},
+    smtp::ClientProfile{"patient", "t", "t", "t", kRfc, smtp::TlsAcceptance{},
+                        smtp::NoTlsBehaviour{smtp::NoTlsAction::kDefer,
+                                             smtp::NoTlsAction::kClearRetry,
+                                             smtp::NoTlsAction::kDeferThenClear},
+                        "", true},
+};
+
+AddressProbeResult Seen(TlsOutcome outcome, const char* version = "TLSv1.3") {
+  AddressProbeResult r;
+  r.ehlo_class = smtp::EhloClass::kCompliant;
+  r.ehlo.sees_starttls = smtp::ProfileSet(0b111);
+  r.tls_outcome = outcome;
+  r.tls_detail = "454 4.7.0 TLS not available";
+  if (outcome == TlsOutcome::kEstablished) {
+    r.tls = tls::TlsFacts{};
+    r.tls->version = version;
+    r.tls->chain_valid = r.tls->hostname_valid = true;
+    r.tls->expected_host = "mx.test";
+  }
+  return r;
+}
+
+struct OutcomeCase {
+  const char* name;
+  AddressProbeResult result;
+  std::size_t row;
+  bool starttls, tls;
+  Delivery delivery;
+  const char* reason;
+};
+
+class Outcomes : public ::testing::TestWithParam<OutcomeCase> {
+ protected:
+  const smtp::ScopedClientProfiles scoped_{kRows};
+};
+
+TEST_P(Outcomes, FollowTheRow) {
+  const OutcomeCase& c = GetParam();
+  const SenderOutcome o = Outcome(c.result, c.row);
+  EXPECT_EQ(o.starttls, c.starttls);
+  EXPECT_EQ(o.tls, c.tls);
+  EXPECT_EQ(ToString(o.delivery), ToString(c.delivery));
+  EXPECT_EQ(o.reason, c.reason);
+}
+
+AddressProbeResult NotSeen() {
+  AddressProbeResult r = Seen(TlsOutcome::kNotAttempted);
+  r.ehlo.sees_starttls.reset();
+  return r;
+}
+
+AddressProbeResult WrongHost() {
+  AddressProbeResult r = Seen(TlsOutcome::kEstablished);
+  r.tls->hostname_valid = false;
+  return r;
+}
+
+AddressProbeResult Untrusted() {
+  AddressProbeResult r = Seen(TlsOutcome::kEstablished);
+  r.tls->chain_valid = false;
+  r.tls->verify_error = "self-signed certificate";
+  return r;
+}
+
+AddressProbeResult NoEhlo() {
+  AddressProbeResult r;
+  r.error = ProbeError{Stage::kBanner, FailureKind::kTimeout, "no complete banner"};
+  return r;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Assess, Outcomes,
+    ::testing::Values(
+        OutcomeCase{"tls", Seen(TlsOutcome::kEstablished), 1, true, true, Delivery::kTls,
+                    "TLSv1.3"},
+        OutcomeCase{"missing_clear", NotSeen(), 0, false, false, Delivery::kClear,
+                    "STARTTLS not seen"},
+        OutcomeCase{"missing_defer", NotSeen(), 2, false, false, Delivery::kDeferred,
+                    "STARTTLS not seen"},
+        OutcomeCase{"refused_defer", Seen(TlsOutcome::kStarttlsRefused), 1, true, false,
+                    Delivery::kDeferred, "STARTTLS refused: 454 4.7.0 TLS not available"},
+        OutcomeCase{"refused_retry", Seen(TlsOutcome::kStarttlsRefused), 2, true, false,
+                    Delivery::kClear,
+                    "STARTTLS refused: 454 4.7.0 TLS not available; retried in clear on a new "
+                    "connection"},
+        OutcomeCase{"handshake_then_clear", Seen(TlsOutcome::kHandshakeFailed), 2, true, false,
+                    Delivery::kDeferred,
+                    "TLS handshake failed: 454 4.7.0 TLS not available; deferred, then sent in "
+                    "clear on a later attempt"},
+        OutcomeCase{"old_version_any", Seen(TlsOutcome::kEstablished, "TLSv1"), 0, true, true,
+                    Delivery::kTls, "TLSv1"},
+        OutcomeCase{"old_version_refused", Seen(TlsOutcome::kEstablished, "TLSv1.1"), 1, true,
+                    false, Delivery::kClear,
+                    "the server's highest TLS version is TLSv1.1; the sender needs TLSv1.2 or "
+                    "later; retried in clear on a new connection"},
+        OutcomeCase{"wrong_host_unchecked", WrongHost(), 0, true, true, Delivery::kTls,
+                    "TLSv1.3"},
+        OutcomeCase{"wrong_host_checked", WrongHost(), 1, true, false, Delivery::kClear,
+                    "certificate not valid for mx.test; retried in clear on a new connection"},
+        OutcomeCase{"untrusted_checked", Untrusted(), 1, true, false, Delivery::kClear,
+                    "certificate not trusted: self-signed certificate; retried in clear on a "
+                    "new connection"},
+        OutcomeCase{"no_ehlo", NoEhlo(), 0, false, false, Delivery::kDeferred,
+                    "no EHLO reply: banner_timeout"}),
+    [](const ::testing::TestParamInfo<OutcomeCase>& row) { return std::string(row.param.name); });
 
 }  // namespace
 }  // namespace stx::assess

@@ -117,5 +117,49 @@ TEST_F(ThirdProfile, StatusPageHasAColumnAndAnEvidenceLine) {
   EXPECT_NE(page.find("colspan=\"12\""), std::string::npos);  // 9 columns + 3 profiles
 }
 
+// The JSON's `senders` object carries every row of the table, reported or not.
+TEST_F(ThirdProfile, JsonSendersCarryItsOutcome) {
+  const auto json = report::ToJson(LowerCaseStarttls(), kNow);
+  const auto& senders = json["results"][0]["senders"];
+  ASSERT_EQ(senders.size(), 3u);
+  EXPECT_EQ(senders["capitals"],
+            (nlohmann::json{{"starttls", false},
+                            {"tls", false},
+                            {"outcome", "clear"},
+                            {"reason", "STARTTLS not seen"},
+                            {"verified", false}}));
+  EXPECT_EQ(senders["strict"]["outcome"], "tls");
+  EXPECT_EQ(senders["strict"]["reason"], "TLSv1.3");
+}
+
+// A row that is not reported is in the JSON's `senders` only: no column, no series, no HELP
+// text, no evidence line, and it does not decide the exit status.
+class UnreportedProfile : public ::testing::Test {
+ protected:
+  static smtp::ClientProfile Unreported() {
+    smtp::ClientProfile row = kCapitals;
+    row.reported = false;
+    return row;
+  }
+  const std::array<smtp::ClientProfile, 3> table_{smtp::ClientProfiles()[0],
+                                                  smtp::ClientProfiles()[1], Unreported()};
+  const smtp::ScopedClientProfiles scoped_{table_};
+};
+
+TEST_F(UnreportedProfile, IsInTheJsonSendersOnly) {
+  const auto json = report::ToJson(LowerCaseStarttls(), kNow);
+  const auto& address = json["results"][0];
+  EXPECT_TRUE(address["senders"].contains("capitals"));
+  EXPECT_FALSE(address["client_profiles"].contains("capitals"));
+  EXPECT_FALSE(address["ehlo"].contains("capitals_sees_starttls"));
+  for (const auto& item : address["evidence"]) EXPECT_NE(item["key"], "client.capitals");
+
+  config::Partner partner;
+  partner.domain = partner.name = "partner.test";
+  const std::string text = metrics::RenderProbeExposition(partner, LowerCaseStarttls());
+  EXPECT_EQ(text.find("capitals"), std::string::npos) << text;
+  EXPECT_EQ(report::ToText(LowerCaseStarttls(), kNow).find("capitals"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace stx

@@ -71,20 +71,65 @@ TEST(EhloLineRules, AfterGreetingSkipsLineOneAndStopsAtTheFinalLine) {
   EXPECT_FALSE(SeesStarttls(kRfc, greeting_only.reply, greeting_only.trailing));
 }
 
-// Today's two profiles, as alerts, dashboards and the README name them.
-TEST(ClientProfileTable, HoldsStrictThenLenient) {
+// The two reported profiles first, as alerts, dashboards and the README name them; the rows
+// of real senders after them, each proven by a run of its sender (tests/senders).
+TEST(ClientProfileTable, HoldsStrictThenLenientThenRealSenders) {
   const auto profiles = ClientProfiles();
-  ASSERT_EQ(profiles.size(), 2u);
+  ASSERT_GE(profiles.size(), 5u);
   EXPECT_EQ(profiles[0].name, "strict");
   EXPECT_EQ(profiles[1].name, "lenient");
   EXPECT_EQ(FindClientProfile("strict"), 0u);
   EXPECT_EQ(FindClientProfile("lenient"), 1u);
-  EXPECT_FALSE(FindClientProfile("exim").has_value());
+  EXPECT_FALSE(FindClientProfile("no-such-sender").has_value());
+  EXPECT_EQ(ReportedProfiles(), ProfileSet(0b11)) << "only strict and lenient are reported";
+  for (const char* sender : {"postfix", "python", "curl"}) {
+    const auto at = FindClientProfile(sender);
+    ASSERT_TRUE(at.has_value()) << sender;
+    EXPECT_FALSE(profiles[*at].verified_with.empty()) << sender;
+  }
   for (const auto& p : profiles) {
     EXPECT_FALSE(p.title.empty());
     EXPECT_FALSE(p.senders.empty());
     EXPECT_FALSE(p.reading.empty());
   }
+}
+
+// Where each rule ends the keyword: the lines that tell the senders apart.
+TEST(ClientProfileRule, KeywordEndsWhereTheRuleSays) {
+  const EhloRule word{EhloLines::kAfterGreeting, KeywordCase::kInsensitive, KeywordEnd::kWord};
+  const EhloRule space_or_equals{EhloLines::kAfterGreeting, KeywordCase::kInsensitive,
+                                 KeywordEnd::kWord, " ="};
+  const EhloRule grammar{EhloLines::kAfterGreeting, KeywordCase::kInsensitive,
+                         KeywordEnd::kKeywordGrammar};
+  const EhloRule prefix{EhloLines::kAfterGreeting, KeywordCase::kSensitive, KeywordEnd::kPrefix};
+  struct Row {
+    const char* line;
+    bool word, space_or_equals, grammar, prefix;
+  };
+  for (const Row& row : {Row{"STARTTLS", true, true, true, true},
+                         Row{"STARTTLS REQUIRED", true, true, true, true},
+                         Row{"STARTTLS\tx", true, false, true, true},
+                         Row{"STARTTLS=1", true, true, true, true},
+                         Row{"STARTTLS_", false, false, true, true},
+                         Row{"STARTTLS-X", false, false, false, true},
+                         Row{"STARTTLSX", false, false, false, true},
+                         Row{"starttls", true, true, true, false},
+                         Row{"XSTARTTLS", false, false, false, false}}) {
+    EXPECT_EQ(AnnouncesStarttls(word, row.line), row.word) << row.line;
+    EXPECT_EQ(AnnouncesStarttls(space_or_equals, row.line), row.space_or_equals) << row.line;
+    EXPECT_EQ(AnnouncesStarttls(grammar, row.line), row.grammar) << row.line;
+    EXPECT_EQ(AnnouncesStarttls(prefix, row.line), row.prefix) << row.line;
+  }
+}
+
+// kReplyLines reads the greeting line but not what follows a premature final line.
+TEST(ClientProfileRule, ReplyLinesIncludeTheGreetingButNotTheTrailingLines) {
+  const EhloRule reply_lines{EhloLines::kReplyLines, KeywordCase::kSensitive, KeywordEnd::kPrefix};
+  const test::EhloWire seed = test::ReadEhloWire("250-STARTTLS\r\n250 mx.test\r\n");
+  EXPECT_TRUE(SeesStarttls(reply_lines, seed.reply, seed.trailing));
+  const test::EhloWire premature =
+      test::ReadEhloWire("250 mx.test\r\n250-STARTTLS\r\n250 SIZE 1000\r\n");
+  EXPECT_FALSE(SeesStarttls(reply_lines, premature.reply, premature.trailing));
 }
 
 // The RFC reading is the EHLO class: a compliant reply is the one the strict profile reads
@@ -123,7 +168,7 @@ TEST(ClientProfileTable, ScopedTableIsRestored) {
     const ScopedClientProfiles scoped(table);
     EXPECT_EQ(ClientProfiles().size(), 1u);
   }
-  EXPECT_EQ(ClientProfiles().size(), 2u);
+  EXPECT_EQ(FindClientProfile("curl").has_value(), true);
 }
 
 }  // namespace

@@ -1,0 +1,281 @@
+// The profile table's real-sender rows, proven by running the senders. Each row of the
+// corpus below is a scripted server that takes mail; each test probes it with the exporter's
+// real probe, asks the assessment layer what the profile predicts (STARTTLS sent, TLS up,
+// and the message's fate: over TLS, in clear, or not sent), then runs the real sender against
+// the same server and reads from the server's record what the sender did. They must agree.
+//
+// A sender that is not installed, or cannot start, FAILS its tests.
+#include <gtest/gtest.h>
+#include <openssl/tls1.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <functional>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "assess/sender_verdict.hpp"
+#include "scripted/scripted_smtp_server.hpp"
+#include "smtp/client_profile.hpp"
+#include "support/child_process.hpp"
+#include "support/postfix_sender.hpp"
+#include "support/probe_runner.hpp"
+
+namespace stx::test {
+namespace {
+
+using namespace std::chrono_literals;
+using scripted::ConnectionRecord;
+using scripted::ServerScript;
+
+constexpr char kFrom[] = "sender@client.test";
+constexpr char kTo[] = "rcpt@partner.test";
+constexpr char kMessage[] =
+    "From: sender@client.test\r\nTo: rcpt@partner.test\r\nSubject: real sender test\r\n\r\n"
+    "hello\r\n";
+
+// ----- The corpus: servers that tell the senders apart ---------------------------------------
+
+// An EHLO reply of the given lines: "250-" before each but the last, "250 " before that.
+std::string Ehlo(const std::vector<std::string>& lines) {
+  std::string reply;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    reply += (i + 1 < lines.size() ? "250-" : "250 ") + lines[i] + "\r\n";
+  }
+  return reply;
+}
+
+struct Variant {
+  const char* name;
+  std::function<ServerScript()> script;
+};
+
+ServerScript WithEhlo(const std::vector<std::string>& lines) {
+  ServerScript s = ServerScript::Compliant();
+  s.ehlo_reply = Ehlo(lines);
+  return s;
+}
+
+const std::vector<Variant>& Corpus() {
+  static const std::vector<Variant> corpus = {
+      {"compliant", [] { return ServerScript::Compliant(); }},
+      // The seed article's reply: STARTTLS on line 1, where the greeting belongs.
+      {"misordered", [] { return ServerScript::Misordered(); }},
+      // RFC 5321 §2.4: keywords are not case-sensitive.
+      {"lower_case", [] { return WithEhlo({"mx.test Hello", "starttls", "8BITMIME"}); }},
+      {"last_line", [] { return WithEhlo({"mx.test Hello", "8BITMIME", "STARTTLS"}); }},
+      // A one-line reply whose only line is the keyword: no greeting at all.
+      {"single_line", [] { return WithEhlo({"STARTTLS"}); }},
+      {"greeting_names_it", [] { return WithEhlo({"mx.test STARTTLS", "8BITMIME"}); }},
+      {"with_parameter", [] { return WithEhlo({"mx.test Hello", "STARTTLS REQUIRED", "8BITMIME"}); }},
+      {"tab_after", [] { return WithEhlo({"mx.test Hello", "STARTTLS\tx", "8BITMIME"}); }},
+      {"equals_after", [] { return WithEhlo({"mx.test Hello", "STARTTLS=1", "8BITMIME"}); }},
+      {"underscore_after", [] { return WithEhlo({"mx.test Hello", "STARTTLS_", "8BITMIME"}); }},
+      {"lookalike_longer", [] { return WithEhlo({"mx.test Hello", "STARTTLSX", "8BITMIME"}); }},
+      {"lookalike_hyphen", [] { return WithEhlo({"mx.test Hello", "STARTTLS-X", "8BITMIME"}); }},
+      {"no_starttls", [] { return ServerScript::NoStarttls(); }},
+      // RFC 3207 §4: 454, and the server goes on in clear.
+      {"starttls_refused", [] { return ServerScript::StarttlsRefused(); }},
+      {"handshake_garbage", [] { return ServerScript::BrokenTls(); }},
+      {"tls10_only",
+       [] {
+         ServerScript s = ServerScript::Compliant();
+         s.max_tls_version = TLS1_VERSION;
+         return s;
+       }},
+      // A certificate for another name than the one the sender connects to.
+      {"wrong_host_certificate",
+       [] {
+         ServerScript s = ServerScript::Compliant();
+         s.tls_host = "other.test";
+         return s;
+       }},
+  };
+  return corpus;
+}
+
+// ----- What a sender did, read from the server's record -------------------------------------
+
+struct Observed {
+  bool starttls = false;
+  bool tls = false;
+  assess::Delivery delivery = assess::Delivery::kDeferred;
+};
+
+Observed Observe(const std::vector<ConnectionRecord>& records, std::size_t first) {
+  Observed o;
+  std::size_t over_tls = 0;
+  std::size_t in_clear = 0;
+  for (std::size_t i = first; i < records.size(); ++i) {
+    o.starttls = o.starttls || records[i].HasCommand("STARTTLS");
+    // TLS came up for the sender when it went on over it: a sender that rejects the
+    // certificate after the handshake (curl checks the name then) sends nothing over TLS.
+    o.tls = o.tls || (records[i].tls_established &&
+                      records[i].first_tls_line != ConnectionRecord::kNoTls);
+    over_tls += records[i].messages_over_tls;
+    in_clear += records[i].messages_in_clear;
+  }
+  o.delivery = over_tls > 0   ? assess::Delivery::kTls
+               : in_clear > 0 ? assess::Delivery::kClear
+                              : assess::Delivery::kDeferred;
+  return o;
+}
+
+// ----- The real senders ------------------------------------------------------------------------
+
+struct Target {
+  std::uint16_t port;
+  std::string ca_path;
+};
+
+/// Runs the sender once against the target; returns what it printed or logged, for failures.
+using RunSender = std::function<std::string(const Target&)>;
+
+void RequireProgram(const std::string& path, const std::string& package) {
+  if (::access(path.c_str(), X_OK) != 0) {
+    throw std::runtime_error(path + " missing: install the Debian package " + package);
+  }
+}
+
+std::string Describe(const ProgramRun& run) {
+  return "exit " + std::to_string(run.exit_status) + "\n--- stdout ---\n" + run.out +
+         "--- stderr ---\n" + run.err;
+}
+
+std::string RunPython(const Target& t) {
+  // Debian's interpreter, not whichever python3 comes first on PATH.
+  RequireProgram("/usr/bin/python3", "python3");
+  return Describe(RunProgram({"/usr/bin/python3",
+                              STX_SOURCE_DIR "/tests/senders/drivers/smtplib_send.py", "127.0.0.1",
+                              std::to_string(t.port)},
+                             "", 30s));
+}
+
+std::string RunCurl(const Target& t) {
+  RequireProgram("/usr/bin/curl", "curl");
+  const std::string port = std::to_string(t.port);
+  // --ssl: STARTTLS when offered (CURLUSESSL_TRY). The server's name is mx.test, reached on
+  // 127.0.0.1 (--connect-to): curl verifies the certificate against the test CA for it.
+  return Describe(RunProgram({"/usr/bin/curl", "--silent", "--show-error", "--max-time", "20",
+                              "--ssl", "--cacert", t.ca_path, "--connect-to",
+                              "mx.test:" + port + ":127.0.0.1:" + port, "--mail-from", kFrom,
+                              "--mail-rcpt", kTo, "--upload-file", "-",
+                              "smtp://mx.test:" + port + "/client.test"},
+                             kMessage, 30s));
+}
+
+std::string RunPostfix(const Target& t) {
+  PostfixSenderOptions options;
+  options.relay_port = t.port;
+  PostfixSender postfix(options);
+  const PostfixDelivery delivery = postfix.Send(kFrom, kTo, kMessage, 30s);
+  return "status=" + delivery.status + "\n" + delivery.smtp_log;
+}
+
+struct RealSender {
+  const char* profile;
+  RunSender run;
+};
+
+const std::vector<RealSender>& Senders() {
+  static const std::vector<RealSender> senders = {
+      {"postfix", RunPostfix},
+      {"python", RunPython},
+      {"curl", RunCurl},
+  };
+  return senders;
+}
+
+// ----- The table: corpus x senders ---------------------------------------------------------
+
+class RealSenders : public ::testing::TestWithParam<std::tuple<std::size_t, std::size_t>> {};
+
+TEST_P(RealSenders, DoWhatTheirProfilePredicts) {
+  const Variant& variant = Corpus()[std::get<0>(GetParam())];
+  const RealSender& sender = Senders()[std::get<1>(GetParam())];
+  const auto profile = smtp::FindClientProfile(sender.profile);
+  ASSERT_TRUE(profile.has_value()) << "no profile named " << sender.profile;
+  EXPECT_FALSE(smtp::ClientProfiles()[*profile].verified_with.empty())
+      << "a row proven here says by which version";
+
+  ServerScript script = variant.script();
+  script.accept_mail = true;
+  script.idle_timeout = 15s;
+  scripted::ScriptedSmtpServer server(script);
+
+  // The prediction, from the exporter's own probe of the server.
+  probe::ProbeOptions options;
+  options.SetTimeout(10s);
+  const ProbeRun probed = RunProbe("127.0.0.1", server.port(), server.ca_path(), options);
+  const assess::SenderOutcome predicted = assess::Outcome(probed.result, *profile);
+  ASSERT_TRUE(server.WaitForClosed(server.ConnectionCount(), 10s));
+  const std::size_t first = server.ConnectionCount();
+
+  // What the real sender does.
+  const std::string log = sender.run({server.port(), server.ca_path()});
+  ASSERT_TRUE(server.WaitForClosed(server.ConnectionCount(), 20s));
+  const std::vector<ConnectionRecord> records = server.Connections();
+  ASSERT_GT(records.size(), first) << "the sender never connected\n" << log;
+  const Observed observed = Observe(records, first);
+
+  // One line per row, for the table of what each sender did (README, "Real senders").
+  std::cout << "[ sender ] " << variant.name << " " << sender.profile
+            << " starttls=" << observed.starttls << " tls=" << observed.tls
+            << " outcome=" << assess::ToString(observed.delivery) << "\n";
+  const std::string context = "prediction: " + std::string(ToString(predicted.delivery)) + " (" +
+                              predicted.reason + ")\nsender:\n" + log;
+  EXPECT_EQ(observed.starttls, predicted.starttls) << "STARTTLS sent\n" << context;
+  EXPECT_EQ(observed.tls, predicted.tls) << "TLS up\n" << context;
+  EXPECT_EQ(assess::ToString(observed.delivery), assess::ToString(predicted.delivery)) << context;
+  // A row that says "retry in clear on a new connection" is held to it.
+  if (predicted.reason.find("new connection") != std::string::npos) {
+    EXPECT_GE(records.size() - first, 2u) << context;
+  }
+}
+
+// The postfix row says more than one attempt shows: a failed handshake defers the message,
+// and a later attempt sends it in clear once the message has waited minimal_backoff_time
+// (300 s by default). Postfix counts that wait in whole seconds of the clock (a message that
+// arrives at x.95 s and is taken at x+1.05 s has waited "1 s"), so with the time at 2 s the
+// first attempt never qualifies, and with the queue scanned every second the later attempt
+// comes within seconds.
+TEST(PostfixAfterAFailedHandshake, SendsInClearOnALaterAttempt) {
+  const auto profile = smtp::FindClientProfile("postfix");
+  ASSERT_TRUE(profile.has_value());
+  ASSERT_EQ(smtp::ClientProfiles()[*profile].no_tls.failed, smtp::NoTlsAction::kDeferThenClear);
+  ServerScript script = ServerScript::BrokenTls();
+  script.accept_mail = true;
+  scripted::ScriptedSmtpServer server(script);
+  PostfixSenderOptions options;
+  options.relay_port = server.port();
+  options.extra_main_cf = {"minimal_backoff_time = 2s", "maximal_backoff_time = 3s",
+                           "queue_run_delay = 1s"};
+  PostfixSender postfix(options);
+
+  const PostfixDelivery first = postfix.Send(kFrom, kTo, kMessage, 30s);
+  ASSERT_EQ(first.status, "deferred") << first.smtp_log;
+  const PostfixDelivery later = postfix.WaitForStatus("sent", 30s);
+  ASSERT_EQ(later.status, "sent") << later.smtp_log;
+  ASSERT_TRUE(server.WaitForClosed(server.ConnectionCount(), 20s));
+
+  const std::vector<ConnectionRecord> records = server.Connections();
+  ASSERT_GE(records.size(), 2u);
+  EXPECT_TRUE(records.front().HasCommand("STARTTLS"));
+  EXPECT_FALSE(records.front().tls_established);
+  EXPECT_EQ(records.front().messages_in_clear + records.front().messages_over_tls, 0u);
+  EXPECT_FALSE(records.back().HasCommand("STARTTLS")) << "the later attempt does not try TLS";
+  EXPECT_EQ(records.back().messages_in_clear, 1u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Corpus, RealSenders,
+    ::testing::Combine(::testing::Range<std::size_t>(0, Corpus().size()),
+                       ::testing::Range<std::size_t>(0, Senders().size())),
+    [](const ::testing::TestParamInfo<std::tuple<std::size_t, std::size_t>>& row) {
+      return std::string(Corpus()[std::get<0>(row.param)].name) + "_" +
+             Senders()[std::get<1>(row.param)].profile;
+    });
+
+}  // namespace
+}  // namespace stx::test
