@@ -176,6 +176,20 @@ const std::vector<CommandLine>& DocumentedCommandLines() {
              const json report = ParsedOut(run);
              ASSERT_EQ(Classes(report), std::vector<std::string>{"::1 misordered"});
              EXPECT_EQ(report["results"][0]["findings"][0]["code"], "starttls-on-greeting-line");
+             // What each sender of the table does: the seed's reply sends Postfix's mail in
+             // clear; curl reads every line and sends STARTTLS, but without --ca-file the test
+             // CA is trusted by nobody, and curl, which verifies, does not send.
+             const json& senders = report["results"][0]["senders"];
+             EXPECT_EQ(senders["postfix"],
+                       (json{{"starttls", false}, {"tls", false}, {"outcome", "clear"},
+                             {"reason", "STARTTLS not seen"}, {"verified", true}}));
+             EXPECT_EQ(senders["curl"]["starttls"], true);
+             EXPECT_EQ(senders["curl"]["outcome"], "deferred");
+             EXPECT_EQ(senders["curl"]["reason"].get<std::string>().rfind(
+                           "certificate not trusted: ", 0),
+                       0u)
+                 << senders["curl"];
+             EXPECT_EQ(senders["strict"]["verified"], false);
            }},
       {.name = "check a name with an empty label",
        .args = {"check", "a..b"},
