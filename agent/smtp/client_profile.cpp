@@ -62,6 +62,16 @@ constexpr std::array kBuiltInProfiles{
                   TlsAcceptance{kTls12, true},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear, NoTlsAction::kDefer},
                   "curl 7.88.1", false},
+    // do_smtp_helo(): every line of the reply, the code stripped, matched with /^STARTTLS$/
+    // (capitals, the whole line). --tls-optional-strict: in clear when STARTTLS is missing,
+    // an error when it is refused or the handshake fails. Net::SSLeay verifies no
+    // certificate unless asked.
+    ClientProfile{"swaks", "swaks", "swaks --tls-optional-strict",
+                  "any line of the reply, exactly \"STARTTLS\"",
+                  EhloRule{EhloLines::kReplyLines, KeywordCase::kSensitive, KeywordEnd::kWholeLine},
+                  TlsAcceptance{kTls12, false},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
+                  "swaks 20201014.0", false},
 };
 static_assert(kBuiltInProfiles.size() <= kMaxClientProfiles);
 

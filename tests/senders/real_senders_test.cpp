@@ -165,6 +165,17 @@ std::string RunCurl(const Target& t) {
                              kMessage, 30s));
 }
 
+std::string RunSwaks(const Target& t) {
+  RequireProgram("/usr/bin/swaks", "swaks");
+  // --tls-optional-strict: STARTTLS when offered, and an error when it does not work (the
+  // saner of its two optional modes, its manual says).
+  return Describe(RunProgram({"/usr/bin/swaks", "--server", "127.0.0.1", "--port",
+                              std::to_string(t.port), "--helo", "client.test", "--from", kFrom,
+                              "--to", kTo, "--tls-optional-strict", "--timeout", "10", "--data",
+                              "-"},
+                             kMessage, 30s));
+}
+
 std::string RunPostfix(const Target& t) {
   PostfixSenderOptions options;
   options.relay_port = t.port;
@@ -183,6 +194,7 @@ const std::vector<RealSender>& Senders() {
       {"postfix", RunPostfix},
       {"python", RunPython},
       {"curl", RunCurl},
+      {"swaks", RunSwaks},
   };
   return senders;
 }
