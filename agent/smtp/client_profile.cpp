@@ -72,6 +72,17 @@ constexpr std::array kBuiltInProfiles{
                   TlsAcceptance{kTls12, false},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
                   "swaks 20201014.0", false},
+    // smtp.c smtp_init(): every line of the reply, upper-cased, strncmp() of the 8 bytes
+    // after the code with "STARTTLS". An MSA client: with tls and tls_starttls on, TLS is
+    // required, so mail goes over TLS or not at all; it checks the certificate and the host
+    // name (tls_certcheck on by default). GnuTLS, not OpenSSL: Debian 12's default priority
+    // string still negotiates TLS 1.0, which OpenSSL-based senders refuse.
+    ClientProfile{"msmtp", "msmtp", "msmtp (tls on, tls_starttls on)",
+                  "any line of the reply, \"STARTTLS\" as its first 8 letters",
+                  EhloRule{EhloLines::kReplyLines, KeywordCase::kInsensitive, KeywordEnd::kPrefix},
+                  TlsAcceptance{kTls10, true},
+                  NoTlsBehaviour{NoTlsAction::kDefer, NoTlsAction::kDefer, NoTlsAction::kDefer},
+                  "msmtp 1.8.23", false},
 };
 static_assert(kBuiltInProfiles.size() <= kMaxClientProfiles);
 

@@ -176,6 +176,18 @@ std::string RunSwaks(const Target& t) {
                              kMessage, 30s));
 }
 
+std::string RunMsmtp(const Target& t) {
+  RequireProgram("/usr/bin/msmtp", "msmtp");
+  // No configuration file (--file=/dev/null): every setting on the command line. STARTTLS
+  // required, the certificate checked against the test CA for the name mx.test.
+  return Describe(RunProgram({"/usr/bin/msmtp", "--file=/dev/null", "--host=127.0.0.1",
+                              "--port=" + std::to_string(t.port), "--domain=client.test",
+                              std::string("--from=") + kFrom, "--tls=on", "--tls-starttls=on",
+                              "--tls-trust-file=" + t.ca_path, "--tls-host-override=mx.test",
+                              "--timeout=10", kTo},
+                             kMessage, 30s));
+}
+
 std::string RunPostfix(const Target& t) {
   PostfixSenderOptions options;
   options.relay_port = t.port;
@@ -195,6 +207,7 @@ const std::vector<RealSender>& Senders() {
       {"python", RunPython},
       {"curl", RunCurl},
       {"swaks", RunSwaks},
+      {"msmtp", RunMsmtp},
   };
   return senders;
 }
