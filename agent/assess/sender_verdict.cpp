@@ -2,34 +2,35 @@
 
 #include <openssl/tls1.h>
 
+#include <array>
+
 #include "smtp/client_profile.hpp"
 
 namespace stx::assess {
 namespace {
 
-// OpenSSL's number for a version name as SSL_get_version() spells it; 0 when unknown.
+// OpenSSL's numbers for the versions, with their names as SSL_get_version() spells them.
+struct TlsVersion {
+  int number;
+  std::string_view name;
+};
+constexpr std::array<TlsVersion, 5> kTlsVersions{{{TLS1_3_VERSION, "TLSv1.3"},
+                                                  {TLS1_2_VERSION, "TLSv1.2"},
+                                                  {TLS1_1_VERSION, "TLSv1.1"},
+                                                  {TLS1_VERSION, "TLSv1"},
+                                                  {SSL3_VERSION, "SSLv3"}}};
+
+// 0 when the name is none of them.
 int VersionNumber(std::string_view name) {
-  if (name == "TLSv1.3") return TLS1_3_VERSION;
-  if (name == "TLSv1.2") return TLS1_2_VERSION;
-  if (name == "TLSv1.1") return TLS1_1_VERSION;
-  if (name == "TLSv1") return TLS1_VERSION;
-  if (name == "SSLv3") return SSL3_VERSION;
+  for (const TlsVersion& v : kTlsVersions)
+    if (v.name == name) return v.number;
   return 0;
 }
 
 std::string_view VersionName(int number) {
-  switch (number) {
-    case TLS1_3_VERSION:
-      return "TLSv1.3";
-    case TLS1_2_VERSION:
-      return "TLSv1.2";
-    case TLS1_1_VERSION:
-      return "TLSv1.1";
-    case TLS1_VERSION:
-      return "TLSv1";
-    default:
-      return "SSLv3";
-  }
+  for (const TlsVersion& v : kTlsVersions)
+    if (v.number == number) return v.name;
+  return "an unknown TLS version";
 }
 
 // What a sender does when it gets no TLS: `action` of its row, for `reason`.

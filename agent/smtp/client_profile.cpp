@@ -110,20 +110,6 @@ ProfileSet ReportedProfiles() {
   return reported;
 }
 
-std::string_view ToString(NoTlsAction action) {
-  switch (action) {
-    case NoTlsAction::kClear:
-      return "clear";
-    case NoTlsAction::kClearRetry:
-      return "clear_retry";
-    case NoTlsAction::kDefer:
-      return "defer";
-    case NoTlsAction::kDeferThenClear:
-      return "defer_then_clear";
-  }
-  return "clear";
-}
-
 std::optional<std::size_t> FindClientProfile(std::string_view name) {
   const auto profiles = ClientProfiles();
   for (std::size_t i = 0; i < profiles.size(); ++i) {

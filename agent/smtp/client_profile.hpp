@@ -112,8 +112,6 @@ std::span<const ClientProfile> ClientProfiles();
 /// The positions of the profiles with `reported` set.
 ProfileSet ReportedProfiles();
 
-/// "clear", "clear_retry", "defer" or "defer_then_clear".
-std::string_view ToString(NoTlsAction action);
 
 /// The position of the profile named `name`, if the table has one.
 std::optional<std::size_t> FindClientProfile(std::string_view name);
