@@ -4,6 +4,7 @@
 #include "app/check_command.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include <chrono>
 #include <filesystem>
@@ -64,6 +65,12 @@ std::variant<config::ExporterConfig, std::string> TargetConfig(const CheckComman
     global.ca_file = *ca_file.value;
   }
 
+  if (!o.senders.empty()) {
+    const auto senders = config::CheckSenderList(o.senders);
+    if (!senders.value) return "--senders " + senders.error;
+    global.senders = *senders.value;
+  }
+
   CheckTarget& target = std::get<CheckTarget>(parsed);
   config::Partner partner = config::DefaultPartner(global, target.host);
   if (target.kind == CheckTarget::Kind::kHost) {
@@ -118,12 +125,13 @@ int RunCheck(const CheckCommandOptions& options, std::ostream& out, std::ostream
                                  [](char c) { return static_cast<unsigned char>(c) < 0x80; });
   result.target =
       ascii ? options.target : ToString(std::get<CheckTarget>(ParseCheckTarget(options.target)));
+  const smtp::ProfileSet ours = std::get<config::ExporterConfig>(config).partners.front().senders;
   if (options.json) {
-    out << report::Serialize(report::ToJson(result, NowUnix()), 2) << "\n";
+    out << report::Serialize(report::ToJson(result, NowUnix(), ours), 2) << "\n";
   } else {
-    out << report::ToText(result, NowUnix());
+    out << report::ToText(result, NowUnix(), ours);
   }
-  return assess::CheckExitStatus(results);
+  return assess::CheckExitStatus(results, std::array{ours});
 }
 
 int RunConfigCheck(const CheckCommandOptions& options, std::ostream& out, std::ostream& err) {
@@ -140,17 +148,19 @@ int RunConfigCheck(const CheckCommandOptions& options, std::ostream& out, std::o
   if (options.json) {
     nlohmann::json partners = nlohmann::json::array();
     for (std::size_t i = 0; i < results.size(); ++i) {
-      nlohmann::json entry = report::ToJson(results[i], now);
+      nlohmann::json entry = report::ToJson(results[i], now, config.partners[i].senders);
       entry["name"] = config.partners[i].name;
       partners.push_back(std::move(entry));
     }
     out << report::Serialize({{"config", options.config_file}, {"partners", partners}}, 2) << "\n";
   } else {
     for (std::size_t i = 0; i < results.size(); ++i) {
-      out << "== " << config.partners[i].name << " ==\n" << report::ToText(results[i], now) << "\n";
+      out << "== " << config.partners[i].name << " ==\n" << report::ToText(results[i], now, config.partners[i].senders) << "\n";
     }
   }
-  return assess::CheckExitStatus(results);
+  std::vector<smtp::ProfileSet> ours;
+  for (const auto& partner : config.partners) ours.push_back(partner.senders);
+  return assess::CheckExitStatus(results, ours);
 }
 
 }  // namespace stx::app

@@ -16,6 +16,7 @@ struct CheckCommandOptions {
   bool ipv4_only = false;
   bool ipv6_only = false;
   std::string ca_file;
+  std::string senders;      ///< "postfix,msmtp": the senders the status and exit follow
   std::string config_file;  ///< one-shot run over a configuration's partners
 };
 

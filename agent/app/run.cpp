@@ -58,9 +58,10 @@ int Run(int argc, char** argv) {
       "Probe every MX host and address of a mail domain (or one host:port) once and report, "
       "for each, what each kind of SMTP sender gets; or, with --config.file, "
       "every partner of a configuration.\n"
-      "Exit status, from what senders get: 0 every address gives every sender profile TLS; 1 "
-      "any address leaves a sender without TLS (misordered, no STARTTLS, STARTTLS refused, "
-      "handshake failed); 2 errors or bad usage.");
+      "Exit status, from what our senders get (--senders, or each partner's senders): 0 every "
+      "address gives each of them TLS; 1 any address leaves one of them without TLS (in clear "
+      "or not delivered: misordered, no STARTTLS, STARTTLS refused, handshake failed, a TLS "
+      "version or certificate it does not accept); 2 errors or bad usage.");
   // A target or --config.file, exactly one: checked after parsing, with one message for both
   // mistakes (CLI11 would name only one side).
   check_cmd->add_option("target", check.target,
@@ -95,6 +96,9 @@ int Run(int argc, char** argv) {
           ->add_option("--ca-file", check.ca_file,
                        "Also trust these CA certificates (PEM), e.g. a partner's private CA")
           ->check(CLI::ExistingFile),
+      check_cmd->add_option("--senders", check.senders,
+                            "The senders you run, e.g. postfix,msmtp (default: strict,lenient): "
+                            "the status and the exit status follow them"),
   };
   for (CLI::Option* setting : target_settings) config_file->excludes(setting);
 

@@ -73,7 +73,7 @@ EvidenceItem CertificateItem(const tls::TlsFacts& t, std::int64_t now) {
 }  // namespace
 
 std::vector<EvidenceItem> AddressEvidence(const probe::AddressProbeResult& r,
-                                          std::int64_t now_unix) {
+                                          std::int64_t now_unix, smtp::ProfileSet ours) {
   std::vector<EvidenceItem> items;
   if (r.error) {
     items.push_back(
@@ -82,7 +82,7 @@ std::vector<EvidenceItem> AddressEvidence(const probe::AddressProbeResult& r,
   if (!r.banner.empty()) items.push_back(Item("banner", "banner", {{{r.banner, Tone::kCode}}}));
   const auto profiles = smtp::ClientProfiles();
   for (std::size_t i = 0; i < profiles.size(); ++i) {
-    if (!profiles[i].reported) continue;
+    if (!ours.test(i)) continue;
     const bool reached = r.ehlo_class != smtp::EhloClass::kError;
     EvidenceItem client =
         Item("client." + std::string(profiles[i].name), std::string(profiles[i].title),
@@ -91,6 +91,24 @@ std::vector<EvidenceItem> AddressEvidence(const probe::AddressProbeResult& r,
                                                : Tone::kBad}}});
     client.note = std::string(profiles[i].senders);
     items.push_back(std::move(client));
+  }
+  if (r.ehlo_class != smtp::EhloClass::kError) {
+    // Every real sender of the table, whether or not this company runs it: the diagnosis to
+    // forward names who is hurt.
+    EvidenceLine matrix;
+    for (const OutcomeGroup& group : GroupByOutcome(r, smtp::RealSenders())) {
+      std::string names;
+      for (const std::size_t i : group.profiles) {
+        names += (names.empty() ? "" : ", ") + std::string(profiles[i].name);
+      }
+      if (!matrix.empty()) matrix.push_back({"; "});
+      matrix.push_back({std::string(ToString(group.delivery)),
+                        group.delivery == Delivery::kTls     ? Tone::kGood
+                        : group.delivery == Delivery::kClear ? Tone::kWarn
+                                                             : Tone::kBad});
+      matrix.push_back({": " + names});
+    }
+    if (!matrix.empty()) items.push_back(Item("senders", "real senders", {std::move(matrix)}));
   }
   if (r.ehlo_class != smtp::EhloClass::kError) {
     items.push_back(TlsItem(r));

@@ -31,12 +31,13 @@ struct EvidenceItem {
   bool list = false;                ///< the lines are items of a list (findings)
 };
 
-/// The evidence for `result`, in display order: error, banner, one item per sender profile,
-/// TLS, certificate, extensions offered in TLS, RFC 8460 result types, findings. `now_unix`
-/// dates certificate expiry ("in 35 days"). Every span is DisplayText: valid UTF-8 without
-/// control characters, whatever bytes the partner sent.
+/// The evidence for `result`, in display order: error, banner, one item per sender of `ours`
+/// (the senders this company runs), what the real senders of the table do (grouped by
+/// outcome, worst first), TLS, certificate, extensions offered in TLS, RFC 8460 result types,
+/// findings. `now_unix` dates certificate expiry ("in 35 days"). Every span is DisplayText:
+/// valid UTF-8 without control characters, whatever bytes the partner sent.
 std::vector<EvidenceItem> AddressEvidence(const probe::AddressProbeResult& result,
-                                          std::int64_t now_unix);
+                                          std::int64_t now_unix, smtp::ProfileSet ours);
 
 /// A line's text without tones.
 std::string PlainText(const EvidenceLine& line);

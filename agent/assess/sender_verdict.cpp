@@ -112,6 +112,34 @@ SenderOutcome Outcome(const probe::AddressProbeResult& r, std::size_t profile) {
   return {true, true, Delivery::kTls, version.empty() ? "TLS" : version};
 }
 
+std::vector<OutcomeGroup> GroupByOutcome(const probe::AddressProbeResult& result,
+                                         smtp::ProfileSet which) {
+  std::vector<OutcomeGroup> groups;
+  for (const Delivery delivery : kDeliveriesWorstFirst) groups.push_back({delivery, {}});
+  for (std::size_t i = 0; i < smtp::ClientProfiles().size(); ++i) {
+    if (!which.test(i)) continue;
+    // kDeliveriesWorstFirst lists the enum backwards: deferred (2) first.
+    const auto rank = static_cast<std::size_t>(Delivery::kDeferred) -
+                      static_cast<std::size_t>(Outcome(result, i).delivery);
+    groups[rank].profiles.push_back(i);
+  }
+  std::erase_if(groups, [](const OutcomeGroup& g) { return g.profiles.empty(); });
+  return groups;
+}
+
+std::string OutcomeMatrix(const probe::AddressProbeResult& result, smtp::ProfileSet which) {
+  std::string line;
+  for (const OutcomeGroup& group : GroupByOutcome(result, which)) {
+    line += (line.empty() ? "" : "; ") + std::string(ToString(group.delivery)) + ":";
+    const char* separator = " ";
+    for (const std::size_t i : group.profiles) {
+      (line += separator) += smtp::ClientProfiles()[i].name;
+      separator = ", ";
+    }
+  }
+  return line;
+}
+
 bool SeesStarttls(const probe::AddressProbeResult& result, std::size_t profile) {
   return result.ehlo_class != smtp::EhloClass::kError && profile < smtp::kMaxClientProfiles &&
          result.ehlo.sees_starttls.test(profile);
@@ -122,26 +150,19 @@ bool GetsTls(const probe::AddressProbeResult& result, std::size_t profile) {
 }
 
 std::string Verdict(const probe::AddressProbeResult& r, std::size_t profile) {
-  using probe::TlsOutcome;
   if (r.ehlo_class == smtp::EhloClass::kError) {
     return "cannot deliver: " + (r.error ? r.error->detail : std::string("no EHLO reply"));
   }
-  if (!SeesStarttls(r, profile)) {
-    return "sends in clear (or defers when TLS is required): STARTTLS not seen";
-  }
-  switch (r.tls_outcome) {
-    case TlsOutcome::kEstablished:
-      return "uses TLS (" + (r.tls ? r.tls->version + ", " + r.tls->cipher : "") + ")";
-    case TlsOutcome::kStarttlsRefused:
-      return "sends in clear or defers: STARTTLS refused (" + r.tls_detail + ")";
-    case TlsOutcome::kStarttlsFailed:
-      return "defers: STARTTLS failed (" + r.tls_detail + ")";
-    case TlsOutcome::kHandshakeFailed:
-      return "defers or falls back to clear text: TLS handshake failed (" + r.tls_detail + ")";
-    case TlsOutcome::kNotAttempted:
+  const SenderOutcome o = Outcome(r, profile);
+  switch (o.delivery) {
+    case Delivery::kTls:
+      return "uses TLS (" + (r.tls ? r.tls->version + ", " + r.tls->cipher : o.reason) + ")";
+    case Delivery::kClear:
+      return "sends in clear text: " + o.reason;
+    case Delivery::kDeferred:
       break;
   }
-  return "STARTTLS not attempted";
+  return "does not deliver (defers): " + o.reason;
 }
 
 }  // namespace stx::assess

@@ -1,10 +1,13 @@
 #pragma once
 // What each sender profile of the table (smtp/client_profile.hpp) gets from a probed address.
+#include <array>
 #include <cstddef>
+#include <vector>
 #include <string>
 #include <string_view>
 
 #include "probe/probe_result.hpp"
+#include "smtp/client_profile.hpp"
 
 namespace stx::assess {
 
@@ -16,9 +19,9 @@ bool SeesStarttls(const probe::AddressProbeResult& result, std::size_t profile);
 /// completed (certificate problems are reported apart: opportunistic TLS still encrypts).
 bool GetsTls(const probe::AddressProbeResult& result, std::size_t profile);
 
-/// One line on what that sender does with mail for the address, e.g. "uses TLS (TLSv1.3,
-/// TLS_AES_256_GCM_SHA384)" or "sends in clear (or defers when TLS is required): STARTTLS not
-/// seen".
+/// One line on what that sender does with mail for the address (its Outcome), e.g. "uses
+/// TLS (TLSv1.3, TLS_AES_256_GCM_SHA384)", "sends in clear text: STARTTLS not seen" or "does
+/// not deliver (defers): TLS handshake failed: ...".
 std::string Verdict(const probe::AddressProbeResult& result, std::size_t profile);
 
 /// What happens to a message a sender hands to the address.
@@ -30,6 +33,13 @@ enum class Delivery {
 /// "tls", "clear", "deferred".
 std::string_view ToString(Delivery delivery);
 
+/// Outcomes worst first: what a stateset lists and a matrix shows first.
+inline constexpr std::array kDeliveriesWorstFirst{Delivery::kDeferred, Delivery::kClear,
+                                                  Delivery::kTls};
+
+/// The worse of two outcomes: not delivered, then in clear, then over TLS.
+inline Delivery Worst(Delivery a, Delivery b) { return a > b ? a : b; }
+
 /// What the sender of a profile does with the address, as the profile's row predicts it
 /// from the probe's facts: its EHLO reading, its TLS acceptance and its behaviour when TLS
 /// does not come up.
@@ -40,5 +50,20 @@ struct SenderOutcome {
   std::string reason;  ///< why, in a phrase: "STARTTLS not seen", "TLSv1.3", ...
 };
 SenderOutcome Outcome(const probe::AddressProbeResult& result, std::size_t profile);
+
+/// The profiles of `which` that share one outcome at an address.
+struct OutcomeGroup {
+  Delivery delivery = Delivery::kDeferred;
+  std::vector<std::size_t> profiles;  ///< positions in the table, in table order
+};
+
+/// The profiles of `which` grouped by their outcome at the address, worst first, empty groups
+/// left out: the compact matrix of the text report and the status page.
+std::vector<OutcomeGroup> GroupByOutcome(const probe::AddressProbeResult& result,
+                                         smtp::ProfileSet which);
+
+/// The same in one line: "deferred: curl, msmtp; clear: postfix; tls: python, swaks".
+std::string OutcomeMatrix(const probe::AddressProbeResult& result, smtp::ProfileSet which);
+
 
 }  // namespace stx::assess

@@ -7,6 +7,10 @@ namespace stx::assess {
 
 std::string_view ToString(Status status) {
   switch (status) {
+    case Status::kDeferred:
+      return "deferred";
+    case Status::kTlsFailed:
+      return "tls_failed";
     case Status::kMisordered:
       return "misordered";
     case Status::kNoStarttls:
@@ -25,12 +29,18 @@ std::string_view ToString(Status status) {
 
 std::string_view Describe(Status status) {
   switch (status) {
+    case Status::kDeferred:
+      return "some of our senders do not deliver: they require TLS and get none they accept, "
+             "so mail waits in their queues or fails";
     case Status::kMisordered:
-      return "STARTTLS on the EHLO greeting line or after the final line: strict senders "
-             "(Postfix, Cisco ESA, Go, Python) do not see it and send in clear text or defer; "
-             "lenient tools report TLS";
+      return "STARTTLS where or as some of our senders do not read it (on the EHLO greeting "
+             "line, after the final line, or spelt as they do not match): they send in clear "
+             "text; lenient tools report TLS";
     case Status::kNoStarttls:
-      return "STARTTLS not offered: every sender delivers in clear text";
+      return "STARTTLS not offered: our senders deliver in clear text";
+    case Status::kTlsFailed:
+      return "STARTTLS offered, but no TLS session our senders accept (refused, failed "
+             "handshake, protocol version or certificate): they deliver in clear text";
     case Status::kError:
       return "no EHLO reply: DNS, connection, banner or EHLO failed";
     case Status::kCompliant:
@@ -43,7 +53,7 @@ std::string_view Describe(Status status) {
   return "the first probe has not completed";
 }
 
-Status AddressStatus(const probe::AddressProbeResult& result) {
+Status EhloStatus(const probe::AddressProbeResult& result) {
   switch (result.ehlo_class) {
     case smtp::EhloClass::kCompliant:
       return Status::kCompliant;
@@ -57,35 +67,60 @@ Status AddressStatus(const probe::AddressProbeResult& result) {
   return Status::kError;
 }
 
-Status TargetStatus(const probe::TargetProbeResult* last) {
+Status AddressStatus(const probe::AddressProbeResult& result, smtp::ProfileSet ours) {
+  if (result.ehlo_class == smtp::EhloClass::kError) return Status::kError;
+  Delivery worst = Delivery::kTls;
+  bool in_clear_unseen = false;  // a sender of ours in clear because it saw no STARTTLS
+  for (std::size_t i = 0; i < smtp::ClientProfiles().size(); ++i) {
+    if (!ours.test(i)) continue;
+    const SenderOutcome outcome = Outcome(result, i);
+    worst = Worst(worst, outcome.delivery);
+    in_clear_unseen = in_clear_unseen || (outcome.delivery != Delivery::kTls && !outcome.starttls);
+  }
+  switch (worst) {
+    case Delivery::kDeferred:
+      return Status::kDeferred;
+    case Delivery::kClear:
+      // Named by the cause: the reply's class when a sender of ours did not see STARTTLS,
+      // else the upgrade that failed.
+      if (in_clear_unseen && result.ehlo_class != smtp::EhloClass::kCompliant) {
+        return EhloStatus(result);
+      }
+      return in_clear_unseen ? Status::kMisordered : Status::kTlsFailed;
+    case Delivery::kTls:
+      break;
+  }
+  return Status::kCompliant;
+}
+
+Status TargetStatus(const probe::TargetProbeResult* last, smtp::ProfileSet ours) {
   if (last == nullptr) return Status::kUnknown;
   // kUnknown ranks below every address status: it stands for "nothing seen yet" here.
   Status worst = last->error ? Status::kError : Status::kUnknown;
   for (const auto& r : last->results) {
-    if (const Status status = AddressStatus(r); Worse(status, worst)) worst = status;
+    if (const Status status = AddressStatus(r, ours); Worse(status, worst)) worst = status;
   }
   if (worst != Status::kUnknown) return worst;
   if (last->routing && last->routing->kind == dns::RoutingKind::kNullMx) return Status::kNullMx;
   return Status::kError;  // a completed probe that reached no address and said nothing: suspect
 }
 
-int CheckExitStatus(std::span<const probe::TargetProbeResult> results) {
+int CheckExitStatus(std::span<const probe::TargetProbeResult> results,
+                    std::span<const smtp::ProfileSet> ours) {
   bool any_error = false;
   bool any_without_tls = false;
-  for (const auto& target : results) {
+  for (std::size_t t = 0; t < results.size(); ++t) {
+    const auto& target = results[t];
+    const smtp::ProfileSet senders = t < ours.size() ? ours[t] : smtp::DefaultSenders();
     // A completed probe with no address and no null MX proves nothing: an error.
-    any_error = any_error || target.error.has_value() || TargetStatus(&target) == Status::kError;
+    any_error = any_error || target.error.has_value() ||
+                TargetStatus(&target, senders) == Status::kError;
     for (const auto& r : target.results) {
-      if (r.ehlo_class == smtp::EhloClass::kError) {
-        any_error = true;
-        continue;
-      }
-      // What senders get decides, not the EHLO class alone: STARTTLS refused or a failed
-      // handshake leaves every sender without TLS though the reply is compliant.
-      for (std::size_t i = 0; i < smtp::ClientProfiles().size(); ++i) {
-        if (!smtp::ClientProfiles()[i].reported) continue;
-        any_without_tls = any_without_tls || !GetsTls(r, i);
-      }
+      // What our senders get decides, not the EHLO class alone: STARTTLS refused or a failed
+      // handshake leaves senders without TLS though the reply is compliant.
+      const Status status = AddressStatus(r, senders);
+      any_error = any_error || status == Status::kError;
+      any_without_tls = any_without_tls || (status != Status::kError && status != Status::kCompliant);
     }
   }
   if (any_without_tls) return kNotCompliant;

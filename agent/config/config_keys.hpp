@@ -8,12 +8,12 @@
 namespace stx::config {
 
 /// Top-level keys: the global settings, the [web] table and the [[partner]] array.
-inline constexpr std::array<std::string_view, 12> kGlobalKeys = {
-    "interval",         "timeout", "ehlo_name", "concurrency",        "dns_server", "mx",
-    "address_families", "port",    "ca_file",   "allow_adhoc_probes", "web",        "partner"};
+inline constexpr std::array<std::string_view, 13> kGlobalKeys = {
+    "interval", "timeout", "ehlo_name",          "concurrency", "dns_server", "mx",     "address_families",
+    "port",     "ca_file", "allow_adhoc_probes", "senders",     "web",        "partner"};
 /// Keys of one [[partner]] entry.
-inline constexpr std::array<std::string_view, 7> kPartnerKeys = {
-    "domain", "name", "labels", "interval", "timeout", "port", "mx"};
+inline constexpr std::array<std::string_view, 8> kPartnerKeys = {
+    "domain", "name", "labels", "interval", "timeout", "port", "mx", "senders"};
 /// Keys of the [web] table (the exporter's own web endpoint).
 inline constexpr std::array<std::string_view, 4> kWebKeys = {"tls_cert_file", "tls_key_file",
                                                              "tls_min_version", "basic_auth_users"};

@@ -137,6 +137,8 @@ class DocumentReader : private NodeReader {
                     *value, name);
       } else if (name == "allow_adhoc_probes") {
         global.allow_adhoc_probes = Boolean(*value, name);
+      } else if (name == "senders") {
+        global.senders = ReadSenders(*value, name);
       } else if (name == "web") {
         config.web = ReadWebTable(*this, *value);
       } else if (name == "partner") {
@@ -207,6 +209,8 @@ class DocumentReader : private NodeReader {
                   (value->is_string() ? " (mx = \"all\" or \"primary\" is a global setting)" : ""));
         }
         mx = value;  // read below, once the partner's port is known
+      } else if (name == "senders") {
+        partner.senders = ReadSenders(*value, key_path);
       } else {
         FailUnknownKey(*key, key_path, KeyScope::kPartner);
       }
@@ -245,6 +249,31 @@ class DocumentReader : private NodeReader {
     return labels;
   }
 
+  /// A list of sender profile names; a misspelt one gets the nearest name as a suggestion.
+  smtp::ProfileSet ReadSenders(const toml::node& node, const std::string& path) const {
+    constexpr const char* kExpected = "a list of senders such as [\"postfix\", \"cisco_esa\"]";
+    const toml::array* names = node.as_array();
+    if (names == nullptr) FailType(node, path, kExpected);
+    if (names->empty()) {
+      Fail(node.source(), path,
+           std::string("found []; expected at least one sender (leave senders out for the "
+                       "default, [\"strict\", \"lenient\"])"));
+    }
+    smtp::ProfileSet senders;
+    for (std::size_t i = 0; i < names->size(); ++i) {
+      const toml::node& element = *names->get(i);
+      const std::string element_path = ElementPath(path, i);
+      const std::string& name = String(element, element_path, "a sender name such as \"postfix\"");
+      const std::size_t profile = Require(CheckSenderName(name), element, element_path);
+      if (senders.test(profile)) {
+        Fail(element.source(), element_path,
+             "found " + Quoted(name) + " again; expected each sender once");
+      }
+      senders.set(profile);
+    }
+    return senders;
+  }
+
   std::vector<CheckTarget> ReadStaticMx(const toml::array& hosts, const std::string& path,
                                         std::uint16_t port) const {
     if (hosts.empty()) {
@@ -280,6 +309,7 @@ Partner DefaultPartner(const GlobalSettings& global, std::string domain) {
   partner.interval = global.interval;
   partner.timeout = global.timeout;
   partner.port = global.port;
+  partner.senders = global.senders;
   return partner;
 }
 

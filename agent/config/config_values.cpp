@@ -10,6 +10,7 @@
 #include "common/duration.hpp"
 #include "common/server_spec.hpp"
 #include "config/file_text.hpp"
+#include "config/key_suggestion.hpp"
 
 namespace stx::config {
 namespace {
@@ -248,6 +249,37 @@ std::string AddAddressFamily(std::string_view family, GlobalSettings& global) {
   if (*flag) return "found " + Quoted(family) + " again; expected each family once";
   *flag = true;
   return "";
+}
+
+Checked<std::size_t> CheckSenderName(std::string_view text) {
+  if (const auto profile = smtp::FindClientProfile(text)) return {*profile, ""};
+  const std::vector<std::string_view> known = smtp::ProfileNames();
+  const std::string suggestion = SuggestKey(text, known);
+  if (!suggestion.empty()) {
+    return Fail<std::size_t>("found " + Quoted(text) +
+                             "; expected a sender profile (did you mean \"" + suggestion + "\"?)");
+  }
+  std::string all;
+  for (const std::string_view name : known) all += (all.empty() ? "" : ", ") + std::string(name);
+  return Fail<std::size_t>("found " + Quoted(text) + "; expected a sender profile (" + all + ")");
+}
+
+Checked<smtp::ProfileSet> CheckSenderList(std::string_view text) {
+  smtp::ProfileSet senders;
+  std::size_t begin = 0;
+  while (true) {
+    const std::size_t comma = text.find(',', begin);
+    const std::string_view name =
+        text.substr(begin, comma == std::string_view::npos ? std::string_view::npos : comma - begin);
+    const Checked<std::size_t> profile = CheckSenderName(name);
+    if (!profile.value) return Fail<smtp::ProfileSet>(profile.error);
+    if (senders.test(*profile.value)) {
+      return Fail<smtp::ProfileSet>("found " + Quoted(name) + " again; expected each sender once");
+    }
+    senders.set(*profile.value);
+    if (comma == std::string_view::npos) return {senders, ""};
+    begin = comma + 1;
+  }
 }
 
 Checked<MxSelection> CheckMxSelection(std::string_view text) {

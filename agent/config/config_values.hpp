@@ -34,6 +34,13 @@ inline constexpr std::chrono::milliseconds kMaxInterval = std::chrono::hours(24 
 /// 10 minutes per reply; a probe waits for a handful of replies and a TLS handshake.
 inline constexpr std::chrono::milliseconds kMaxTimeout = std::chrono::minutes(30);
 
+/// A sender profile's name (`senders`): its position in the profile table. An unknown name
+/// gets the nearest one as a suggestion, or the list of all.
+Checked<std::size_t> CheckSenderName(std::string_view text);
+
+/// A comma-separated list of sender profile names (`check --senders`), each once.
+Checked<smtp::ProfileSet> CheckSenderList(std::string_view text);
+
 /// A Prometheus-style duration ("30s", "5m", "1h30m").
 Checked<std::chrono::milliseconds> CheckDuration(std::string_view text);
 /// A duration from kMinInterval to kMaxInterval.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/check_target.hpp"
+#include "smtp/client_profile.hpp"
 
 namespace stx::config {
 
@@ -29,6 +30,9 @@ struct GlobalSettings {
   std::string ca_file;  ///< extra trusted CAs (PEM); a relative path in the file is taken
                         ///< from the config file's directory
   bool allow_adhoc_probes = false;  ///< /probe?target= for domains not in the config
+  /// The senders this company runs (`senders`, profile names): the only ones the metrics,
+  /// the partner status and the alerts follow. At least one.
+  smtp::ProfileSet senders = smtp::DefaultSenders();
 
   bool operator==(const GlobalSettings&) const = default;
 };
@@ -47,6 +51,9 @@ struct Partner {
   /// at load: each is a host target (CheckTarget::Kind::kHost) with its port set (`port` where
   /// the file gave a bare host). Empty: MX lookup.
   std::vector<CheckTarget> static_mx;
+  /// The senders whose outcome this partner is judged by (the global `senders` unless the
+  /// entry sets its own).
+  smtp::ProfileSet senders = smtp::DefaultSenders();
 
   bool operator==(const Partner&) const = default;
 };

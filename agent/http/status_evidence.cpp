@@ -81,7 +81,7 @@ std::string EvidenceId(const state::PartnerState& partner, const probe::AddressP
 
 void AppendEvidence(std::string& out, const state::PartnerState& partner,
                     const probe::AddressProbeResult& r, std::int64_t now) {
-  const std::string status(assess::ToString(assess::AddressStatus(r)));
+  const std::string status(assess::ToString(assess::AddressStatus(r, partner.partner.senders)));
   out += "<section class=\"evidence\" id=\"" + EvidenceId(partner, r) + "\" data-domain=\"" +
          EscapeHtml(partner.partner.domain) + "\" data-address=\"" +
          EscapeHtml(state::KeyOf(r).address) + "\" data-status=\"" + status +
@@ -89,7 +89,7 @@ void AppendEvidence(std::string& out, const state::PartnerState& partner,
          EscapeHtml(partner.partner.domain) + " · " + EscapeHtml(r.mx_host) +
          (r.mx_preference ? " (MX " + std::to_string(r.mx_preference) + ")" : "") + " · " +
          EscapeHtml(assess::AddressText(r)) + "</h3>\n<dl>\n";
-  for (const auto& item : assess::AddressEvidence(r, now)) AppendItem(out, item);
+  for (const auto& item : assess::AddressEvidence(r, now, partner.partner.senders)) AppendItem(out, item);
   out += "</dl>\n";
   if (const std::string explanation = assess::Explanation(r); !explanation.empty()) {
     out +=

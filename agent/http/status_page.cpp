@@ -42,7 +42,8 @@ th{background:#f5f5f5;font-weight:600}thead th{position:sticky;top:0}
 tbody tr:hover{background:#fafafa}
 .badge{display:inline-block;padding:0 .55em;border-radius:.8em;color:#fff;
   font:600 .9em monospace;white-space:nowrap}
-.misordered{background:#c62828}.no_starttls{background:#d84315}.error{background:#6a1b9a}
+.deferred{background:#880e4f}.misordered{background:#c62828}.no_starttls{background:#d84315}
+.tls_failed{background:#ef6c00}.error{background:#6a1b9a}
 .compliant{background:#2e7d32}.null_mx{background:#546e7a}.unknown{background:#9e9e9e}
 .ok{color:#2e7d32}.bad{color:#c62828;font-weight:600}.warn{color:#e65100;font-weight:600}
 .ok,.bad,.warn,.ago{white-space:nowrap}
@@ -63,44 +64,43 @@ std::string Badge(assess::Status status) {
   return "<span class=\"badge " + name + "\">" + text + "</span>";
 }
 
-// Each sender profile's verdict at a glance, one cell per profile; the sentence is in the
-// title and in the evidence.
-std::string ClientCells(const probe::AddressProbeResult& r) {
-  std::string html;
-  const auto profiles = smtp::ClientProfiles();
-  for (std::size_t i = 0; i < profiles.size(); ++i) {
-    if (!profiles[i].reported) continue;
-    if (r.ehlo_class == smtp::EhloClass::kError) {
-      html += "<td class=\"client\">—</td>";
-      continue;
+// Our senders' outcomes at a glance, worst first: one line per outcome with the senders
+// that get it; each sender's reason in its title, the sentence in the evidence.
+std::string SendersCell(const probe::AddressProbeResult& r, smtp::ProfileSet ours) {
+  if (r.ehlo_class == smtp::EhloClass::kError) return "<td class=\"senders\">—</td>";
+  std::string html = "<td class=\"senders\">";
+  const char* line_break = "";
+  for (const assess::OutcomeGroup& group : assess::GroupByOutcome(r, ours)) {
+    const std::string_view outcome = assess::ToString(group.delivery);
+    html += line_break;
+    html += group.delivery == assess::Delivery::kTls     ? "<span class=\"ok\">TLS</span>"
+            : group.delivery == assess::Delivery::kClear ? "<span class=\"warn\">clear</span>"
+                                                         : "<span class=\"bad\">deferred</span>";
+    const char* separator = " ";
+    for (const std::size_t i : group.profiles) {
+      const std::string_view name = smtp::ClientProfiles()[i].name;
+      html += separator;
+      html += "<span class=\"sender\" data-sender=\"" + std::string(name) + "\" data-outcome=\"" +
+              std::string(outcome) + "\" title=\"" + EscapeHtml(assess::Verdict(r, i)) + "\">" +
+              std::string(name) + "</span>";
+      separator = ", ";
     }
-    const bool tls = assess::GetsTls(r, i);
-    html += std::string("<td class=\"client\" data-profile=\"") + std::string(profiles[i].name) +
-            "\" data-gets-tls=\"" + (tls ? "true" : "false") + "\" title=\"" +
-            EscapeHtml(assess::Verdict(r, i)) + "\">" +
-            (tls ? "<span class=\"ok\">TLS</span>" : "<span class=\"bad\">clear text</span>") +
-            "</td>";
+    line_break = "<br>";
   }
-  return html;
+  return html + "</td>";
 }
 
-// The table's head: one column per sender profile between the status and the TLS facts.
+// The table's head: our senders' column between the status and the TLS facts.
 std::string TableHead() {
-  std::string html = "<thead><tr><th>Partner</th><th>MX host</th><th>Address</th><th>Status</th>";
-  for (const auto& profile : smtp::ClientProfiles()) {
-    if (!profile.reported) continue;
-    std::string title(profile.title);
-    if (!title.empty()) title.front() = static_cast<char>(std::toupper(title.front()));
-    html += "<th title=\"" + EscapeHtml(profile.senders) + "\">" + EscapeHtml(title) + "</th>";
-  }
-  return html +
+  return "<thead><tr><th>Partner</th><th>MX host</th><th>Address</th><th>Status</th>"
+         "<th title=\"What the senders of the configuration (senders) do with mail to the "
+         "address, worst first\">Our senders</th>"
          "<th>TLS</th><th>Certificate expires</th><th>Chain / host name</th><th>Last probe</th>"
          "<th>Evidence</th></tr></thead>\n";
 }
 
-// Partner, MX host, address, status, TLS, expiry, validity, last probe, evidence: the columns
-// besides the profiles'.
-constexpr std::size_t kFixedColumns = 9;
+// Partner, MX host, address, status, our senders, TLS, expiry, validity, last probe, evidence.
+constexpr std::size_t kColumns = 10;
 
 std::string TlsCell(const probe::AddressProbeResult& r) {
   if (r.ehlo_class == smtp::EhloClass::kError) return "—";
@@ -179,7 +179,7 @@ void AppendRows(std::string& out, const state::PartnerState& p, std::int64_t now
                EscapeHtml(p.last->error->detail);
     }
     std::string empty_cells;
-    for (std::size_t i = 0; i < smtp::ReportedProfiles().count() + 3; ++i) empty_cells += "<td>—</td>";
+    for (std::size_t i = 0; i < 4; ++i) empty_cells += "<td>—</td>";  // senders, TLS, expiry, validity
     out += RowOpen(p, "", "", status) + "<td>" +
            (status == assess::Status::kNullMx ? std::string("<code>.</code> (null MX)") : "—") +
            "</td><td>—</td>" + StatusCell(status, reason) + empty_cells + last +
@@ -187,7 +187,7 @@ void AppendRows(std::string& out, const state::PartnerState& p, std::int64_t now
     return;
   }
   for (const auto& r : p.last->results) {
-    const assess::Status status = assess::AddressStatus(r);
+    const assess::Status status = assess::AddressStatus(r, p.partner.senders);
     const std::string address = assess::AddressText(r);
     const std::string reason = r.error ? "<code>" + EscapeHtml(r.error->Reason()) + "</code>" : "";
     const std::size_t findings = r.findings.size();
@@ -196,7 +196,7 @@ void AppendRows(std::string& out, const state::PartnerState& p, std::int64_t now
                 ? "<br><span class=\"small\">MX " + std::to_string(r.mx_preference) + "</span>"
                 : "") +
            "</td><td class=\"mono\">" + EscapeHtml(address) + "</td>" + StatusCell(status, reason) +
-           ClientCells(r) + "<td>" + TlsCell(r) + "</td><td>" + ExpiryCell(r, now) + "</td><td>" +
+           SendersCell(r, p.partner.senders) + "<td>" + TlsCell(r) + "</td><td>" + ExpiryCell(r, now) + "</td><td>" +
            ValidityCell(r) + "</td>" + last + "<td><a href=\"#" + EvidenceId(p, r) +
            "\">transcript</a>" +
            (findings ? "<br><span class=\"small\">" + std::to_string(findings) + " finding" +
@@ -211,7 +211,10 @@ void AppendSummary(std::string& out, const GroupSizes& groups, const state::Expo
   std::size_t addresses = 0;
   for (const auto& [domain, p] : state.partners()) {
     if (!p.last) continue;
-    for (const auto& r : p.last->results) ++per_class[assess::AddressStatus(r)], ++addresses;
+    for (const auto& r : p.last->results) {
+      ++per_class[assess::AddressStatus(r, p.partner.senders)];
+      ++addresses;
+    }
   }
   out += "<p class=\"summary\" id=\"summary\"><b>" + std::to_string(state.partners().size()) +
          "</b> partner" + (state.partners().size() == 1 ? "" : "s") + ":";
@@ -260,7 +263,7 @@ void AppendPageHead(std::string& out, const state::ExporterState& state, std::in
 
 void AppendGroupHead(std::string& out, assess::Status status, std::size_t n) {
   const std::string name(assess::ToString(status));
-  const std::string columns = std::to_string(kFixedColumns + smtp::ReportedProfiles().count());
+  const std::string columns = std::to_string(kColumns);
   out += "<tbody class=\"group\" id=\"group-" + name + "\" data-status=\"" + name +
          "\">\n<tr class=\"group-head\"><th colspan=\"" + columns + "\">" + Badge(status) + " " +
          std::to_string(n) + " partner" + (n == 1 ? "" : "s") + " <span class=\"small\">— " +

@@ -41,7 +41,7 @@ json PartnerJson(const state::PartnerState& p, std::int64_t now) {
           {"last_completed", p.last ? json(stx::Rfc3339(p.last_completed)) : json(nullptr)},
           {"probes_total", {{"success", p.probes_success}, {"error", p.probes_error}}},
           {"status_changes", changes},
-          {"last_probe", p.last ? report::ToJson(*p.last, now) : json(nullptr)}};
+          {"last_probe", p.last ? report::ToJson(*p.last, now, c.senders) : json(nullptr)}};
 }
 
 // The document with an empty partner list.

@@ -121,7 +121,8 @@ void AddFindings(ExpositionWriter& out, const Base& base, const AddressProbeResu
 }
 
 void WriteRow(Metric metric, const Base& base, const AddressProbeResult& r,
-              std::chrono::system_clock::time_point completed, ExpositionWriter& out) {
+              std::chrono::system_clock::time_point completed, smtp::ProfileSet senders,
+              ExpositionWriter& out) {
   const bool in_error = r.ehlo_class == EhloClass::kError;
   switch (metric) {
     case Metric::kEhloStatus:
@@ -149,7 +150,7 @@ void WriteRow(Metric metric, const Base& base, const AddressProbeResult& r,
       break;
     case Metric::kClientTls:
       for (std::size_t i = 0; i < smtp::ClientProfiles().size(); ++i) {
-        if (!smtp::ClientProfiles()[i].reported) continue;
+        if (!senders.test(i)) continue;
         AddWith(out, metric, base, {"profile", smtp::ClientProfiles()[i].name},
                 SampleOf(assess::GetsTls(r, i)));
       }
@@ -254,7 +255,7 @@ void WriteAddressFamily(Metric metric, const PartnerView& partner, ExpositionWri
     if (metric == Metric::kEhloStatusConsecutiveProbes) {
       AddStreak(out, base, partner, row.key);
     } else {
-      WriteRow(metric, base, *row.result, partner.completed, out);
+      WriteRow(metric, base, *row.result, partner.completed, partner.partner->senders, out);
     }
   }
 }

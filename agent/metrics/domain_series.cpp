@@ -77,6 +77,31 @@ void WriteCounters(Metric metric, const state::PartnerState& history, Exposition
   }
 }
 
+// Each of our senders' outcome at the domain's worst address that answered EHLO (a sender
+// may be routed to any of them); addresses without an EHLO reply are left to the error
+// series, so a connection timeout is not read as "our senders cannot deliver". No address
+// answered: no series.
+void WriteSenderOutcomes(const config::Partner& partner, const probe::TargetProbeResult& result,
+                         ExpositionWriter& out) {
+  for (std::size_t i = 0; i < smtp::ClientProfiles().size(); ++i) {
+    if (!partner.senders.test(i)) continue;
+    std::optional<assess::Delivery> worst;
+    for (const auto& r : result.results) {
+      if (r.ehlo_class == smtp::EhloClass::kError) continue;
+      const assess::Delivery delivery = assess::Outcome(r, i).delivery;
+      worst = worst ? assess::Worst(*worst, delivery) : delivery;
+    }
+    if (!worst) continue;
+    for (const assess::Delivery delivery : assess::kDeliveriesWorstFirst) {
+      out.Add(Metric::kSenderOutcome,
+              {{"domain", partner.domain},
+               {"sender", smtp::ClientProfiles()[i].name},
+               {"outcome", assess::ToString(delivery)}},
+              SampleOf(delivery == *worst));
+    }
+  }
+}
+
 void WriteProbedDomain(Metric metric, const config::Partner& partner,
                        const probe::TargetProbeResult& result, ExpositionWriter& out) {
   const LabelPair domain{"domain", partner.domain};
@@ -103,11 +128,14 @@ void WriteProbedDomain(Metric metric, const config::Partner& partner,
       break;
     case Metric::kDomainClientTls:
       for (std::size_t i = 0; i < smtp::ClientProfiles().size(); ++i) {
-        if (!smtp::ClientProfiles()[i].reported) continue;
+        if (!partner.senders.test(i)) continue;
         out.Add(metric, {domain, {"profile", smtp::ClientProfiles()[i].name}},
                 SampleOf(all(
                     [i](const probe::AddressProbeResult& r) { return assess::GetsTls(r, i); })));
       }
+      break;
+    case Metric::kSenderOutcome:
+      WriteSenderOutcomes(partner, result, out);
       break;
     default:
       break;

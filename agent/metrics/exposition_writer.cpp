@@ -9,7 +9,6 @@
 #include <vector>
 
 #include "common/display_text.hpp"
-#include "smtp/client_profile.hpp"
 
 namespace stx::metrics {
 namespace {
@@ -86,16 +85,6 @@ void ExpositionWriter::Open(Metric metric) {
   *out_ += spec.name;
   *out_ += ' ';
   *out_ += spec.help;
-  if (spec.lists_profiles) {
-    const char* separator = " ";
-    for (const auto& profile : smtp::ClientProfiles()) {
-      if (!profile.reported) continue;
-      ((*out_ += separator) += profile.name) += " = ";
-      *out_ += profile.reading;
-      separator = ", ";
-    }
-    *out_ += '.';
-  }
   *out_ += "\n# TYPE ";
   *out_ += spec.name;
   switch (spec.type) {

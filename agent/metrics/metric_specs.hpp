@@ -36,6 +36,7 @@ enum class Metric : std::size_t {
   kNullMx,
   kMxDnssecAuthenticated,
   kDomainClientTls,
+  kSenderOutcome,
   // The exporter itself.
   kExporterBuildInfo,
   kExporterConfigLastReloadSuccessful,
@@ -61,12 +62,9 @@ struct MetricSpec {
   /// One line, no backslash: ExpositionWriter writes HELP text as it is, and the text format
   /// would need both escaped (metrics_contract_test checks).
   std::string_view help;
-  /// The HELP text goes on to name each sender profile with its EHLO reading (the families
-  /// with a `profile` label), from the profile table.
-  bool lists_profiles = false;
 };
 
-inline constexpr std::size_t kMetricCount = 37;
+inline constexpr std::size_t kMetricCount = 38;
 
 using prometheus::MetricType;
 inline constexpr std::array<MetricSpec, kMetricCount> kMetricSpecs{{
@@ -88,7 +86,8 @@ inline constexpr std::array<MetricSpec, kMetricCount> kMetricSpecs{{
      "Why the latest probe of the address obtained no EHLO reply (<stage>_<kind>, e.g. "
      "connect_refused, dns_nxdomain); always 1, present only while the status is error."},
     {Metric::kClientTls, "starttls_client_tls", MetricType::Gauge,
-     "1 when a sender of this profile gets a TLS session from the address:", true},
+     "1 when a sender of this profile (one of the configured senders) sees STARTTLS at the "
+     "address and the upgrade completes."},
     {Metric::kTlsOutcome, "starttls_tls_outcome", MetricType::Gauge,
      "What happened to the STARTTLS upgrade at the latest probe, as a state set (exactly one "
      "outcome is 1)."},
@@ -131,6 +130,10 @@ inline constexpr std::array<MetricSpec, kMetricCount> kMetricSpecs{{
     {Metric::kDomainClientTls, "starttls_domain_client_tls", MetricType::Gauge,
      "1 when every probed address of the domain gives a sender of this profile TLS; 0 when "
      "any does not or none was probed."},
+    {Metric::kSenderOutcome, "starttls_sender_outcome", MetricType::Gauge,
+     "What a configured sender does with mail to the domain at its worst address that "
+     "answered EHLO, as a state set (exactly one outcome is 1): deferred (not delivered), "
+     "clear (delivered in clear text), tls."},
     {Metric::kExporterBuildInfo, "starttls_exporter_build_info", MetricType::Gauge,
      "Version and revision of the running starttls_exporter; always 1."},
     {Metric::kExporterConfigLastReloadSuccessful, "starttls_exporter_config_last_reload_successful",

@@ -64,11 +64,11 @@ json TlsJson(const probe::AddressProbeResult& r) {
 }
 
 // What each sender profile gets, by profile name.
-json ClientProfilesJson(const probe::AddressProbeResult& r) {
+json ClientProfilesJson(const probe::AddressProbeResult& r, smtp::ProfileSet ours) {
   json out = json::object();
   const auto profiles = smtp::ClientProfiles();
   for (std::size_t i = 0; i < profiles.size(); ++i) {
-    if (!profiles[i].reported) continue;
+    if (!ours.test(i)) continue;
     out[std::string(profiles[i].name)] = {{"sees_starttls", assess::SeesStarttls(r, i)},
                                           {"gets_tls", assess::GetsTls(r, i)},
                                           {"verdict", assess::Verdict(r, i)}};
@@ -92,9 +92,9 @@ json SendersJson(const probe::AddressProbeResult& r) {
   return out;
 }
 
-json EvidenceJson(const probe::AddressProbeResult& r, std::int64_t now) {
+json EvidenceJson(const probe::AddressProbeResult& r, std::int64_t now, smtp::ProfileSet ours) {
   json items = json::array();
-  for (const auto& item : assess::AddressEvidence(r, now)) {
+  for (const auto& item : assess::AddressEvidence(r, now, ours)) {
     json lines = json::array();
     for (const auto& line : item.lines) lines.push_back(assess::PlainText(line));
     items.push_back({{"key", item.key},
@@ -120,7 +120,7 @@ const char* DirectionName(probe::TranscriptLine::Direction d) {
 
 }  // namespace
 
-json ToJson(const probe::AddressProbeResult& r, std::int64_t now_unix) {
+json ToJson(const probe::AddressProbeResult& r, std::int64_t now_unix, smtp::ProfileSet ours) {
   json stages = json::object();
   for (const auto& s : r.stage_durations) stages[std::string(probe::ToString(s.stage))] = s.seconds;
   json findings = json::array();
@@ -141,7 +141,7 @@ json ToJson(const probe::AddressProbeResult& r, std::int64_t now_unix) {
             {"starttls_line", r.ehlo.starttls_line}};
     const auto profiles = smtp::ClientProfiles();
     for (std::size_t i = 0; i < profiles.size(); ++i) {
-      if (!profiles[i].reported) continue;
+      if (!ours.test(i)) continue;
       ehlo[std::string(profiles[i].name) + "_sees_starttls"] = assess::SeesStarttls(r, i);
     }
   }
@@ -154,23 +154,24 @@ json ToJson(const probe::AddressProbeResult& r, std::int64_t now_unix) {
           {"started_at", Rfc3339(r.started_at)},
           {"duration_seconds", r.duration_seconds},
           {"stage_duration_seconds", stages},
-          {"ehlo_class", assess::ToString(assess::AddressStatus(r))},
+          {"ehlo_class", assess::ToString(assess::EhloStatus(r))},
+          {"status", assess::ToString(assess::AddressStatus(r, ours))},
           {"error", ErrorJson(r.error)},
           {"banner", r.banner},
           {"ehlo", ehlo},
-          {"client_profiles", ClientProfilesJson(r)},
+          {"client_profiles", ClientProfilesJson(r, ours)},
           {"senders", SendersJson(r)},
           {"tls", TlsJson(r)},
           {"rfc8460_results", assess::Rfc8460ResultTypes(r)},
           {"findings", findings},
           {"explanation", explanation.empty() ? json(nullptr) : json(explanation)},
           {"corrected_ehlo", assess::CorrectedEhlo(r)},
-          {"evidence", EvidenceJson(r, now_unix)},
+          {"evidence", EvidenceJson(r, now_unix, ours)},
           {"transcript", transcript},
           {"transcript_truncated", r.transcript_truncated}};
 }
 
-json ToJson(const probe::TargetProbeResult& result, std::int64_t now_unix) {
+json ToJson(const probe::TargetProbeResult& result, std::int64_t now_unix, smtp::ProfileSet ours) {
   json routing = nullptr;
   if (result.routing) {
     json exchangers = json::array();
@@ -187,14 +188,18 @@ json ToJson(const probe::TargetProbeResult& result, std::int64_t now_unix) {
                {"exchangers", exchangers}};
   }
   json summary = json::object();
-  for (const assess::Status status : assess::kAddressStatuses) {
+  for (const assess::Status status : assess::kEhloStatuses) {
     summary[std::string(assess::ToString(status))] = 0;
   }
   json results = json::array();
   for (const auto& r : result.results) {
-    json& count = summary[std::string(assess::ToString(assess::AddressStatus(r)))];
+    json& count = summary[std::string(assess::ToString(assess::EhloStatus(r)))];
     count = count.get<int>() + 1;
-    results.push_back(ToJson(r, now_unix));
+    results.push_back(ToJson(r, now_unix, ours));
+  }
+  json our_senders = json::array();
+  for (std::size_t i = 0; i < smtp::ClientProfiles().size(); ++i) {
+    if (ours.test(i)) our_senders.push_back(smtp::ClientProfiles()[i].name);
   }
   return {{"target", result.target},
           {"domain", result.domain},
@@ -202,6 +207,8 @@ json ToJson(const probe::TargetProbeResult& result, std::int64_t now_unix) {
           {"routing", routing},
           {"error", ErrorJson(result.error)},
           {"duration_seconds", result.duration_seconds},
+          {"status", assess::ToString(assess::TargetStatus(&result, ours))},
+          {"our_senders", our_senders},
           {"summary", summary},
           {"results", results}};
 }

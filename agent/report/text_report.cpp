@@ -78,12 +78,12 @@ std::vector<std::string> Wrap(const std::string& paragraph, std::size_t width) {
 }
 
 void WriteAddress(std::ostringstream& out, const probe::AddressProbeResult& r, bool direct,
-                  std::int64_t now) {
+                  std::int64_t now, smtp::ProfileSet ours) {
   out << "\n" << DisplayText(r.mx_host);
   if (!direct) out << " (MX preference " << r.mx_preference << ")";
-  out << "  " << assess::AddressText(r) << "  " << Upper(assess::ToString(assess::AddressStatus(r)))
+  out << "  " << assess::AddressText(r) << "  " << Upper(assess::ToString(assess::AddressStatus(r, ours)))
       << "\n";
-  WriteEvidence(out, assess::AddressEvidence(r, now));
+  WriteEvidence(out, assess::AddressEvidence(r, now, ours));
   if (!r.transcript.empty()) {
     out << "  transcript:\n";
     for (const auto& line : r.transcript) {
@@ -105,7 +105,8 @@ void WriteAddress(std::ostringstream& out, const probe::AddressProbeResult& r, b
 
 }  // namespace
 
-std::string ToText(const probe::TargetProbeResult& result, std::int64_t now_unix) {
+std::string ToText(const probe::TargetProbeResult& result, std::int64_t now_unix,
+                   smtp::ProfileSet ours) {
   std::ostringstream out;
   out << DisplayText(result.target);
   if (result.routing) {
@@ -136,8 +137,8 @@ std::string ToText(const probe::TargetProbeResult& result, std::int64_t now_unix
     out << "error: " << result.error->Reason() << ": " << DisplayText(result.error->detail) << "\n";
   std::map<assess::Status, int> counts;
   for (const auto& r : result.results) {
-    WriteAddress(out, r, result.direct, now_unix);
-    ++counts[assess::AddressStatus(r)];
+    WriteAddress(out, r, result.direct, now_unix, ours);
+    ++counts[assess::EhloStatus(r)];
   }
   char duration[32];
   std::snprintf(duration, sizeof duration, "%.2f", result.duration_seconds);
@@ -155,7 +156,7 @@ std::string ToText(const probe::TargetProbeResult& result, std::int64_t now_unix
     out << result.results.size() << " address" << (result.results.size() == 1 ? "" : "es")
         << ":";
     const char* separator = " ";
-    for (const assess::Status status : assess::kAddressStatuses) {
+    for (const assess::Status status : assess::kEhloStatuses) {
       out << separator << counts[status] << " " << assess::ToString(status);
       separator = ", ";
     }

@@ -23,10 +23,12 @@ constexpr std::array kBuiltInProfiles{
     ClientProfile{
         "strict", "strict client", "Postfix, Cisco ESA, Go, Python",
         "RFC 5321 EHLO parsing (Postfix, Cisco ESA, Go, Python)",
-        EhloRule{EhloLines::kAfterGreeting, KeywordCase::kInsensitive, KeywordEnd::kWord}},
+        EhloRule{EhloLines::kAfterGreeting, KeywordCase::kInsensitive, KeywordEnd::kWord},
+        TlsAcceptance{}, NoTlsBehaviour{}, "", ProfileKind::kReading},
     ClientProfile{"lenient", "lenient client", "openssl s_client, testssl.sh",
                   "STARTTLS on any line (openssl s_client)",
-                  EhloRule{EhloLines::kAnyLine, KeywordCase::kInsensitive, KeywordEnd::kWord}},
+                  EhloRule{EhloLines::kAnyLine, KeywordCase::kInsensitive, KeywordEnd::kWord},
+                  TlsAcceptance{}, NoTlsBehaviour{}, "", ProfileKind::kReading},
     // smtp_proto.c smtp_helo(): line 1 is the greeting (its first word the server's name);
     // later lines' first word, up to SP, HT or '=', compared with strcasecmp(); but
     // smtp_chat_resp() first censors every non-printable byte to '?', so HT no longer ends
@@ -41,7 +43,7 @@ constexpr std::array kBuiltInProfiles{
                   TlsAcceptance{kTls10, false},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear,
                                  NoTlsAction::kDeferThenClear},
-                  "Postfix 3.7.11", false},
+                  "Postfix 3.7.11"},
     // smtplib.SMTP.ehlo(): drops line 1, matches [A-Za-z0-9][A-Za-z0-9-]* at the start of each
     // later line, lower-cased; starttls() raises on a non-220 reply and on a failed handshake,
     // so the usual "starttls() when has_extn('starttls')" code sends nothing then. Its
@@ -52,7 +54,7 @@ constexpr std::array kBuiltInProfiles{
                            KeywordEnd::kKeywordGrammar},
                   TlsAcceptance{kTls12, false},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
-                  "Python 3.11.2", false},
+                  "Python 3.11.2"},
     // lib/smtp.c smtp_state_ehlo_resp(): every line of the reply, memcmp() of the 8 bytes
     // after the code with "STARTTLS". --ssl (CURLUSESSL_TRY) goes on in clear when STARTTLS is
     // missing or refused; a failed handshake or an unverified certificate ends the transfer.
@@ -61,7 +63,7 @@ constexpr std::array kBuiltInProfiles{
                   EhloRule{EhloLines::kReplyLines, KeywordCase::kSensitive, KeywordEnd::kPrefix},
                   TlsAcceptance{kTls12, true},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear, NoTlsAction::kDefer},
-                  "curl 7.88.1", false},
+                  "curl 7.88.1"},
     // do_smtp_helo(): every line of the reply, the code stripped, matched with /^STARTTLS$/
     // (capitals, the whole line). --tls-optional-strict: in clear when STARTTLS is missing,
     // an error when it is refused or the handshake fails. Net::SSLeay verifies no
@@ -71,7 +73,7 @@ constexpr std::array kBuiltInProfiles{
                   EhloRule{EhloLines::kReplyLines, KeywordCase::kSensitive, KeywordEnd::kWholeLine},
                   TlsAcceptance{kTls12, false},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
-                  "swaks 20201014.0", false},
+                  "swaks 20201014.0"},
     // smtp.c smtp_init(): every line of the reply, upper-cased, strncmp() of the 8 bytes
     // after the code with "STARTTLS". An MSA client: with tls and tls_starttls on, TLS is
     // required, so mail goes over TLS or not at all; it checks the certificate and the host
@@ -82,7 +84,7 @@ constexpr std::array kBuiltInProfiles{
                   EhloRule{EhloLines::kReplyLines, KeywordCase::kInsensitive, KeywordEnd::kPrefix},
                   TlsAcceptance{kTls10, true},
                   NoTlsBehaviour{NoTlsAction::kDefer, NoTlsAction::kDefer, NoTlsAction::kDefer},
-                  "msmtp 1.8.23", false},
+                  "msmtp 1.8.23"},
 };
 static_assert(kBuiltInProfiles.size() <= kMaxClientProfiles);
 
@@ -103,11 +105,25 @@ bool SameLetters(std::string_view a, std::string_view b, KeywordCase keyword_cas
 
 std::span<const ClientProfile> ClientProfiles() { return active_profiles; }
 
-ProfileSet ReportedProfiles() {
-  ProfileSet reported;
+namespace {
+
+ProfileSet OfKind(ProfileKind kind) {
+  ProfileSet set;
   const auto profiles = ClientProfiles();
-  for (std::size_t i = 0; i < profiles.size(); ++i) reported[i] = profiles[i].reported;
-  return reported;
+  for (std::size_t i = 0; i < profiles.size(); ++i) set[i] = profiles[i].kind == kind;
+  return set;
+}
+
+}  // namespace
+
+ProfileSet DefaultSenders() { return OfKind(ProfileKind::kReading); }
+
+ProfileSet RealSenders() { return OfKind(ProfileKind::kSender); }
+
+std::vector<std::string_view> ProfileNames() {
+  std::vector<std::string_view> names;
+  for (const auto& profile : ClientProfiles()) names.push_back(profile.name);
+  return names;
 }
 
 std::optional<std::size_t> FindClientProfile(std::string_view name) {

@@ -83,6 +83,15 @@ struct TlsAcceptance {
   bool verifies_certificate = false;
 };
 
+/// What a row stands for.
+enum class ProfileKind {
+  /// A way of reading the EHLO reply that a family of senders shares ("strict", "lenient"):
+  /// the exporter's default `senders`, which its alerts and dashboards started with.
+  kReading,
+  /// One real sender, as its source and its runs (or its documentation) say it behaves.
+  kSender,
+};
+
 /// One kind of sender.
 struct ClientProfile {
   std::string_view name;     ///< metric label value and JSON key, e.g. "strict"
@@ -96,9 +105,7 @@ struct ClientProfile {
   /// "Postfix 3.7.11"; empty for a row nobody could run (a model of a reading, or a sender
   /// described only by its documentation).
   std::string_view verified_with{};
-  /// Reported in the metrics, the partner status, the status page and the text report
-  /// (the JSON reports every row).
-  bool reported = true;
+  ProfileKind kind = ProfileKind::kSender;
 };
 
 /// A table holds at most this many profiles: a set of them is a bitset in every result.
@@ -109,9 +116,15 @@ using ProfileSet = std::bitset<kMaxClientProfiles>;
 /// Every profile of the table, in display order.
 std::span<const ClientProfile> ClientProfiles();
 
-/// The positions of the profiles with `reported` set.
-ProfileSet ReportedProfiles();
+/// The senders an exporter reports when its configuration names none (`senders`): the
+/// readings (ProfileKind::kReading) it started with, "strict" and "lenient".
+ProfileSet DefaultSenders();
 
+/// The rows that stand for one real sender (ProfileKind::kSender).
+ProfileSet RealSenders();
+
+/// The names of the table's profiles, in table order (for messages and suggestions).
+std::vector<std::string_view> ProfileNames();
 
 /// The position of the profile named `name`, if the table has one.
 std::optional<std::size_t> FindClientProfile(std::string_view name);

@@ -54,7 +54,7 @@ std::map<AddressKey, std::string> RowClasses(const probe::TargetProbeResult& res
 }  // namespace
 
 assess::Status StatusOf(const PartnerState& partner) {
-  return assess::TargetStatus(partner.last ? &*partner.last : nullptr);
+  return assess::TargetStatus(partner.last ? &*partner.last : nullptr, partner.partner.senders);
 }
 
 std::map<AddressKey, KnownAddress> KnownAddresses(const PartnerState& partner) {

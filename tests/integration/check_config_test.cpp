@@ -90,7 +90,8 @@ TEST(CheckConfig, APartnerProbeThatThrowsMakesTheExitStatusTwo) {
   ASSERT_TRUE(result->error.has_value());
   EXPECT_NE(result->error->detail.find("std::bad_alloc"), std::string::npos)
       << result->error->detail;
-  EXPECT_EQ(assess::CheckExitStatus(std::vector<probe::TargetProbeResult>{*result}),
+  EXPECT_EQ(assess::CheckExitStatus(std::vector<probe::TargetProbeResult>{*result},
+                                    std::vector{partner.senders}),
             assess::kErrorOrUsage);
 }
 

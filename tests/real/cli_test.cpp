@@ -191,6 +191,28 @@ const std::vector<CommandLine>& DocumentedCommandLines() {
                  << senders["curl"];
              EXPECT_EQ(senders["strict"]["verified"], false);
            }},
+      {.name = "check [IPv6]:port, a sender that does not see it",
+       .args = {"check", "[::1]:{port}", "--senders=postfix"},
+       .exit_status = 1,
+       .stdout_has = {"  MISORDERED\n", "  Postfix (Postfix (smtp_tls_security_level = may)): "
+                      "sends in clear text: STARTTLS not seen", "  real senders: "}},
+      {.name = "check [IPv6]:port, a sender that sees it",
+       .args = {"check", "[::1]:{port}", "--senders", "lenient", "--json"},
+       .exit_status = 0,
+       .also =
+           [](const ProgramRun& run) {
+             const json report = ParsedOut(run);
+             EXPECT_EQ(report["status"], "compliant") << "lenient gets TLS: as good as our senders";
+             EXPECT_EQ(report["our_senders"], json{"lenient"});
+             EXPECT_EQ(report["results"][0]["ehlo_class"], "misordered");
+             EXPECT_TRUE(report["results"][0]["client_profiles"].contains("lenient"));
+             EXPECT_FALSE(report["results"][0]["client_profiles"].contains("strict"));
+           }},
+      {.name = "check with a misspelt sender",
+       .args = {"check", "cli.test", "--senders=strict,postfx"},
+       .exit_status = 2,
+       .stderr_has = {"check: --senders found \"postfx\"; expected a sender profile (did you mean "
+                      "\"postfix\"?)"}},
       {.name = "check a name with an empty label",
        .args = {"check", "a..b"},
        .exit_status = 2,

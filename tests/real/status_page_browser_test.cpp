@@ -55,7 +55,8 @@ TEST(StatusPageInBrowser, ShowsEveryDemoPartnersStatus) {
       {"bank.demo.example", "compliant"},
       {"insurer.demo.example", "misordered"},
       {"supplier.demo.example", "no_starttls"},
-      {"logistics.demo.example", "compliant"},  // STARTTLS refused: class stays compliant
+      // STARTTLS refused: the reply is compliant, but strict and lenient senders go on in clear.
+      {"logistics.demo.example", "tls_failed"},
       {"agency.demo.example", "compliant"},     // expired certificate: still compliant EHLO
   };
   for (const auto& [domain, status] : expected) {

@@ -60,21 +60,21 @@ const EvidenceItem& Find(const std::vector<EvidenceItem>& items, const std::stri
 }
 
 TEST(Evidence, ListsEveryFactInDisplayOrderWithOneItemPerSenderProfile) {
-  const auto items = AddressEvidence(Misordered(), kNow);
+  const auto items = AddressEvidence(Misordered(), kNow, smtp::DefaultSenders());
   EXPECT_EQ(Keys(items),
-            (std::vector<std::string>{"banner", "client.strict", "client.lenient", "tls",
-                                      "certificate", "ehlo_tls_keywords", "rfc8460", "findings"}));
+            (std::vector<std::string>{"banner", "client.strict", "client.lenient", "senders",
+                                      "tls", "certificate", "ehlo_tls_keywords", "rfc8460",
+                                      "findings"}));
   const EvidenceItem& strict = Find(items, "client.strict");
   EXPECT_EQ(strict.label, "strict client");
   EXPECT_EQ(strict.note, "Postfix, Cisco ESA, Go, Python");
-  EXPECT_EQ(PlainText(strict.lines.at(0)),
-            "sends in clear (or defers when TLS is required): STARTTLS not seen");
+  EXPECT_EQ(PlainText(strict.lines.at(0)), "sends in clear text: STARTTLS not seen");
   EXPECT_EQ(ItemTone(strict), Tone::kBad);
   EXPECT_EQ(ItemTone(Find(items, "client.lenient")), Tone::kGood);
 }
 
 TEST(Evidence, CertificateFactsSayWhatIsWrong) {
-  const auto items = AddressEvidence(Misordered(), kNow);
+  const auto items = AddressEvidence(Misordered(), kNow, smtp::DefaultSenders());
   const EvidenceItem& cert = Find(items, "certificate");
   std::vector<std::string> lines;
   for (const auto& line : cert.lines) lines.push_back(PlainText(line));
@@ -93,13 +93,13 @@ TEST(Evidence, CertificateFactsSayWhatIsWrong) {
 
 TEST(Evidence, FindingsAreAListAndSayNoneWhenEmpty) {
   probe::AddressProbeResult r = Misordered();
-  const auto items = AddressEvidence(r, kNow);
+  const auto items = AddressEvidence(r, kNow, smtp::DefaultSenders());
   const EvidenceItem& findings = Find(items, "findings");
   EXPECT_TRUE(findings.list);
   ASSERT_EQ(findings.lines.size(), 1u);
   EXPECT_EQ(PlainText(findings.lines[0]), "starttls-on-greeting-line (ehlo): on line 1");
   r.findings.clear();
-  const auto without = AddressEvidence(r, kNow);
+  const auto without = AddressEvidence(r, kNow, smtp::DefaultSenders());
   EXPECT_TRUE(Find(without, "findings").lines.empty());
 }
 
@@ -109,7 +109,7 @@ TEST(Evidence, AnAddressWithoutEhloReplyShowsTheErrorAndNoTlsFacts) {
   r.ehlo_class = smtp::EhloClass::kError;
   r.error = probe::ProbeError{probe::Stage::kBanner, probe::FailureKind::kTimeout,
                               "no complete banner within 10 ms"};
-  const auto items = AddressEvidence(r, kNow);
+  const auto items = AddressEvidence(r, kNow, smtp::DefaultSenders());
   EXPECT_EQ(Keys(items),
             (std::vector<std::string>{"error", "client.strict", "client.lenient", "findings"}));
   EXPECT_EQ(PlainText(items[0].lines.at(0)), "banner_timeout: no complete banner within 10 ms");

@@ -57,18 +57,19 @@ INSTANTIATE_TEST_SUITE_P(
         VerdictCase{smtp::EhloClass::kCompliant, true, TlsOutcome::kEstablished,
                     "uses TLS (TLSv1.3, TLS_AES_256_GCM_SHA384)", true},
         VerdictCase{smtp::EhloClass::kMisordered, false, TlsOutcome::kEstablished,
-                    "sends in clear (or defers when TLS is required): STARTTLS not seen", false},
+                    "sends in clear text: STARTTLS not seen", false},
         VerdictCase{smtp::EhloClass::kCompliant, true, TlsOutcome::kStarttlsRefused,
-                    "sends in clear or defers: STARTTLS refused (454 4.7.0 TLS not available)",
+                    "sends in clear text: STARTTLS refused: 454 4.7.0 TLS not available",
                     false},
         VerdictCase{smtp::EhloClass::kCompliant, true, TlsOutcome::kStarttlsFailed,
-                    "defers: STARTTLS failed (454 4.7.0 TLS not available)", false},
+                    "sends in clear text: no usable reply to STARTTLS: 454 4.7.0 TLS not "
+                    "available",
+                    false},
         VerdictCase{smtp::EhloClass::kCompliant, true, TlsOutcome::kHandshakeFailed,
-                    "defers or falls back to clear text: TLS handshake failed (454 4.7.0 TLS not "
-                    "available)",
+                    "sends in clear text: TLS handshake failed: 454 4.7.0 TLS not available",
                     false},
         VerdictCase{smtp::EhloClass::kCompliant, true, TlsOutcome::kNotAttempted,
-                    "STARTTLS not attempted", false},
+                    "sends in clear text: STARTTLS not attempted", false},
         VerdictCase{smtp::EhloClass::kError, false, TlsOutcome::kNotAttempted,
                     "cannot deliver: no complete banner within 10 ms", false}));
 
@@ -79,17 +80,17 @@ INSTANTIATE_TEST_SUITE_P(
 constexpr smtp::EhloRule kRfc{};
 constexpr std::array kRows{
     smtp::ClientProfile{"opportunistic", "t", "t", "t", kRfc, smtp::TlsAcceptance{},
-                        smtp::NoTlsBehaviour{}, "", true},
+                        smtp::NoTlsBehaviour{}, ""},
     smtp::ClientProfile{"careful", "t", "t", "t", kRfc,
                         smtp::TlsAcceptance{TLS1_2_VERSION, true},
                         smtp::NoTlsBehaviour{smtp::NoTlsAction::kClear, smtp::NoTlsAction::kDefer,
                                              smtp::NoTlsAction::kClearRetry},
-                        "", true},
+                        ""},
     smtp::ClientProfile{"patient", "t", "t", "t", kRfc, smtp::TlsAcceptance{},
                         smtp::NoTlsBehaviour{smtp::NoTlsAction::kDefer,
                                              smtp::NoTlsAction::kClearRetry,
                                              smtp::NoTlsAction::kDeferThenClear},
-                        "", true},
+                        ""},
 };
 
 AddressProbeResult Seen(TlsOutcome outcome, const char* version = "TLSv1.3") {

@@ -53,6 +53,15 @@ TEST_P(ConfigLoaderInvalid, FailsWithExactMessage) {
 // Partners' mx lines used by several cases.
 const std::string kBank = "[[partner]]\ndomain = \"bank.example\"\n";
 
+// Every profile name of the table, as an error lists them.
+std::string ProfileList() {
+  std::string all;
+  for (const std::string_view name : smtp::ProfileNames()) {
+    all += (all.empty() ? "" : ", ") + std::string(name);
+  }
+  return all;
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Config, ConfigLoaderInvalid,
     testing::Values(
@@ -74,7 +83,7 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"UnknownListsKeys", "colour = \"blue\"\n",
                     "cfg.toml:1:1: colour: unknown key 'colour'; expected one of interval, "
                     "timeout, ehlo_name, concurrency, dns_server, mx, address_families, port, "
-                    "ca_file, allow_adhoc_probes, web, partner"},
+                    "ca_file, allow_adhoc_probes, senders, web, partner"},
         InvalidCase{"PartnerTypo", kBank + "intervall = \"10m\"\n",
                     "cfg.toml:3:1: partner[1].intervall: unknown key 'intervall'; did you mean "
                     "'interval'?"},
@@ -227,7 +236,22 @@ INSTANTIATE_TEST_SUITE_P(
                     "(mx[1]); expected each host once"},
         InvalidCase{"StaticMxInteger", kBank + "mx = [25]\n",
                     "cfg.toml:3:7: partner[1].mx[1]: found integer 25; expected a string such "
-                    "as \"mx1.example.com:25\""}),
+                    "as \"mx1.example.com:25\""},
+        // The senders this company runs: profile names of the table.
+        InvalidCase{"SenderTypoSuggested", "senders = [\"strict\", \"postfx\"]\n",
+                    "cfg.toml:1:22: senders[2]: found \"postfx\"; expected a sender profile (did "
+                    "you mean \"postfix\"?)"},
+        InvalidCase{"SenderUnknownListsProfiles", kBank + "senders = [\"outlook\"]\n",
+                    "cfg.toml:3:12: partner[1].senders[1]: found \"outlook\"; expected a sender "
+                    "profile (" + ProfileList() + ")"},
+        InvalidCase{"SenderTwice", "senders = [\"postfix\", \"postfix\"]\n",
+                    "cfg.toml:1:23: senders[2]: found \"postfix\" again; expected each sender once"},
+        InvalidCase{"SendersEmpty", "senders = []\n",
+                    "cfg.toml:1:11: senders: found []; expected at least one sender (leave senders "
+                    "out for the default, [\"strict\", \"lenient\"])"},
+        InvalidCase{"SendersString", "senders = \"postfix\"\n",
+                    "cfg.toml:1:11: senders: found string \"postfix\"; expected a list of senders "
+                    "such as [\"postfix\", \"cisco_esa\"]"}),
     [](const testing::TestParamInfo<InvalidCase>& param) { return param.param.name; });
 
 TEST(ConfigLoaderInvalid, ErrorCarriesItsParts) {
@@ -398,6 +422,21 @@ TEST_F(ConfigFiles, CaFileWithoutCertificateOrNotAFileIsRejected) {
 
 const std::string kExample = std::string(STX_SOURCE_DIR) + "/config/starttls_exporter.toml";
 
+TEST(ConfigLoaderValid, SendersGlobalAndPerPartner) {
+  const ExporterConfig config = ParseConfig(
+      "senders = [\"postfix\", \"msmtp\"]\n"
+      "[[partner]]\ndomain = \"a.example\"\n"
+      "[[partner]]\ndomain = \"b.example\"\nsenders = [\"curl\"]\n",
+      "cfg.toml");
+  const auto at = [](const char* name) { return *smtp::FindClientProfile(name); };
+  smtp::ProfileSet global;
+  global.set(at("postfix")).set(at("msmtp"));
+  EXPECT_EQ(config.global.senders, global);
+  EXPECT_EQ(config.partners[0].senders, global);
+  EXPECT_EQ(config.partners[1].senders, smtp::ProfileSet().set(at("curl")));
+  EXPECT_EQ(ParseConfig("", "cfg.toml").global.senders, smtp::DefaultSenders());
+}
+
 TEST(ConfigExample, LoadsWithItsPartners) {
   const ExporterConfig config = LoadConfigFile(kExample);
   ASSERT_EQ(config.partners.size(), 3u);
@@ -407,6 +446,7 @@ TEST(ConfigExample, LoadsWithItsPartners) {
                                            {"team", "payments"}, {"tier", "1"}}));
   EXPECT_EQ(config.partners[1].interval, minutes(10));
   EXPECT_EQ(config.partners[1].timeout, seconds(20));
+  EXPECT_EQ(config.partners[1].senders.count(), 3u);
   EXPECT_EQ(config.partners[2].static_mx,
             Hosts({"mx1.pinned.example:25", "192.0.2.25:25", "[2001:db8::25]:2525"}));
 }
@@ -419,7 +459,7 @@ TEST(ConfigExample, CommentedGlobalsAreTheDefaults) {
   int uncommented_keys = 0;
   while (std::getline(in, line)) {
     for (const char* key : {"interval", "timeout", "concurrency", "mx", "address_families", "port",
-                            "allow_adhoc_probes"}) {
+                            "allow_adhoc_probes", "senders"}) {
       if (line.rfind(std::string("#") + key + " = ", 0) == 0) {
         line.erase(0, 1);
         ++uncommented_keys;
@@ -427,7 +467,7 @@ TEST(ConfigExample, CommentedGlobalsAreTheDefaults) {
     }
     uncommented += line + "\n";
   }
-  EXPECT_EQ(uncommented_keys, 7);
+  EXPECT_EQ(uncommented_keys, 8);
   const ExporterConfig config = ParseConfig(uncommented, kExample);
   EXPECT_EQ(config.global, GlobalSettings{});
   EXPECT_EQ(config.partners, LoadConfigFile(kExample).partners);

@@ -147,9 +147,10 @@ TEST(HttpStatusPage, ShowsTlsFactsVerdictsAndLastProbe) {
   EXPECT_NE(bank[0].find("chain trusted"), std::string::npos);
   EXPECT_NE(bank[0].find("name matches"), std::string::npos);
   EXPECT_NE(bank[0].find("42 s ago"), std::string::npos);
-  // Strict senders get clear text from the misordered MX, lenient ones TLS.
-  EXPECT_NE(bank[0].find("data-gets-tls=\"false\""), std::string::npos);
-  EXPECT_NE(bank[0].find("data-gets-tls=\"true\""), std::string::npos);
+  // Strict senders get clear text from the misordered MX, lenient ones TLS: worst first.
+  EXPECT_NE(bank[0].find("data-sender=\"strict\" data-outcome=\"clear\""), std::string::npos);
+  EXPECT_NE(bank[0].find("data-sender=\"lenient\" data-outcome=\"tls\""), std::string::npos);
+  EXPECT_LT(bank[0].find("data-sender=\"strict\""), bank[0].find("data-sender=\"lenient\""));
   EXPECT_NE(bank[0].find("1 finding"), std::string::npos);
 
   const auto shop = Rows(page, "shop.example")[0];

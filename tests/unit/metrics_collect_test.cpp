@@ -437,7 +437,7 @@ TEST(MetricsCollect, EveryFamilyHasHelpAndTypeBeforeItsSamples) {
   EXPECT_EQ(helped, typed);
   EXPECT_EQ(helped, seen) << "a family without samples is served";
   // Every family of the contract shows up in this state (the process ones included).
-  EXPECT_EQ(seen.size(), 33u);
+  EXPECT_EQ(seen.size(), 34u);
   EXPECT_TRUE(HasLine(text, "# TYPE starttls_probes_total counter"));
   EXPECT_TRUE(HasLine(text, "# TYPE starttls_status_changes_total counter"));
   EXPECT_TRUE(HasLine(text, "# TYPE starttls_ehlo_status gauge"));

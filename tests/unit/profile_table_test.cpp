@@ -1,6 +1,7 @@
 // Adding a sender profile is one row of the table (smtp/client_profile.hpp): this test adds a
 // throwaway third row and shows that classification, the JSON, the text report, the metrics
-// and the status page all carry it, with no other change.
+// and the status page all carry it once the configuration names it among its senders, with
+// no other change.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -56,17 +57,29 @@ class ThirdProfile : public ::testing::Test {
   const std::array<smtp::ClientProfile, 3> table_{smtp::ClientProfiles()[0],
                                                   smtp::ClientProfiles()[1], kCapitals};
   const smtp::ScopedClientProfiles scoped_{table_};
+  // senders = ["strict", "lenient", "capitals"]
+  const smtp::ProfileSet ours_{0b111};
+
+  config::Partner Partner() const {
+    config::Partner partner;
+    partner.domain = partner.name = "partner.test";
+    partner.senders = ours_;
+    return partner;
+  }
 };
 
 TEST_F(ThirdProfile, JsonCarriesItsViewAndVerdict) {
-  const auto json = report::ToJson(LowerCaseStarttls(), kNow);
+  const auto json = report::ToJson(LowerCaseStarttls(), kNow, ours_);
   const auto& address = json["results"][0];
   EXPECT_EQ(address["ehlo_class"], "compliant");
   EXPECT_EQ(address["ehlo"]["capitals_sees_starttls"], false);
   EXPECT_EQ(address["ehlo"]["strict_sees_starttls"], true);
   EXPECT_EQ(address["client_profiles"]["capitals"]["gets_tls"], false);
   EXPECT_EQ(address["client_profiles"]["capitals"]["verdict"],
-            "sends in clear (or defers when TLS is required): STARTTLS not seen");
+            "sends in clear text: STARTTLS not seen");
+  EXPECT_EQ(address["status"], "misordered") << "capitals does not read it: in clear";
+  EXPECT_EQ(json["status"], "misordered");
+  EXPECT_EQ(json["our_senders"], (nlohmann::json{"strict", "lenient", "capitals"}));
   EXPECT_EQ(address["client_profiles"]["strict"]["gets_tls"], true);
   bool listed = false;
   for (const auto& item : address["evidence"]) listed = listed || item["key"] == "client.capitals";
@@ -74,19 +87,19 @@ TEST_F(ThirdProfile, JsonCarriesItsViewAndVerdict) {
 }
 
 TEST_F(ThirdProfile, TextReportAlignsItWithTheOthers) {
-  const std::string text = report::ToText(LowerCaseStarttls(), kNow);
+  const std::string text = report::ToText(LowerCaseStarttls(), kNow, ours_);
   EXPECT_NE(text.find("  strict client        (Postfix, Cisco ESA, Go, Python): uses TLS"),
             std::string::npos)
       << text;
   EXPECT_NE(text.find("  capitals-only client (a throwaway sender):             sends in clear"),
             std::string::npos)
       << text;
+  // The real senders of the table, grouped by outcome, worst first.
+  EXPECT_NE(text.find("  real senders: clear: capitals\n"), std::string::npos) << text;
 }
 
-TEST_F(ThirdProfile, MetricsHaveASeriesAndHelpForIt) {
-  config::Partner partner;
-  partner.domain = partner.name = "partner.test";
-  const std::string text = metrics::RenderProbeExposition(partner, LowerCaseStarttls());
+TEST_F(ThirdProfile, MetricsHaveASeriesForIt) {
+  const std::string text = metrics::RenderProbeExposition(Partner(), LowerCaseStarttls());
   EXPECT_NE(text.find(R"(starttls_client_tls{address="192.0.2.7",domain="partner.test",)"
                       R"(mx="mx.partner.test",profile="capitals"} 0)"),
             std::string::npos)
@@ -94,27 +107,29 @@ TEST_F(ThirdProfile, MetricsHaveASeriesAndHelpForIt) {
   EXPECT_NE(text.find(R"(profile="strict"} 1)"), std::string::npos);
   EXPECT_NE(text.find(R"(starttls_domain_client_tls{domain="partner.test",profile="capitals"} 0)"),
             std::string::npos);
-  EXPECT_NE(text.find("lenient = STARTTLS on any line (openssl s_client), capitals = STARTTLS in "
-                      "capitals only."),
+  EXPECT_NE(text.find(R"(starttls_sender_outcome{domain="partner.test",outcome="clear",)"
+                      R"(sender="capitals"} 1)"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find(R"(starttls_sender_outcome{domain="partner.test",outcome="tls",)"
+                      R"(sender="strict"} 1)"),
             std::string::npos);
 }
 
-TEST_F(ThirdProfile, StatusPageHasAColumnAndAnEvidenceLine) {
+TEST_F(ThirdProfile, StatusPageListsItAndHasAnEvidenceLine) {
   config::ExporterConfig config;
-  config::Partner partner;
-  partner.domain = partner.name = "partner.test";
-  config.partners.push_back(partner);
+  config.partners.push_back(Partner());
   state::ExporterState state;
   state.ApplyConfig(config);
   state.RecordResult("partner.test", LowerCaseStarttls());
   const std::string page = http::RenderStatusPage(
       state, std::chrono::system_clock::time_point(std::chrono::seconds(kNow)), "test");
-  EXPECT_NE(page.find("<th title=\"a throwaway sender\">Capitals-only client</th>"),
-            std::string::npos);
-  EXPECT_NE(page.find("data-profile=\"capitals\" data-gets-tls=\"false\""), std::string::npos);
-  EXPECT_NE(page.find("data-profile=\"strict\" data-gets-tls=\"true\""), std::string::npos);
+  EXPECT_NE(page.find("data-sender=\"capitals\" data-outcome=\"clear\""), std::string::npos);
+  EXPECT_NE(page.find("data-sender=\"strict\" data-outcome=\"tls\""), std::string::npos);
+  // Worst first: the clear line before the TLS line.
+  EXPECT_LT(page.find("data-sender=\"capitals\""), page.find("data-sender=\"strict\""));
   EXPECT_NE(page.find("<dt>capitals-only client</dt>"), std::string::npos);
-  EXPECT_NE(page.find("colspan=\"12\""), std::string::npos);  // 9 columns + 3 profiles
+  EXPECT_NE(page.find("data-status=\"misordered\""), std::string::npos) << "as bad as capitals";
 }
 
 // The JSON's `senders` object carries every row of the table, reported or not.
@@ -132,22 +147,18 @@ TEST_F(ThirdProfile, JsonSendersCarryItsOutcome) {
   EXPECT_EQ(senders["strict"]["reason"], "TLSv1.3");
 }
 
-// A row that is not reported is in the JSON's `senders` only: no column, no series, no HELP
-// text, no evidence line, and it does not decide the exit status.
-class UnreportedProfile : public ::testing::Test {
+// A row that is not among our senders is in the JSON's `senders` and in the real senders'
+// matrix only: no series, no evidence line of its own, and it does not decide the status.
+class NotOurSender : public ::testing::Test {
  protected:
-  static smtp::ClientProfile Unreported() {
-    smtp::ClientProfile row = kCapitals;
-    row.reported = false;
-    return row;
-  }
   const std::array<smtp::ClientProfile, 3> table_{smtp::ClientProfiles()[0],
-                                                  smtp::ClientProfiles()[1], Unreported()};
+                                                  smtp::ClientProfiles()[1], kCapitals};
   const smtp::ScopedClientProfiles scoped_{table_};
 };
 
-TEST_F(UnreportedProfile, IsInTheJsonSendersOnly) {
-  const auto json = report::ToJson(LowerCaseStarttls(), kNow);
+TEST_F(NotOurSender, IsInTheJsonSendersOnly) {
+  const auto json = report::ToJson(LowerCaseStarttls(), kNow, smtp::DefaultSenders());
+  EXPECT_EQ(json["status"], "compliant") << "strict and lenient both get TLS";
   const auto& address = json["results"][0];
   EXPECT_TRUE(address["senders"].contains("capitals"));
   EXPECT_FALSE(address["client_profiles"].contains("capitals"));
@@ -158,7 +169,7 @@ TEST_F(UnreportedProfile, IsInTheJsonSendersOnly) {
   partner.domain = partner.name = "partner.test";
   const std::string text = metrics::RenderProbeExposition(partner, LowerCaseStarttls());
   EXPECT_EQ(text.find("capitals"), std::string::npos) << text;
-  EXPECT_EQ(report::ToText(LowerCaseStarttls(), kNow).find("capitals"), std::string::npos);
+  EXPECT_EQ(report::ToText(LowerCaseStarttls(), kNow).find("capitals-only"), std::string::npos);
 }
 
 }  // namespace

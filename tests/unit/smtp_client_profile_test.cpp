@@ -71,7 +71,7 @@ TEST(EhloLineRules, AfterGreetingSkipsLineOneAndStopsAtTheFinalLine) {
   EXPECT_FALSE(SeesStarttls(kRfc, greeting_only.reply, greeting_only.trailing));
 }
 
-// The two reported profiles first, as alerts, dashboards and the README name them; the rows
+// The two default profiles first, as alerts, dashboards and the README name them; the rows
 // of real senders after them, each proven by a run of its sender (tests/senders).
 TEST(ClientProfileTable, HoldsStrictThenLenientThenRealSenders) {
   const auto profiles = ClientProfiles();
@@ -81,7 +81,9 @@ TEST(ClientProfileTable, HoldsStrictThenLenientThenRealSenders) {
   EXPECT_EQ(FindClientProfile("strict"), 0u);
   EXPECT_EQ(FindClientProfile("lenient"), 1u);
   EXPECT_FALSE(FindClientProfile("no-such-sender").has_value());
-  EXPECT_EQ(ReportedProfiles(), ProfileSet(0b11)) << "only strict and lenient are reported";
+  EXPECT_EQ(DefaultSenders(), ProfileSet(0b11)) << "strict and lenient, unless configured";
+  EXPECT_EQ(RealSenders() & DefaultSenders(), ProfileSet()) << "the readings are no senders";
+  EXPECT_EQ((RealSenders() | DefaultSenders()).count(), profiles.size());
   for (const char* sender : {"postfix", "python", "curl", "swaks", "msmtp"}) {
     const auto at = FindClientProfile(sender);
     ASSERT_TRUE(at.has_value()) << sender;
