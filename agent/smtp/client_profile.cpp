@@ -83,6 +83,33 @@ constexpr std::array kBuiltInProfiles{
                   TlsAcceptance{kTls10, true},
                   NoTlsBehaviour{NoTlsAction::kDefer, NoTlsAction::kDefer, NoTlsAction::kDefer},
                   "msmtp 1.8.23", false},
+    // Net::SMTP hello(): every line of the reply (Net::Cmd response() reads up to the first
+    // final line), line 1 included, keyed by uc() of the first match of /([-\w]+)\b/ in it;
+    // supports('STARTTLS') returns the rest of the line, defined when the key exists (a bare
+    // "STARTTLS" gives "", so programs test it with defined()). IO::Socket::SSL verifies the
+    // certificate and its name by default. starttls() returns false on a refused STARTTLS or
+    // a failed handshake, and a program that checks it ("starttls() or die") sends nothing.
+    ClientProfile{"perl", "Perl Net::SMTP", "Perl Net::SMTP (starttls() when supported)",
+                  "any line of the reply, the first word run, any case",
+                  EhloRule{EhloLines::kReplyLines, KeywordCase::kInsensitive,
+                           KeywordEnd::kFirstWordRun},
+                  TlsAcceptance{kTls12, true},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
+                  "Perl 5.36.0 Net::SMTP 3.14, IO::Socket::SSL 2.081", false},
+    // net/smtp.rb Response#capabilities: nothing from a one-line reply, else lines 2.. of the
+    // reply, each split(' ') (any ASCII white space ends the word), looked up in capitals
+    // only by capable_starttls?. do_start() with starttls :auto (enable_starttls_auto, the
+    // default) raises when STARTTLS is refused or the handshake fails; tls_verify (on by
+    // default) checks the certificate and the name (OpenSSL's VERIFY_PEER, verify_hostname).
+    // Its SSLContext sets min_version TLS 1.0, yet OpenSSL's security level refuses TLS 1.0
+    // and 1.1 (their MD5-SHA1 signatures) all the same.
+    ClientProfile{"ruby", "Ruby net-smtp", "Ruby net-smtp (enable_starttls_auto)",
+                  "keywords after the greeting, \"STARTTLS\" in capitals up to white space",
+                  EhloRule{EhloLines::kAfterGreeting, KeywordCase::kSensitive, KeywordEnd::kWord,
+                           " \t\v\f\r"},
+                  TlsAcceptance{kTls12, true},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
+                  "Ruby 3.1.2 net-smtp 0.3.1", false},
 };
 static_assert(kBuiltInProfiles.size() <= kMaxClientProfiles);
 
@@ -129,6 +156,34 @@ bool AnnouncesStarttls(const EhloRule& rule, std::string_view line) {
     case KeywordEnd::kPrefix:
       keyword = line.substr(0, kStarttls.size());
       break;
+    case KeywordEnd::kFirstWordRun: {
+      // Perl's \w on a byte string: ASCII letters, digits and '_' only.
+      const auto word = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '_';
+      };
+      const auto in_run = [&word](char c) { return word(c) || c == '-'; };
+      // The regex tries each start in turn; a start matches once its run holds a word
+      // character (the \b after it), and the match ends at the run's last word character.
+      keyword = {};
+      for (std::size_t begin = 0; begin < line.size();) {
+        if (!in_run(line[begin])) {
+          ++begin;
+          continue;
+        }
+        std::size_t end = begin;
+        std::size_t last_word = std::string_view::npos;
+        for (; end < line.size() && in_run(line[end]); ++end) {
+          if (word(line[end])) last_word = end;
+        }
+        if (last_word != std::string_view::npos) {
+          keyword = line.substr(begin, last_word + 1 - begin);
+          break;
+        }
+        begin = end;
+      }
+      break;
+    }
     case KeywordEnd::kKeywordGrammar: {
       // ASCII only, whatever the locale: the grammar's ALPHA and DIGIT (RFC 5234 B.1).
       const auto end = std::find_if(line.begin(), line.end(), [](char c) {
