@@ -19,6 +19,7 @@
 #include "scripted/scripted_smtp_server.hpp"
 #include "smtp/client_profile.hpp"
 #include "support/child_process.hpp"
+#include "support/opensmtpd_sender.hpp"
 #include "support/postfix_sender.hpp"
 #include "support/probe_runner.hpp"
 
@@ -221,6 +222,14 @@ std::string RunPostfix(const Target& t) {
   return "status=" + delivery.status + "\n" + delivery.smtp_log;
 }
 
+std::string RunOpenSmtpd(const Target& t) {
+  OpenSmtpdSenderOptions options;
+  options.relay_port = t.port;
+  OpenSmtpdSender opensmtpd(options);
+  const OpenSmtpdDelivery delivery = opensmtpd.Send(kFrom, kTo, kMessage, 30s);
+  return "result=" + delivery.result + "\n" + delivery.mta_log;
+}
+
 struct RealSender {
   const char* profile;
   RunSender run;
@@ -235,6 +244,7 @@ const std::vector<RealSender>& Senders() {
       {"msmtp", RunMsmtp},
       {"perl", RunPerl},
       {"ruby", RunRuby},
+      {"opensmtpd", RunOpenSmtpd},
   };
   return senders;
 }
