@@ -111,12 +111,14 @@ constexpr std::array kBuiltInProfiles{
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
                   "Ruby 3.1.2 net-smtp 0.3.1", false},
     // mta_session.c mta_io(): in state MTA_EHLO every line of the reply, line 1 included, is
-    // compared whole with strcmp(msg, "STARTTLS"); lines after the final line are read in the
-    // next state. A relay action without `tls` is opportunistic (RELAY_TLS_OPPORTUNISTIC, no
-    // RELAY_TLS_VERIFY): no certificate check (the result is only logged); STARTTLS missing or
-    // refused goes on in clear (MTA_AUTH); a failed handshake sets MTA_DOWNGRADE_PLAIN and
-    // mta_connect() tries again in clear on a new connection. ssl_ctx_create() leaves the
-    // protocol versions to OpenSSL's defaults.
+    // compared whole with strcmp(msg, "STARTTLS"). Lines after the final line that came in
+    // the same read end the session ("Remote host sent too much data": the message waits,
+    // which this row does not model); later ones are read as the next reply. A relay action
+    // without `tls` is opportunistic (RELAY_TLS_OPPORTUNISTIC, no RELAY_TLS_VERIFY): no
+    // certificate check (the result is only logged); STARTTLS missing or refused goes on in
+    // clear (MTA_AUTH); a failed handshake sets MTA_DOWNGRADE_PLAIN and mta_connect() tries
+    // again in clear on a new connection. ssl_ctx_create() leaves the protocol versions to
+    // OpenSSL's defaults.
     ClientProfile{"opensmtpd", "OpenSMTPD", "OpenSMTPD (relay without tls: opportunistic)",
                   "any line of the reply, exactly \"STARTTLS\"",
                   EhloRule{EhloLines::kReplyLines, KeywordCase::kSensitive, KeywordEnd::kWholeLine},
