@@ -81,14 +81,16 @@ OpenSmtpdSender::OpenSmtpdSender(OpenSmtpdSenderOptions options) : options_(std:
     ::chmod((dir_ + sub).c_str(), 0755);
   }
   WriteConfig();
-  // unshare and sh exec in turn: the child's pid is smtpd's, in the new namespace, and the
-  // mounts vanish with its last process.
+  // unshare and sh exec in turn: the child's pid is smtpd's, in the new namespaces, and the
+  // mounts vanish with its last process. A host name of its own, with a dot, spares smtpd
+  // and sendmail (getmailname(): no /etc/mailname here) a lookup to canonicalize the
+  // machine's name.
   const std::string script =
-      "mount --bind \"$1/spool\" /var/spool && mount --bind \"$1/run\" /run && "
-      "exec \"$2\" -d -v -f \"$1/smtpd.conf\"";
+      "hostname \"$3\" && mount --bind \"$1/spool\" /var/spool && "
+      "mount --bind \"$1/run\" /run && exec \"$2\" -d -v -f \"$1/smtpd.conf\"";
   smtpd_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{kUnshare, "--mount", "--propagation", "private", "--", "/bin/sh",
-                               "-c", script, "sh", dir_, kSmtpd},
+      std::vector<std::string>{kUnshare, "--mount", "--uts", "--propagation", "private", "--",
+                               "/bin/sh", "-c", script, "sh", dir_, kSmtpd, options_.helo},
       dir_ + "/smtpd.log");
   // "smtpd: setup done" once every process has its peers and the queue is loaded: then a
   // message handed to the control socket is taken at once.
@@ -116,9 +118,9 @@ std::string OpenSmtpdSender::Log() const { return ReadFile(dir_ + "/smtpd.log");
 OpenSmtpdDelivery OpenSmtpdSender::Send(const std::string& from, const std::string& to,
                                         const std::string& message, milliseconds limit) {
   // sendmail finds smtpd's control socket at its built-in path, which only smtpd's mount
-  // namespace has.
+  // namespace has; it takes the host name of smtpd's namespace too.
   const ProgramRun submit = RunProgram({kNsenter, "--target", std::to_string(smtpd_->pid()),
-                                        "--mount", kSendmail, "-f", from, "--", to},
+                                        "--mount", "--uts", kSendmail, "-f", from, "--", to},
                                        message, milliseconds(10000));
   if (submit.exit_status != 0) {
     throw std::runtime_error("OpenSmtpdSender: sendmail exited " +

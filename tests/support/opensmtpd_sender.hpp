@@ -18,7 +18,7 @@ struct OpenSmtpdSenderOptions {
   /// Where every message goes: `relay host smtp://address:port`, so no MX is looked up.
   std::string relay_address = "127.0.0.1";
   std::uint16_t relay_port = 25;
-  /// The name it gives in EHLO (the relay action's `helo`).
+  /// The name it gives in EHLO (the relay action's `helo`), and its host name.
   std::string helo = "client.opensmtpd.test";
   /// Bound on start-up, until smtpd has set up all its processes.
   std::chrono::milliseconds startup_timeout{15000};
