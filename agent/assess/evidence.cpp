@@ -96,10 +96,14 @@ std::vector<EvidenceItem> AddressEvidence(const probe::AddressProbeResult& r,
     // Every real sender of the table, whether or not this company runs it: the diagnosis to
     // forward names who is hurt.
     EvidenceLine matrix;
+    bool unverified = false;
     for (const OutcomeGroup& group : GroupByOutcome(r, smtp::RealSenders())) {
       std::string names;
       for (const std::size_t i : group.profiles) {
-        names += (names.empty() ? "" : ", ") + std::string(profiles[i].name);
+        // A sender known from its documentation only (no run proved its row) is starred.
+        const bool modelled = profiles[i].verified_with.empty();
+        unverified = unverified || modelled;
+        names += (names.empty() ? "" : ", ") + std::string(profiles[i].name) + (modelled ? "*" : "");
       }
       if (!matrix.empty()) matrix.push_back({"; "});
       matrix.push_back({std::string(ToString(group.delivery)),
@@ -108,7 +112,11 @@ std::vector<EvidenceItem> AddressEvidence(const probe::AddressProbeResult& r,
                                                              : Tone::kBad});
       matrix.push_back({": " + names});
     }
-    if (!matrix.empty()) items.push_back(Item("senders", "real senders", {std::move(matrix)}));
+    if (!matrix.empty()) {
+      std::vector<EvidenceLine> lines{std::move(matrix)};
+      if (unverified) lines.push_back({{"* modelled from its documentation, not verified by a run"}});
+      items.push_back(Item("senders", "real senders", std::move(lines)));
+    }
   }
   if (r.ehlo_class != smtp::EhloClass::kError) {
     items.push_back(TlsItem(r));

@@ -78,11 +78,16 @@ std::string SendersCell(const probe::AddressProbeResult& r, smtp::ProfileSet our
                                                          : "<span class=\"bad\">deferred</span>";
     const char* separator = " ";
     for (const std::size_t i : group.profiles) {
-      const std::string_view name = smtp::ClientProfiles()[i].name;
+      const smtp::ClientProfile& profile = smtp::ClientProfiles()[i];
+      const std::string name(profile.name);
+      // A row no real run proved (a sender known from its documentation) says so.
+      const bool verified =
+          profile.verified_with.empty() == (profile.kind == smtp::ProfileKind::kReading);
       html += separator;
-      html += "<span class=\"sender\" data-sender=\"" + std::string(name) + "\" data-outcome=\"" +
-              std::string(outcome) + "\" title=\"" + EscapeHtml(assess::Verdict(r, i)) + "\">" +
-              std::string(name) + "</span>";
+      html += "<span class=\"sender\" data-sender=\"" + name + "\" data-outcome=\"" +
+              std::string(outcome) + "\" title=\"" + EscapeHtml(assess::Verdict(r, i)) +
+              (verified ? "" : " (not verified by a run: modelled from its documentation)") +
+              "\">" + name + (verified ? "" : "*") + "</span>";
       separator = ", ";
     }
     line_break = "<br>";
@@ -94,7 +99,8 @@ std::string SendersCell(const probe::AddressProbeResult& r, smtp::ProfileSet our
 std::string TableHead() {
   return "<thead><tr><th>Partner</th><th>MX host</th><th>Address</th><th>Status</th>"
          "<th title=\"What the senders of the configuration (senders) do with mail to the "
-         "address, worst first\">Our senders</th>"
+         "address, worst first; * = modelled from its documentation, not verified by a run\">Our "
+         "senders</th>"
          "<th>TLS</th><th>Certificate expires</th><th>Chain / host name</th><th>Last probe</th>"
          "<th>Evidence</th></tr></thead>\n";
 }

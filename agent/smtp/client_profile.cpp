@@ -85,6 +85,63 @@ constexpr std::array kBuiltInProfiles{
                   TlsAcceptance{kTls10, true},
                   NoTlsBehaviour{NoTlsAction::kDefer, NoTlsAction::kDefer, NoTlsAction::kDefer},
                   "msmtp 1.8.23"},
+    // Net::SMTP hello(): every line of the reply (Net::Cmd response() reads up to the first
+    // final line), line 1 included, keyed by uc() of the first match of /([-\w]+)\b/ in it;
+    // supports('STARTTLS') returns the rest of the line, defined when the key exists (a bare
+    // "STARTTLS" gives "", so programs test it with defined()). IO::Socket::SSL verifies the
+    // certificate and its name by default. starttls() returns false on a refused STARTTLS or
+    // a failed handshake, and a program that checks it ("starttls() or die") sends nothing.
+    ClientProfile{"perl", "Perl Net::SMTP", "Perl Net::SMTP (starttls() when supported)",
+                  "any line of the reply, the first word run, any case",
+                  EhloRule{EhloLines::kReplyLines, KeywordCase::kInsensitive,
+                           KeywordEnd::kFirstWordRun},
+                  TlsAcceptance{kTls12, true},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
+                  "Perl 5.36.0 Net::SMTP 3.14, IO::Socket::SSL 2.081"},
+    // net/smtp.rb Response#capabilities: nothing from a one-line reply, else lines 2.. of the
+    // reply, each split(' ') (any ASCII white space ends the word), looked up in capitals
+    // only by capable_starttls?. do_start() with starttls :auto (enable_starttls_auto, the
+    // default) raises when STARTTLS is refused or the handshake fails; tls_verify (on by
+    // default) checks the certificate and the name (OpenSSL's VERIFY_PEER, verify_hostname).
+    // Its SSLContext sets min_version TLS 1.0, yet OpenSSL's security level refuses TLS 1.0
+    // and 1.1 (their MD5-SHA1 signatures) all the same.
+    ClientProfile{"ruby", "Ruby net-smtp", "Ruby net-smtp (enable_starttls_auto)",
+                  "keywords after the greeting, \"STARTTLS\" in capitals up to white space",
+                  EhloRule{EhloLines::kAfterGreeting, KeywordCase::kSensitive, KeywordEnd::kWord,
+                           " \t\v\f\r"},
+                  TlsAcceptance{kTls12, true},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
+                  "Ruby 3.1.2 net-smtp 0.3.1"},
+    // mta_session.c mta_io(): in state MTA_EHLO every line of the reply, line 1 included, is
+    // compared whole with strcmp(msg, "STARTTLS"). Lines after the final line that came in
+    // the same read end the session ("Remote host sent too much data": the message waits,
+    // which this row does not model); later ones are read as the next reply. A relay action
+    // without `tls` is opportunistic (RELAY_TLS_OPPORTUNISTIC, no RELAY_TLS_VERIFY): no
+    // certificate check (the result is only logged); STARTTLS missing or refused goes on in
+    // clear (MTA_AUTH); a failed handshake sets MTA_DOWNGRADE_PLAIN and mta_connect() tries
+    // again in clear on a new connection. ssl_ctx_create() leaves the protocol versions to
+    // OpenSSL's defaults.
+    ClientProfile{"opensmtpd", "OpenSMTPD", "OpenSMTPD (relay without tls: opportunistic)",
+                  "any line of the reply, exactly \"STARTTLS\"",
+                  EhloRule{EhloLines::kReplyLines, KeywordCase::kSensitive, KeywordEnd::kWholeLine},
+                  TlsAcceptance{kTls12, false},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear,
+                                 NoTlsAction::kClearRetry},
+                  "OpenSMTPD 6.8.0p2"},
+    // Modelled from Cisco's documentation; no test can run an ESA, so nothing verifies it.
+    // Cisco's TAC note on the seed case ("STARTTLS command not supported") says the ESA takes
+    // line 1 of the EHLO reply as the greeting, as RFC 1869 §4.3 does. Its user guide
+    // (Destination Controls, TLS "Preferred", the opportunistic setting): a negotiation that
+    // fails before the 220 reply to STARTTLS (STARTTLS missing or refused) continues in clear,
+    // an error after the 220 (the handshake) does not fall back to clear text; no
+    // certificate check. TLS 1.2 and later is an assumption (the protocols recent AsyncOS
+    // releases enable by default), not a documented fact of the Preferred setting.
+    ClientProfile{"cisco_esa", "Cisco ESA", "Cisco Email Security Appliance (TLS Preferred)",
+                  "RFC 1869 EHLO parsing: keywords after the greeting",
+                  EhloRule{EhloLines::kAfterGreeting, KeywordCase::kInsensitive, KeywordEnd::kWord},
+                  TlsAcceptance{kTls12, false},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear, NoTlsAction::kDefer},
+                  ""},
 };
 static_assert(kBuiltInProfiles.size() <= kMaxClientProfiles);
 
@@ -145,6 +202,34 @@ bool AnnouncesStarttls(const EhloRule& rule, std::string_view line) {
     case KeywordEnd::kPrefix:
       keyword = line.substr(0, kStarttls.size());
       break;
+    case KeywordEnd::kFirstWordRun: {
+      // Perl's \w on a byte string: ASCII letters, digits and '_' only.
+      const auto word = [](char c) {
+        return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+               c == '_';
+      };
+      const auto in_run = [&word](char c) { return word(c) || c == '-'; };
+      // The regex tries each start in turn; a start matches once its run holds a word
+      // character (the \b after it), and the match ends at the run's last word character.
+      keyword = {};
+      for (std::size_t begin = 0; begin < line.size();) {
+        if (!in_run(line[begin])) {
+          ++begin;
+          continue;
+        }
+        std::size_t end = begin;
+        std::size_t last_word = std::string_view::npos;
+        for (; end < line.size() && in_run(line[end]); ++end) {
+          if (word(line[end])) last_word = end;
+        }
+        if (last_word != std::string_view::npos) {
+          keyword = line.substr(begin, last_word + 1 - begin);
+          break;
+        }
+        begin = end;
+      }
+      break;
+    }
     case KeywordEnd::kKeywordGrammar: {
       // ASCII only, whatever the locale: the grammar's ALPHA and DIGIT (RFC 5234 B.1).
       const auto end = std::find_if(line.begin(), line.end(), [](char c) {

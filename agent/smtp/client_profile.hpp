@@ -41,6 +41,10 @@ enum class KeywordEnd {
   /// at the first character that RFC 5321 §4.1.1.1's ehlo-keyword cannot hold (letters,
   /// digits and '-'): "STARTTLS_X" and "STARTTLS:" count, "STARTTLS-X" does not
   kKeywordGrammar,
+  /// Perl's /([-\w]+)\b/, unanchored: the first run of letters, digits, '_' and '-' in the
+  /// line that holds a letter, digit or '_', up to its last such character; whatever comes
+  /// before the run is skipped. "STARTTLS_X" and "STARTTLS-X" do not count, "STARTTLS-" does.
+  kFirstWordRun,
 };
 
 /// How a sender reads an EHLO reply for STARTTLS.

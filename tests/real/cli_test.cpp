@@ -190,6 +190,10 @@ const std::vector<CommandLine>& DocumentedCommandLines() {
                        0u)
                  << senders["curl"];
              EXPECT_EQ(senders["strict"]["verified"], false);
+             // Cisco ESA, known from its documentation only: line 1 is the greeting.
+             EXPECT_EQ(senders["cisco_esa"],
+                       (json{{"starttls", false}, {"tls", false}, {"outcome", "clear"},
+                             {"reason", "STARTTLS not seen"}, {"verified", false}}));
            }},
       {.name = "check [IPv6]:port, a sender that does not see it",
        .args = {"check", "[::1]:{port}", "--senders=postfix"},

@@ -19,6 +19,7 @@
 #include "scripted/scripted_smtp_server.hpp"
 #include "smtp/client_profile.hpp"
 #include "support/child_process.hpp"
+#include "support/opensmtpd_sender.hpp"
 #include "support/postfix_sender.hpp"
 #include "support/probe_runner.hpp"
 
@@ -138,6 +139,12 @@ void RequireProgram(const std::string& path, const std::string& package) {
   }
 }
 
+void RequireFile(const std::string& path, const std::string& package) {
+  if (::access(path.c_str(), R_OK) != 0) {
+    throw std::runtime_error(path + " missing: install the Debian package " + package);
+  }
+}
+
 std::string Describe(const ProgramRun& run) {
   return "exit " + std::to_string(run.exit_status) + "\n--- stdout ---\n" + run.out +
          "--- stderr ---\n" + run.err;
@@ -188,12 +195,39 @@ std::string RunMsmtp(const Target& t) {
                              kMessage, 30s));
 }
 
+std::string RunPerl(const Target& t) {
+  // Debian's perl, with Net::SMTP (perl-modules) and IO::Socket::SSL for starttls().
+  RequireProgram("/usr/bin/perl", "perl");
+  RequireFile("/usr/share/perl5/IO/Socket/SSL.pm", "libio-socket-ssl-perl");
+  return Describe(RunProgram({"/usr/bin/perl",
+                              STX_SOURCE_DIR "/tests/senders/drivers/net_smtp_send.pl", "127.0.0.1",
+                              std::to_string(t.port), t.ca_path},
+                             "", 30s));
+}
+
+std::string RunRuby(const Target& t) {
+  // Debian's ruby 3.1, whose bundled net-smtp gem the driver loads.
+  RequireProgram("/usr/bin/ruby3.1", "ruby3.1");
+  return Describe(RunProgram({"/usr/bin/ruby3.1",
+                              STX_SOURCE_DIR "/tests/senders/drivers/net_smtp_send.rb", "127.0.0.1",
+                              std::to_string(t.port), t.ca_path},
+                             "", 30s));
+}
+
 std::string RunPostfix(const Target& t) {
   PostfixSenderOptions options;
   options.relay_port = t.port;
   PostfixSender postfix(options);
   const PostfixDelivery delivery = postfix.Send(kFrom, kTo, kMessage, 30s);
   return "status=" + delivery.status + "\n" + delivery.smtp_log;
+}
+
+std::string RunOpenSmtpd(const Target& t) {
+  OpenSmtpdSenderOptions options;
+  options.relay_port = t.port;
+  OpenSmtpdSender opensmtpd(options);
+  const OpenSmtpdDelivery delivery = opensmtpd.Send(kFrom, kTo, kMessage, 30s);
+  return "result=" + delivery.result + "\n" + delivery.mta_log;
 }
 
 struct RealSender {
@@ -208,6 +242,9 @@ const std::vector<RealSender>& Senders() {
       {"curl", RunCurl},
       {"swaks", RunSwaks},
       {"msmtp", RunMsmtp},
+      {"perl", RunPerl},
+      {"ruby", RunRuby},
+      {"opensmtpd", RunOpenSmtpd},
   };
   return senders;
 }

@@ -84,7 +84,8 @@ TEST(ClientProfileTable, HoldsStrictThenLenientThenRealSenders) {
   EXPECT_EQ(DefaultSenders(), ProfileSet(0b11)) << "strict and lenient, unless configured";
   EXPECT_EQ(RealSenders() & DefaultSenders(), ProfileSet()) << "the readings are no senders";
   EXPECT_EQ((RealSenders() | DefaultSenders()).count(), profiles.size());
-  for (const char* sender : {"postfix", "python", "curl", "swaks", "msmtp"}) {
+  for (const char* sender : {"postfix", "python", "curl", "swaks", "msmtp", "perl", "ruby",
+                             "opensmtpd"}) {
     const auto at = FindClientProfile(sender);
     ASSERT_TRUE(at.has_value()) << sender;
     EXPECT_FALSE(profiles[*at].verified_with.empty()) << sender;
@@ -121,6 +122,32 @@ TEST(ClientProfileRule, KeywordEndsWhereTheRuleSays) {
     EXPECT_EQ(AnnouncesStarttls(space_or_equals, row.line), row.space_or_equals) << row.line;
     EXPECT_EQ(AnnouncesStarttls(grammar, row.line), row.grammar) << row.line;
     EXPECT_EQ(AnnouncesStarttls(prefix, row.line), row.prefix) << row.line;
+  }
+}
+
+// Perl Net::SMTP's /([-\w]+)\b/: the first run of word characters and '-' that holds a word
+// character, up to its last one, wherever it starts in the line.
+TEST(ClientProfileRule, FirstWordRunIsWhatPerlsPatternMatches) {
+  const EhloRule perl{EhloLines::kReplyLines, KeywordCase::kInsensitive, KeywordEnd::kFirstWordRun};
+  struct Row {
+    const char* line;
+    bool announces;
+  };
+  for (const Row& row : {Row{"STARTTLS", true}, Row{"starttls", true},
+                         Row{"STARTTLS REQUIRED", true}, Row{"STARTTLS\tx", true},
+                         Row{"STARTTLS=1", true}, Row{"STARTTLS:", true},
+                         // '_' is a word character, '-' belongs to the run
+                         Row{"STARTTLS_", false}, Row{"STARTTLS-X", false},
+                         Row{"STARTTLSX", false}, Row{"XSTARTTLS", false},
+                         // the \b after the run gives back trailing '-'
+                         Row{"STARTTLS-", true}, Row{"STARTTLS--", true},
+                         // a leading '-' is part of the run
+                         Row{"-STARTTLS", false},
+                         // what comes before the first run is skipped
+                         Row{" STARTTLS", true}, Row{"=STARTTLS", true}, Row{"-- STARTTLS", true},
+                         // only the first run counts
+                         Row{"mx.test STARTTLS", false}, Row{"", false}, Row{"---", false}}) {
+    EXPECT_EQ(AnnouncesStarttls(perl, row.line), row.announces) << row.line;
   }
 }
 
