@@ -2,6 +2,7 @@
 
 #include <openssl/tls1.h>
 
+#include <algorithm>
 #include <array>
 
 #include "smtp/client_profile.hpp"
@@ -81,6 +82,19 @@ SenderOutcome Outcome(const probe::AddressProbeResult& r, std::size_t profile) {
     return {false, false, Delivery::kDeferred,
             "no EHLO reply" + (r.error ? ": " + r.error->Reason() : std::string())};
   }
+  // RFC 5321 §4.2.1: a reply ends at its first final line. A sender reads the lines the
+  // server sent after it as the reply to its next command and is out of step from then on:
+  // no sender run here delivered such a message.
+  const bool lines_after_reply =
+      std::any_of(r.findings.begin(), r.findings.end(), [](const smtp::Finding& f) {
+        return f.code == smtp::FindingCode::kStarttlsAfterFinalLine ||
+               (f.code == smtp::FindingCode::kTextAfterFinalLine && f.context == "ehlo");
+      });
+  if (lines_after_reply) {
+    return {false, false, Delivery::kDeferred,
+            "lines after the EHLO reply's final line put the sender out of step with the "
+            "server"};
+  }
   if (!SeesStarttls(r, profile)) return WithoutTls(p.no_tls.missing, false, "STARTTLS not seen");
   switch (r.tls_outcome) {
     case TlsOutcome::kNotAttempted:
@@ -93,6 +107,26 @@ SenderOutcome Outcome(const probe::AddressProbeResult& r, std::size_t profile) {
       return WithoutTls(p.no_tls.failed, true, "TLS handshake failed: " + r.tls_detail);
     case TlsOutcome::kEstablished:
       break;
+  }
+  // RFC 3207 §5: text between the 220 and the handshake must be discarded; senders differ.
+  const bool injected =
+      std::any_of(r.findings.begin(), r.findings.end(), [](const smtp::Finding& f) {
+        return f.code == smtp::FindingCode::kPlaintextInjection;
+      });
+  if (injected) {
+    switch (p.injection) {
+      case smtp::Injection::kDiscarded:
+        break;
+      case smtp::Injection::kFailsHandshake:
+        return WithoutTls(p.no_tls.failed, true,
+                          "text after the 220 to STARTTLS broke the sender's TLS handshake");
+      case smtp::Injection::kDesynchronises:
+        return {true, true, Delivery::kDeferred,
+                "text after the 220 to STARTTLS read as a reply over TLS: out of step"};
+      case smtp::Injection::kEndsSession:
+        return {true, false, Delivery::kDeferred,
+                "text after the 220 to STARTTLS: the sender ends the session"};
+    }
   }
   const std::string version = r.tls ? r.tls->version : std::string();
   // The probe offers every version OpenSSL has, so the server chose its highest: a sender

@@ -32,59 +32,63 @@ constexpr std::array kBuiltInProfiles{
     // smtp_proto.c smtp_helo(): line 1 is the greeting (its first word the server's name);
     // later lines' first word, up to SP, HT or '=', compared with strcasecmp(); but
     // smtp_chat_resp() first censors every non-printable byte to '?', so HT no longer ends
-    // it. With smtp_tls_security_level = may it takes TLS 1.0 and anonymous ciphers
+    // it; mystrtok() skips separators before the word, so "250- STARTTLS" counts. With smtp_tls_security_level = may it takes TLS 1.0 and anonymous ciphers
     // (smtp_tls_protocols, smtp_tls_ciphers = medium); a refused STARTTLS continues in clear;
     // a failed handshake defers the message, and a later attempt sends it in clear once the
     // message has waited minimal_backoff_time (PLAINTEXT_FALLBACK_OK_AFTER_STARTTLS_FAILURE).
     ClientProfile{"postfix", "Postfix", "Postfix (smtp_tls_security_level = may)",
                   "RFC 5321 EHLO parsing, keyword up to SP or '='",
                   EhloRule{EhloLines::kAfterGreeting, KeywordCase::kInsensitive, KeywordEnd::kWord,
-                           " ="},
+                           " =", " ="},
                   TlsAcceptance{kTls10, false},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear,
                                  NoTlsAction::kDeferThenClear},
                   "Postfix 3.7.11"},
     // smtplib.SMTP.ehlo(): drops line 1, matches [A-Za-z0-9][A-Za-z0-9-]* at the start of each
-    // later line, lower-cased; starttls() raises on a non-220 reply and on a failed handshake,
+    // later line (getreply() strips its blanks first), lower-cased; starttls() raises on a non-220 reply and on a failed handshake,
     // so the usual "starttls() when has_extn('starttls')" code sends nothing then. Its
     // default context verifies no certificate.
     ClientProfile{"python", "Python smtplib", "Python smtplib (starttls() when offered)",
                   "keywords after the greeting, RFC 5321 keyword characters",
                   EhloRule{EhloLines::kAfterGreeting, KeywordCase::kInsensitive,
-                           KeywordEnd::kKeywordGrammar},
+                           KeywordEnd::kKeywordGrammar, " \t=", " \t"},
                   TlsAcceptance{kTls12, false},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
                   "Python 3.11.2"},
     // lib/smtp.c smtp_state_ehlo_resp(): every line of the reply, memcmp() of the 8 bytes
     // after the code with "STARTTLS". --ssl (CURLUSESSL_TRY) goes on in clear when STARTTLS is
     // missing or refused; a failed handshake or an unverified certificate ends the transfer.
+    // Text after the 220 to STARTTLS stays in its buffer and reaches TLS as the server's
+    // handshake, which fails.
     ClientProfile{"curl", "curl", "curl --ssl (try STARTTLS, certificate verified)",
                   "any line of the reply, \"STARTTLS\" as its first 8 bytes",
                   EhloRule{EhloLines::kReplyLines, KeywordCase::kSensitive, KeywordEnd::kPrefix},
                   TlsAcceptance{kTls12, true},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear, NoTlsAction::kDefer},
-                  "curl 7.88.1"},
+                  "curl 7.88.1", ProfileKind::kSender, Injection::kFailsHandshake},
     // do_smtp_helo(): every line of the reply, the code stripped, matched with /^STARTTLS$/
     // (capitals, the whole line). --tls-optional-strict: in clear when STARTTLS is missing,
     // an error when it is refused or the handshake fails. Net::SSLeay verifies no
-    // certificate unless asked.
+    // certificate unless asked. Text after the 220 to STARTTLS is read as the reply to the
+    // EHLO it sends over TLS: from then on every reply is the previous command's.
     ClientProfile{"swaks", "swaks", "swaks --tls-optional-strict",
                   "any line of the reply, exactly \"STARTTLS\"",
                   EhloRule{EhloLines::kReplyLines, KeywordCase::kSensitive, KeywordEnd::kWholeLine},
                   TlsAcceptance{kTls12, false},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
-                  "swaks 20201014.0"},
+                  "swaks 20201014.0", ProfileKind::kSender, Injection::kDesynchronises},
     // smtp.c smtp_init(): every line of the reply, upper-cased, strncmp() of the 8 bytes
     // after the code with "STARTTLS". An MSA client: with tls and tls_starttls on, TLS is
     // required, so mail goes over TLS or not at all; it checks the certificate and the host
     // name (tls_certcheck on by default). GnuTLS, not OpenSSL: Debian 12's default priority
-    // string still negotiates TLS 1.0, which OpenSSL-based senders refuse.
+    // string still negotiates TLS 1.0, which OpenSSL-based senders refuse. Text after the 220
+    // to STARTTLS reaches GnuTLS as the handshake, which fails.
     ClientProfile{"msmtp", "msmtp", "msmtp (tls on, tls_starttls on)",
                   "any line of the reply, \"STARTTLS\" as its first 8 letters",
                   EhloRule{EhloLines::kReplyLines, KeywordCase::kInsensitive, KeywordEnd::kPrefix},
                   TlsAcceptance{kTls10, true},
                   NoTlsBehaviour{NoTlsAction::kDefer, NoTlsAction::kDefer, NoTlsAction::kDefer},
-                  "msmtp 1.8.23"},
+                  "msmtp 1.8.23", ProfileKind::kSender, Injection::kFailsHandshake},
     // Net::SMTP hello(): every line of the reply (Net::Cmd response() reads up to the first
     // final line), line 1 included, keyed by uc() of the first match of /([-\w]+)\b/ in it;
     // supports('STARTTLS') returns the rest of the line, defined when the key exists (a bare
@@ -99,7 +103,8 @@ constexpr std::array kBuiltInProfiles{
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
                   "Perl 5.36.0 Net::SMTP 3.14, IO::Socket::SSL 2.081"},
     // net/smtp.rb Response#capabilities: nothing from a one-line reply, else lines 2.. of the
-    // reply, each split(' ') (any ASCII white space ends the word), looked up in capitals
+    // reply, each split(' ') (any ASCII white space ends the word, and white space before it
+    // is skipped), looked up in capitals
     // only by capable_starttls?. do_start() with starttls :auto (enable_starttls_auto, the
     // default) raises when STARTTLS is refused or the handshake fails; tls_verify (on by
     // default) checks the certificate and the name (OpenSSL's VERIFY_PEER, verify_hostname).
@@ -108,14 +113,14 @@ constexpr std::array kBuiltInProfiles{
     ClientProfile{"ruby", "Ruby net-smtp", "Ruby net-smtp (enable_starttls_auto)",
                   "keywords after the greeting, \"STARTTLS\" in capitals up to white space",
                   EhloRule{EhloLines::kAfterGreeting, KeywordCase::kSensitive, KeywordEnd::kWord,
-                           " \t\v\f\r"},
+                           " \t\v\f\r", " \t\v\f\r"},
                   TlsAcceptance{kTls12, true},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
                   "Ruby 3.1.2 net-smtp 0.3.1"},
     // mta_session.c mta_io(): in state MTA_EHLO every line of the reply, line 1 included, is
-    // compared whole with strcmp(msg, "STARTTLS"). Lines after the final line that came in
-    // the same read end the session ("Remote host sent too much data": the message waits,
-    // which this row does not model); later ones are read as the next reply. A relay action
+    // compared whole with strcmp(msg, "STARTTLS"). Lines after a final line that came in the
+    // same read end the session ("Remote host sent too much data": the message waits), the
+    // 220 to STARTTLS with text after it too. A relay action
     // without `tls` is opportunistic (RELAY_TLS_OPPORTUNISTIC, no RELAY_TLS_VERIFY): no
     // certificate check (the result is only logged); STARTTLS missing or refused goes on in
     // clear (MTA_AUTH); a failed handshake sets MTA_DOWNGRADE_PLAIN and mta_connect() tries
@@ -127,7 +132,7 @@ constexpr std::array kBuiltInProfiles{
                   TlsAcceptance{kTls12, false},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear,
                                  NoTlsAction::kClearRetry},
-                  "OpenSMTPD 6.8.0p2"},
+                  "OpenSMTPD 6.8.0p2", ProfileKind::kSender, Injection::kEndsSession},
     // Modelled from Cisco's documentation; no test can run an ESA, so nothing verifies it.
     // Cisco's TAC note on the seed case ("STARTTLS command not supported") says the ESA takes
     // line 1 of the EHLO reply as the greeting, as RFC 1869 §4.3 does. Its user guide
@@ -192,6 +197,9 @@ std::optional<std::size_t> FindClientProfile(std::string_view name) {
 }
 
 bool AnnouncesStarttls(const EhloRule& rule, std::string_view line) {
+  if (!rule.leading_skipped.empty()) {
+    line.remove_prefix(std::min(line.find_first_not_of(rule.leading_skipped), line.size()));
+  }
   std::string_view keyword = line;
   switch (rule.keyword_end) {
     case KeywordEnd::kWord:

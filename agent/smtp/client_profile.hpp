@@ -55,6 +55,22 @@ struct EhloRule {
   /// With kWord, the characters that end the keyword: SP (RFC 5321 §4.1.1.1 ehlo-line), and
   /// HT and '=' (old "AUTH=" lines) for most senders.
   std::string_view word_ends = " \t=";
+  /// Characters a sender skips before the keyword (a tokenizer that skips leading
+  /// separators, a line stripped of blanks): "250- STARTTLS" counts for it. RFC 5321's
+  /// ehlo-line has none there.
+  std::string_view leading_skipped{};
+};
+
+/// What a sender does with bytes the server sent after its 220 to STARTTLS and before the
+/// TLS handshake (RFC 3207 §5: the client must discard them; a server that sends them, or a
+/// man in the middle, is injecting plaintext).
+enum class Injection {
+  kDiscarded,      ///< thrown away: the handshake and the session go on
+  kFailsHandshake, ///< fed to the TLS library as the server's handshake: it fails
+  /// the handshake completes, but the injected text is read as the reply to the next command
+  /// over TLS: the sender is out of step with the server and gives up on the message
+  kDesynchronises,
+  kEndsSession,    ///< seen as unexpected data: the sender ends the session, the message waits
 };
 
 /// What a sender does with a message when it gets no TLS from a server. RFC 3207 §4.1 leaves
@@ -110,6 +126,7 @@ struct ClientProfile {
   /// described only by its documentation).
   std::string_view verified_with{};
   ProfileKind kind = ProfileKind::kSender;
+  Injection injection = Injection::kDiscarded;
 };
 
 /// A table holds at most this many profiles: a set of them is a bitset in every result.

@@ -85,6 +85,16 @@ const std::vector<Variant>& Corpus() {
          s.max_tls_version = TLS1_VERSION;
          return s;
        }},
+      // Blanks around the keyword: RFC 5321 §4.1.1.1's ehlo-line has none before it.
+      {"leading_space", [] { return WithEhlo({"mx.test Hello", " STARTTLS", "8BITMIME"}); }},
+      {"trailing_space", [] { return WithEhlo({"mx.test Hello", "STARTTLS ", "8BITMIME"}); }},
+      {"vt_after", [] { return WithEhlo({"mx.test Hello", "STARTTLS\vx", "8BITMIME"}); }},
+      // The reply ends at its first final line (RFC 5321 §4.2.1): the STARTTLS after it
+      // belongs to no reply, and a sender that reads it is out of step with the server.
+      {"premature_final_line", [] { return ServerScript::PrematureFinalLine(); }},
+      // RFC 3207 §5: text the server sends after its 220 to STARTTLS, before the handshake,
+      // must be thrown away by the client; a client that keeps it reads it as a reply later.
+      {"injection_after_220", [] { return ServerScript::PlaintextInjection(); }},
       // A certificate for another name than the one the sender connects to.
       {"wrong_host_certificate",
        [] {
