@@ -83,6 +83,22 @@ constexpr std::array kBuiltInProfiles{
                   TlsAcceptance{kTls10, true},
                   NoTlsBehaviour{NoTlsAction::kDefer, NoTlsAction::kDefer, NoTlsAction::kDefer},
                   "msmtp 1.8.23", false},
+    // transports/smtp.c ehlo_response(): regex_STARTTLS, "\n250[\s\-]STARTTLS(\s|\n|$)",
+    // over the reply's lines joined by '\n' (smtp_out.c smtp_read_response()): never line 1,
+    // which no '\n' precedes; capitals only; the keyword ends at white space or the line's
+    // end (read_response_line() strips trailing white space). GnuTLS with its NORMAL
+    // priorities, which Debian 12 lets negotiate TLS 1.0; the certificate is checked but a
+    // failure tolerated (tls_try_verify_hosts = *). A refused STARTTLS goes on in clear on
+    // the same connection; a failed handshake is retried in clear on a new connection
+    // (smtp_deliver()'s caller, tls_tempfail_tryclear = true).
+    ClientProfile{"exim", "Exim", "Exim (default opportunistic TLS)",
+                  "keywords after the greeting, exactly \"STARTTLS\" up to white space",
+                  EhloRule{EhloLines::kAfterGreeting, KeywordCase::kSensitive, KeywordEnd::kWord,
+                           " \t\v\f\r"},
+                  TlsAcceptance{kTls10, false},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear,
+                                 NoTlsAction::kClearRetry},
+                  "Exim 4.96", false},
 };
 static_assert(kBuiltInProfiles.size() <= kMaxClientProfiles);
 

@@ -19,6 +19,7 @@
 #include "scripted/scripted_smtp_server.hpp"
 #include "smtp/client_profile.hpp"
 #include "support/child_process.hpp"
+#include "support/exim_sender.hpp"
 #include "support/postfix_sender.hpp"
 #include "support/probe_runner.hpp"
 
@@ -196,6 +197,14 @@ std::string RunPostfix(const Target& t) {
   return "status=" + delivery.status + "\n" + delivery.smtp_log;
 }
 
+std::string RunExim(const Target& t) {
+  EximSenderOptions options;
+  options.relay_port = t.port;
+  EximSender exim(options);
+  const EximDelivery delivery = exim.Send(kFrom, kTo, kMessage, 30s);
+  return "status=" + delivery.status + "\n" + delivery.main_log;
+}
+
 struct RealSender {
   const char* profile;
   RunSender run;
@@ -208,6 +217,7 @@ const std::vector<RealSender>& Senders() {
       {"curl", RunCurl},
       {"swaks", RunSwaks},
       {"msmtp", RunMsmtp},
+      {"exim", RunExim},
   };
   return senders;
 }
