@@ -79,6 +79,8 @@ EximDelivery EximSender::Send(const std::string& from, const std::string& to,
 
 void EximSender::WriteConfig() const {
   const std::string port = std::to_string(options_.relay_port);
+  // One line of the file per line here.
+  // clang-format off
   const std::string config =
       "# Written by stx::test::EximSender (tests/support/) for one test.\n"
       "primary_hostname = " + options_.primary_hostname + "\n"
@@ -131,6 +133,7 @@ void EximSender::WriteConfig() const {
       "begin retry\n"
       // A deferred message stays queued (with no rule it would bounce at once).
       "* * F,1h,15m\n";
+  // clang-format on
   // Exim keeping root dies on a configuration file that root does not own or that others
   // may write (readconf.c readconf_main(); "Configure owner: 0:0" in exim -bV), whatever
   // the umask.
