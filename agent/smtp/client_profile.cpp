@@ -99,6 +99,22 @@ constexpr std::array kBuiltInProfiles{
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear,
                                  NoTlsAction::kClearRetry},
                   "Exim 4.96", false},
+    // usersmtp.c helo_options(): line 1 of the reply skipped (firstline); on later lines the
+    // keyword after the code ends at SP or '=' (strpbrk(line, " =")) and is compared with
+    // SM_STRCASEEQ(). deliver.c: STARTTLS whenever offered (the try_tls ruleset is empty);
+    // starttls() turns a 4xx/5xx reply into EX_TEMPFAIL / EX_UNAVAILABLE, which the empty
+    // tls_server ruleset lets go on in clear on the same connection; a failed handshake
+    // (EX_SOFTWARE) drops the connection and, TLSFallbacktoClear unset, defers the message
+    // (tls_server answers verify=SOFTWARE "454 TLS handshake failed."). OpenSSL with Debian
+    // 12's defaults: TLS 1.2 at least; no certificate check is required (tls_server accepts
+    // verify=FAIL).
+    ClientProfile{"sendmail", "Sendmail", "Sendmail (default STARTTLS client)",
+                  "RFC 5321 EHLO parsing, keyword up to SP or '='",
+                  EhloRule{EhloLines::kAfterGreeting, KeywordCase::kInsensitive, KeywordEnd::kWord,
+                           " ="},
+                  TlsAcceptance{kTls12, false},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear, NoTlsAction::kDefer},
+                  "Sendmail 8.17.1.9", false},
 };
 static_assert(kBuiltInProfiles.size() <= kMaxClientProfiles);
 

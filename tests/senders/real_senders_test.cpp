@@ -22,6 +22,7 @@
 #include "support/exim_sender.hpp"
 #include "support/postfix_sender.hpp"
 #include "support/probe_runner.hpp"
+#include "support/sendmail_sender.hpp"
 
 namespace stx::test {
 namespace {
@@ -205,6 +206,15 @@ std::string RunExim(const Target& t) {
   return "status=" + delivery.status + "\n" + delivery.main_log;
 }
 
+std::string RunSendmail(const Target& t) {
+  SendmailSenderOptions options;
+  options.relay_port = t.port;
+  SendmailSender sendmail(options);
+  const SendmailDelivery delivery = sendmail.Send(kFrom, kTo, kMessage, 30s);
+  return "status=" + delivery.status + " exit=" + std::to_string(delivery.exit_status) + "\n" +
+         delivery.transcript;
+}
+
 struct RealSender {
   const char* profile;
   RunSender run;
@@ -218,6 +228,7 @@ const std::vector<RealSender>& Senders() {
       {"swaks", RunSwaks},
       {"msmtp", RunMsmtp},
       {"exim", RunExim},
+      {"sendmail", RunSendmail},
   };
   return senders;
 }

@@ -82,7 +82,7 @@ TEST(ClientProfileTable, HoldsStrictThenLenientThenRealSenders) {
   EXPECT_EQ(FindClientProfile("lenient"), 1u);
   EXPECT_FALSE(FindClientProfile("no-such-sender").has_value());
   EXPECT_EQ(ReportedProfiles(), ProfileSet(0b11)) << "only strict and lenient are reported";
-  for (const char* sender : {"postfix", "python", "curl", "swaks", "msmtp", "exim"}) {
+  for (const char* sender : {"postfix", "python", "curl", "swaks", "msmtp", "exim", "sendmail"}) {
     const auto at = FindClientProfile(sender);
     ASSERT_TRUE(at.has_value()) << sender;
     EXPECT_FALSE(profiles[*at].verified_with.empty()) << sender;
