@@ -133,6 +133,38 @@ constexpr std::array kBuiltInProfiles{
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear,
                                  NoTlsAction::kClearRetry},
                   "OpenSMTPD 6.8.0p2", ProfileKind::kSender, Injection::kEndsSession},
+    // transports/smtp.c ehlo_response(): regex_STARTTLS, "\n250[\s\-]STARTTLS(\s|\n|$)",
+    // over the reply's lines joined by '\n' (smtp_out.c smtp_read_response()): never line 1,
+    // which no '\n' precedes; capitals only; the keyword ends at white space or the line's
+    // end (read_response_line() strips trailing white space). GnuTLS with its NORMAL
+    // priorities, which Debian 12 lets negotiate TLS 1.0; the certificate is checked but a
+    // failure tolerated (tls_try_verify_hosts = *). A refused STARTTLS goes on in clear on
+    // the same connection; a failed handshake is retried in clear on a new connection
+    // (smtp_deliver()'s caller, tls_tempfail_tryclear = true).
+    ClientProfile{"exim", "Exim", "Exim (default opportunistic TLS)",
+                  "keywords after the greeting, exactly \"STARTTLS\" up to white space",
+                  EhloRule{EhloLines::kAfterGreeting, KeywordCase::kSensitive, KeywordEnd::kWord,
+                           " \t\v\f\r"},
+                  TlsAcceptance{kTls10, false},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear,
+                                 NoTlsAction::kClearRetry},
+                  "Exim 4.96"},
+    // usersmtp.c helo_options(): line 1 of the reply skipped (firstline); on later lines the
+    // keyword after the code ends at SP or '=' (strpbrk(line, " =")) and is compared with
+    // SM_STRCASEEQ(). deliver.c: STARTTLS whenever offered (the try_tls ruleset is empty);
+    // starttls() turns a 4xx/5xx reply into EX_TEMPFAIL / EX_UNAVAILABLE, which the empty
+    // tls_server ruleset lets go on in clear on the same connection; a failed handshake
+    // (EX_SOFTWARE) drops the connection and, TLSFallbacktoClear unset, defers the message
+    // (tls_server answers verify=SOFTWARE "454 TLS handshake failed."). OpenSSL with Debian
+    // 12's defaults: TLS 1.2 at least; no certificate check is required (tls_server accepts
+    // verify=FAIL).
+    ClientProfile{"sendmail", "Sendmail", "Sendmail (default STARTTLS client)",
+                  "RFC 5321 EHLO parsing, keyword up to SP or '='",
+                  EhloRule{EhloLines::kAfterGreeting, KeywordCase::kInsensitive, KeywordEnd::kWord,
+                           " ="},
+                  TlsAcceptance{kTls12, false},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear, NoTlsAction::kDefer},
+                  "Sendmail 8.17.1.9"},
     // Modelled from Cisco's documentation; no test can run an ESA, so nothing verifies it.
     // Cisco's TAC note on the seed case ("STARTTLS command not supported") says the ESA takes
     // line 1 of the EHLO reply as the greeting, as RFC 1869 §4.3 does. Its user guide

@@ -20,8 +20,10 @@
 #include "smtp/client_profile.hpp"
 #include "support/child_process.hpp"
 #include "support/opensmtpd_sender.hpp"
+#include "support/exim_sender.hpp"
 #include "support/postfix_sender.hpp"
 #include "support/probe_runner.hpp"
+#include "support/sendmail_sender.hpp"
 
 namespace stx::test {
 namespace {
@@ -240,6 +242,23 @@ std::string RunOpenSmtpd(const Target& t) {
   return "result=" + delivery.result + "\n" + delivery.mta_log;
 }
 
+std::string RunExim(const Target& t) {
+  EximSenderOptions options;
+  options.relay_port = t.port;
+  EximSender exim(options);
+  const EximDelivery delivery = exim.Send(kFrom, kTo, kMessage, 30s);
+  return "status=" + delivery.status + "\n" + delivery.main_log;
+}
+
+std::string RunSendmail(const Target& t) {
+  SendmailSenderOptions options;
+  options.relay_port = t.port;
+  SendmailSender sendmail(options);
+  const SendmailDelivery delivery = sendmail.Send(kFrom, kTo, kMessage, 30s);
+  return "status=" + delivery.status + " exit=" + std::to_string(delivery.exit_status) + "\n" +
+         delivery.transcript;
+}
+
 struct RealSender {
   const char* profile;
   RunSender run;
@@ -255,6 +274,8 @@ const std::vector<RealSender>& Senders() {
       {"perl", RunPerl},
       {"ruby", RunRuby},
       {"opensmtpd", RunOpenSmtpd},
+      {"exim", RunExim},
+      {"sendmail", RunSendmail},
   };
   return senders;
 }

@@ -19,21 +19,18 @@
 #include "support/child_process.hpp"
 
 namespace stx::test::postfix {
-namespace {
-
-// Postfix's daemons run as the postfix user and chdir into the queue directory, so every
-// directory above it must be searchable by others (a TMPDIR under /root would not be).
+// Postfix's daemons run as the postfix user and chdir into the queue directory (Exim's
+// delivery processes as Debian-exim likewise), so every directory above it must be searchable
+// by others (a TMPDIR under /root would not be).
 void RequireSearchableByOthers(const std::string& dir) {
   for (std::filesystem::path p(dir); p.has_relative_path(); p = p.parent_path()) {
     struct stat st {};
     if (::stat(p.c_str(), &st) != 0 || (st.st_mode & S_IXOTH) == 0) {
-      throw std::runtime_error("Postfix instance: " + p.string() +
-                               " is not searchable by the postfix user; set TMPDIR elsewhere");
+      throw std::runtime_error("MTA instance: " + p.string() +
+                               " is not searchable by the MTA's own user; set TMPDIR elsewhere");
     }
   }
 }
-
-}  // namespace
 
 Accounts RequireMaster(const std::string& who) {
   if (::access(kMasterPath, X_OK) != 0) {

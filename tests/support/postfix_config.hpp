@@ -33,6 +33,10 @@ Accounts RequireMaster(const std::string& who);
 /// postfix user.
 void MakeInstanceDirs(const std::string& dir, const Accounts& accounts);
 
+/// Throws unless every directory from `dir` up is searchable by other users: an MTA that
+/// drops root to a user of its own must reach its queue under it.
+void RequireSearchableByOthers(const std::string& dir);
+
 /// mkdir (EEXIST is fine), then chmod and chown: throws on failure.
 void MakeDir(const std::string& path, mode_t mode, uid_t uid, gid_t gid);
 

@@ -85,7 +85,7 @@ TEST(ClientProfileTable, HoldsStrictThenLenientThenRealSenders) {
   EXPECT_EQ(RealSenders() & DefaultSenders(), ProfileSet()) << "the readings are no senders";
   EXPECT_EQ((RealSenders() | DefaultSenders()).count(), profiles.size());
   for (const char* sender : {"postfix", "python", "curl", "swaks", "msmtp", "perl", "ruby",
-                             "opensmtpd"}) {
+                             "opensmtpd", "exim", "sendmail"}) {
     const auto at = FindClientProfile(sender);
     ASSERT_TRUE(at.has_value()) << sender;
     EXPECT_FALSE(profiles[*at].verified_with.empty()) << sender;
