@@ -140,7 +140,8 @@ constexpr std::array kBuiltInProfiles{
     // priorities, which Debian 12 lets negotiate TLS 1.0; the certificate is checked but a
     // failure tolerated (tls_try_verify_hosts = *). A refused STARTTLS goes on in clear on
     // the same connection; a failed handshake is retried in clear on a new connection
-    // (smtp_deliver()'s caller, tls_tempfail_tryclear = true).
+    // (smtp_deliver()'s caller, tls_tempfail_tryclear = true). Text after the 220 to STARTTLS
+    // is a "synch error before connect": handled as a failed handshake.
     ClientProfile{"exim", "Exim", "Exim (default opportunistic TLS)",
                   "keywords after the greeting, exactly \"STARTTLS\" up to white space",
                   EhloRule{EhloLines::kAfterGreeting, KeywordCase::kSensitive, KeywordEnd::kWord,
@@ -148,7 +149,7 @@ constexpr std::array kBuiltInProfiles{
                   TlsAcceptance{kTls10, false},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear,
                                  NoTlsAction::kClearRetry},
-                  "Exim 4.96"},
+                  "Exim 4.96", ProfileKind::kSender, Injection::kFailsHandshake},
     // usersmtp.c helo_options(): line 1 of the reply skipped (firstline); on later lines the
     // keyword after the code ends at SP or '=' (strpbrk(line, " =")) and is compared with
     // SM_STRCASEEQ(). deliver.c: STARTTLS whenever offered (the try_tls ruleset is empty);
