@@ -83,6 +83,20 @@ constexpr std::array kBuiltInProfiles{
                   TlsAcceptance{kTls10, true},
                   NoTlsBehaviour{NoTlsAction::kDefer, NoTlsAction::kDefer, NoTlsAction::kDefer},
                   "msmtp 1.8.23", false},
+    // net/smtp smtp.go Client.ehlo(): drops line 1 of the reply (textproto joins its lines
+    // with "\n"), then keys a map by each later line's text up to the first SP
+    // (strings.Cut), as the server wrote it; Extension() upper-cases only the name asked
+    // for, so "starttls" is not found. StartTLS() returns an error on a non-220 reply or a
+    // failed handshake, and a program written like smtp.SendMail gives up on the message.
+    // crypto/tls: TLS 1.2 at least (Config.MinVersion's default for clients), the
+    // certificate verified for Config.ServerName.
+    ClientProfile{"go", "Go net/smtp", "Go net/smtp (StartTLS when Extension(\"STARTTLS\"))",
+                  "keywords after the greeting, exactly \"STARTTLS\" up to SP",
+                  EhloRule{EhloLines::kAfterGreeting, KeywordCase::kSensitive, KeywordEnd::kWord,
+                           " "},
+                  TlsAcceptance{kTls12, true},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
+                  "Go 1.19.8", false},
 };
 static_assert(kBuiltInProfiles.size() <= kMaxClientProfiles);
 

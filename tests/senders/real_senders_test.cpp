@@ -188,6 +188,13 @@ std::string RunMsmtp(const Target& t) {
                              kMessage, 30s));
 }
 
+std::string RunGo(const Target& t) {
+  // Built at build time from drivers/netsmtp_send.go with Debian's Go (tests/CMakeLists.txt).
+  RequireProgram(STX_GO_DRIVER, "golang-go");
+  return Describe(RunProgram(
+      {STX_GO_DRIVER, "127.0.0.1", std::to_string(t.port), t.ca_path, "mx.test"}, "", 30s));
+}
+
 std::string RunPostfix(const Target& t) {
   PostfixSenderOptions options;
   options.relay_port = t.port;
@@ -208,6 +215,7 @@ const std::vector<RealSender>& Senders() {
       {"curl", RunCurl},
       {"swaks", RunSwaks},
       {"msmtp", RunMsmtp},
+      {"go", RunGo},
   };
   return senders;
 }
