@@ -97,6 +97,19 @@ constexpr std::array kBuiltInProfiles{
                   TlsAcceptance{kTls12, true},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
                   "Go 1.19.8", false},
+    // src/SMTP.php parseHelloFields(): line 1 of the reply is the greeting (stored as "EHLO");
+    // each later line, its code cut and trim()med, keyed by its first word up to SP, as the
+    // server wrote it; PHPMailer::smtpConnect() asks getServerExt('STARTTLS') (SMTPAutoTLS).
+    // startTLS() failing, on a non-220 reply or a failed handshake, throws: the message is
+    // not sent. PHP's OpenSSL streams verify the certificate (verify_peer, peer_name) and
+    // take Debian's OpenSSL defaults, TLS 1.2 at least.
+    ClientProfile{"php", "PHPMailer", "PHPMailer (SMTPAutoTLS, STARTTLS when offered)",
+                  "keywords after the greeting, exactly \"STARTTLS\" up to SP",
+                  EhloRule{EhloLines::kAfterGreeting, KeywordCase::kSensitive, KeywordEnd::kWord,
+                           " "},
+                  TlsAcceptance{kTls12, true},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
+                  "PHPMailer 6.6.3, PHP 8.2.36", false},
 };
 static_assert(kBuiltInProfiles.size() <= kMaxClientProfiles);
 

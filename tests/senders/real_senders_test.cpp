@@ -138,6 +138,13 @@ void RequireProgram(const std::string& path, const std::string& package) {
   }
 }
 
+/// A library a driver loads: a file that must be there to read.
+void RequireLibrary(const std::string& path, const std::string& package) {
+  if (::access(path.c_str(), R_OK) != 0) {
+    throw std::runtime_error(path + " missing: install the Debian package " + package);
+  }
+}
+
 std::string Describe(const ProgramRun& run) {
   return "exit " + std::to_string(run.exit_status) + "\n--- stdout ---\n" + run.out +
          "--- stderr ---\n" + run.err;
@@ -195,6 +202,15 @@ std::string RunGo(const Target& t) {
       {STX_GO_DRIVER, "127.0.0.1", std::to_string(t.port), t.ca_path, "mx.test"}, "", 30s));
 }
 
+std::string RunPhp(const Target& t) {
+  RequireProgram("/usr/bin/php", "php-cli");
+  RequireLibrary("/usr/share/php/libphp-phpmailer/autoload.php", "libphp-phpmailer");
+  return Describe(RunProgram({"/usr/bin/php",
+                              STX_SOURCE_DIR "/tests/senders/drivers/phpmailer_send.php",
+                              "127.0.0.1", std::to_string(t.port), t.ca_path, "mx.test"},
+                             "", 30s));
+}
+
 std::string RunPostfix(const Target& t) {
   PostfixSenderOptions options;
   options.relay_port = t.port;
@@ -216,6 +232,7 @@ const std::vector<RealSender>& Senders() {
       {"swaks", RunSwaks},
       {"msmtp", RunMsmtp},
       {"go", RunGo},
+      {"php", RunPhp},
   };
   return senders;
 }
