@@ -110,6 +110,18 @@ constexpr std::array kBuiltInProfiles{
                   TlsAcceptance{kTls12, true},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
                   "PHPMailer 6.6.3, PHP 8.2.36", false},
+    // lib/smtp-connection/index.js _actionEHLO(): /[ -]STARTTLS\b/im over the raw reply, its
+    // lines joined (_onData() ends a reply at a line without '-' after the code), so the
+    // greeting line, a parameter, a lookalike with '-' and lower case all count.
+    // _actionSTARTTLS(): a refused STARTTLS is an error unless opportunisticTLS is set (not by
+    // default), and so is a failed upgrade. Node's TLS: TLS 1.2 at least
+    // (tls.DEFAULT_MIN_VERSION), the certificate verified (rejectUnauthorized).
+    ClientProfile{"nodemailer", "nodemailer", "nodemailer (secure: false, STARTTLS when offered)",
+                  "\"STARTTLS\" as any word of any line of the reply",
+                  EhloRule{EhloLines::kReplyLines, KeywordCase::kInsensitive, KeywordEnd::kAnyWord},
+                  TlsAcceptance{kTls12, true},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
+                  "nodemailer 6.8.0, Node.js 20.20.2", false},
 };
 static_assert(kBuiltInProfiles.size() <= kMaxClientProfiles);
 
@@ -124,6 +136,24 @@ bool SameLetters(std::string_view a, std::string_view b, KeywordCase keyword_cas
     return std::toupper(static_cast<unsigned char>(x)) ==
            std::toupper(static_cast<unsigned char>(y));
   });
+}
+
+// A regular expression's word character (\w, without Unicode): \b lies between one and
+// anything else.
+bool IsWordCharacter(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// kAnyWord: "STARTTLS" at the line's start or after SP or '-', not followed by a word
+// character.
+bool AnyWordIsStarttls(std::string_view line, KeywordCase keyword_case) {
+  for (std::size_t at = 0; at + kStarttls.size() <= line.size(); ++at) {
+    if (at > 0 && line[at - 1] != ' ' && line[at - 1] != '-') continue;
+    const std::size_t end = at + kStarttls.size();
+    if (end < line.size() && IsWordCharacter(line[end])) continue;
+    if (SameLetters(line.substr(at, kStarttls.size()), kStarttls, keyword_case)) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -146,6 +176,7 @@ std::optional<std::size_t> FindClientProfile(std::string_view name) {
 }
 
 bool AnnouncesStarttls(const EhloRule& rule, std::string_view line) {
+  if (rule.keyword_end == KeywordEnd::kAnyWord) return AnyWordIsStarttls(line, rule.keyword_case);
   std::string_view keyword = line;
   switch (rule.keyword_end) {
     case KeywordEnd::kWord:
@@ -165,6 +196,8 @@ bool AnnouncesStarttls(const EhloRule& rule, std::string_view line) {
       keyword = line.substr(0, static_cast<std::size_t>(end - line.begin()));
       break;
     }
+    case KeywordEnd::kAnyWord:
+      break;  // searched above
   }
   return SameLetters(keyword, kStarttls, rule.keyword_case);
 }

@@ -33,7 +33,7 @@ enum class KeywordCase {
   kSensitive,    ///< only "STARTTLS" in capitals
 };
 
-/// Where a sender takes the keyword token of a line to end.
+/// Where a sender takes the keyword token of a line to end (and, for kAnyWord, to begin).
 enum class KeywordEnd {
   kWord,       ///< at the first of EhloRule::word_ends (RFC 5321 §4.1.1.1: SP)
   kWholeLine,  ///< the line's whole text is the keyword: "STARTTLS REQUIRED" does not count
@@ -41,6 +41,12 @@ enum class KeywordEnd {
   /// at the first character that RFC 5321 §4.1.1.1's ehlo-keyword cannot hold (letters,
   /// digits and '-'): "STARTTLS_X" and "STARTTLS:" count, "STARTTLS-X" does not
   kKeywordGrammar,
+  /// Not a token at the line's start but a search of the whole line, as a pattern over the
+  /// raw reply does (nodemailer's /[ -]STARTTLS\b/): "STARTTLS" after SP or '-' (the code's
+  /// separator counts, so the line's start does), ended by anything but a letter, a digit or
+  /// '_' (a regular expression's \b). "mx.test STARTTLS", "X-STARTTLS" and "STARTTLS-X"
+  /// count; "XSTARTTLS" and "STARTTLS_" do not.
+  kAnyWord,
 };
 
 /// How a sender reads an EHLO reply for STARTTLS.

@@ -211,6 +211,16 @@ std::string RunPhp(const Target& t) {
                              "", 30s));
 }
 
+std::string RunNodemailer(const Target& t) {
+  // Node.js comes from outside Debian on this machine (nodesource); nodemailer is Debian's.
+  RequireProgram("/usr/bin/node", "nodejs");
+  RequireLibrary("/usr/share/nodejs/nodemailer/lib/nodemailer.js", "node-nodemailer");
+  return Describe(RunProgram({"/usr/bin/node",
+                              STX_SOURCE_DIR "/tests/senders/drivers/nodemailer_send.js",
+                              "127.0.0.1", std::to_string(t.port), t.ca_path, "mx.test"},
+                             "", 30s));
+}
+
 std::string RunPostfix(const Target& t) {
   PostfixSenderOptions options;
   options.relay_port = t.port;
@@ -233,6 +243,7 @@ const std::vector<RealSender>& Senders() {
       {"msmtp", RunMsmtp},
       {"go", RunGo},
       {"php", RunPhp},
+      {"nodemailer", RunNodemailer},
   };
   return senders;
 }

@@ -122,6 +122,40 @@ TEST(ClientProfileRule, KeywordEndsWhereTheRuleSays) {
   }
 }
 
+// kAnyWord is nodemailer's /[ -]STARTTLS\b/i searched over each line of the raw reply: the
+// line's text starts after the code's separator, so its start counts as after SP or '-'.
+TEST(ClientProfileRule, AnyWordFindsStarttlsAsAWordAnywhereInTheLine) {
+  const EhloRule any_word{EhloLines::kReplyLines, KeywordCase::kInsensitive, KeywordEnd::kAnyWord};
+  struct Row {
+    const char* line;
+    bool announces;
+  };
+  for (const Row& row : {Row{"STARTTLS", true}, Row{"starttls", true},
+                         Row{"STARTTLS REQUIRED", true}, Row{"STARTTLS\tx", true},
+                         Row{"STARTTLS=1", true}, Row{"STARTTLS-X", true},
+                         Row{"STARTTLS.", true}, Row{"mx.test STARTTLS", true},
+                         Row{"X-STARTTLS", true}, Row{"mx.test Hello, STARTTLS here", true},
+                         Row{"STARTTLS_", false}, Row{"STARTTLSX", false},
+                         Row{"STARTTLS9", false}, Row{"XSTARTTLS", false},
+                         Row{"mx.test\tSTARTTLS", false}, Row{"=STARTTLS", false},
+                         Row{"STARTTL", false}, Row{"", false},
+                         Row{"XSTARTTLS STARTTLSX STARTTLS", true}}) {
+    EXPECT_EQ(AnnouncesStarttls(any_word, row.line), row.announces) << row.line;
+  }
+  const EhloRule capitals{EhloLines::kReplyLines, KeywordCase::kSensitive, KeywordEnd::kAnyWord};
+  EXPECT_FALSE(AnnouncesStarttls(capitals, "starttls"));
+  EXPECT_TRUE(AnnouncesStarttls(capitals, "starttls STARTTLS"));
+  // Every line of the reply, the greeting and a one-line reply included.
+  for (const char* wire : {"250-STARTTLS\r\n250 mx.test\r\n", "250 STARTTLS\r\n",
+                           "250-mx.test STARTTLS\r\n250 8BITMIME\r\n"}) {
+    const test::EhloWire w = test::ReadEhloWire(wire);
+    EXPECT_TRUE(SeesStarttls(any_word, w.reply, w.trailing)) << wire;
+  }
+  const test::EhloWire premature =
+      test::ReadEhloWire("250 mx.test\r\n250-STARTTLS\r\n250 SIZE 1000\r\n");
+  EXPECT_FALSE(SeesStarttls(any_word, premature.reply, premature.trailing));
+}
+
 // kReplyLines reads the greeting line but not what follows a premature final line.
 TEST(ClientProfileRule, ReplyLinesIncludeTheGreetingButNotTheTrailingLines) {
   const EhloRule reply_lines{EhloLines::kReplyLines, KeywordCase::kSensitive, KeywordEnd::kPrefix};
