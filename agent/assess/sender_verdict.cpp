@@ -103,7 +103,8 @@ SenderOutcome Outcome(const probe::AddressProbeResult& r, std::size_t profile) {
                       "the server's highest TLS version is " + version + "; the sender needs " +
                           std::string(VersionName(p.tls.min_version)) + " or later");
   }
-  if (p.tls.verifies_certificate && r.tls && !(r.tls->chain_valid && r.tls->hostname_valid)) {
+  if (p.tls.verifies_certificate && r.tls &&
+      !(r.tls->chain_valid && (r.tls->hostname_valid || !p.tls.checks_host_name))) {
     const std::string why = !r.tls->chain_valid
                                 ? "certificate not trusted: " + r.tls->verify_error
                                 : "certificate not valid for " + r.tls->expected_host;

@@ -122,6 +122,20 @@ constexpr std::array kBuiltInProfiles{
                   TlsAcceptance{kTls12, true},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
                   "nodemailer 6.8.0, Node.js 20.20.2", false},
+    // com/sun/mail/smtp/SMTPTransport.java ehlo(): skips line 1 (the greeting), keys each
+    // later line by its text up to the first SP, upper-cased (Locale.ENGLISH), as
+    // supportsExtension() asks. With mail.smtp.starttls.enable, protocolConnect() calls
+    // startTLS() when the server lists it, which throws on a non-220 reply or a failed
+    // handshake: Transport.send() fails. JSSE (Java 17): TLS 1.0 and 1.1 are in
+    // jdk.tls.disabledAlgorithms; the chain is checked against the JVM's trust store, but not
+    // the name: mail.smtp.ssl.checkserveridentity is false by default in Jakarta Mail 2.0.
+    ClientProfile{"java", "Jakarta Mail", "Jakarta Mail (mail.smtp.starttls.enable)",
+                  "keywords after the greeting, up to SP, in any case",
+                  EhloRule{EhloLines::kAfterGreeting, KeywordCase::kInsensitive, KeywordEnd::kWord,
+                           " "},
+                  TlsAcceptance{kTls12, true, false},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
+                  "Jakarta Mail 2.0.0, OpenJDK 17.0.15", false},
 };
 static_assert(kBuiltInProfiles.size() <= kMaxClientProfiles);
 

@@ -87,6 +87,10 @@ struct TlsAcceptance {
   /// The certificate must verify against the sender's trust store and name the host the
   /// sender connected to (RFC 6125); a sender that does not check sends over any session.
   bool verifies_certificate = false;
+  /// With verifies_certificate, whether the name is checked too. A sender that checks the
+  /// chain alone defers on an untrusted certificate but goes on over TLS with a trusted
+  /// certificate for another name.
+  bool checks_host_name = true;
 };
 
 /// One kind of sender.

@@ -221,6 +221,25 @@ std::string RunNodemailer(const Target& t) {
                              "", 30s));
 }
 
+std::string RunJava(const Target& t) {
+  RequireProgram("/usr/bin/java", "default-jre-headless");
+  RequireLibrary("/usr/share/java/jakarta-mail.jar", "libjakarta-mail-java");
+  // Built at build time from drivers/JakartaMailSend.java (tests/CMakeLists.txt).
+  RequireLibrary(STX_JAVA_DRIVER_CLASSES "/JakartaMailSend.class", "default-jdk-headless");
+  // The JVM resolves mx.test to 127.0.0.1 from a hosts file of its own, so Jakarta Mail
+  // connects to the name the certificate is for, as curl does with --connect-to. Jakarta
+  // Mail's manifest names jakarta.activation.jar, which Debian ships as
+  // jakarta-activation.jar: the class path names it. C1 alone (TieredStopAtLevel=1) starts
+  // the JVM faster and changes nothing it does.
+  return Describe(RunProgram(
+      {"/usr/bin/java", "-XX:TieredStopAtLevel=1",
+       "-Djdk.net.hosts.file=" STX_SOURCE_DIR "/tests/senders/drivers/mx.test.hosts", "-cp",
+       STX_JAVA_DRIVER_CLASSES ":/usr/share/java/jakarta-mail.jar:"
+                               "/usr/share/java/jakarta-activation.jar",
+       "JakartaMailSend", "mx.test", std::to_string(t.port), t.ca_path},
+      "", 30s));
+}
+
 std::string RunPostfix(const Target& t) {
   PostfixSenderOptions options;
   options.relay_port = t.port;
@@ -244,6 +263,7 @@ const std::vector<RealSender>& Senders() {
       {"go", RunGo},
       {"php", RunPhp},
       {"nodemailer", RunNodemailer},
+      {"java", RunJava},
   };
   return senders;
 }

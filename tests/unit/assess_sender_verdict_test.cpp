@@ -90,12 +90,18 @@ constexpr std::array kRows{
                                              smtp::NoTlsAction::kClearRetry,
                                              smtp::NoTlsAction::kDeferThenClear},
                         "", true},
+    // Checks the chain but not the name (Jakarta Mail by default).
+    smtp::ClientProfile{"chain_only", "t", "t", "t", kRfc,
+                        smtp::TlsAcceptance{TLS1_2_VERSION, true, false},
+                        smtp::NoTlsBehaviour{smtp::NoTlsAction::kClear, smtp::NoTlsAction::kDefer,
+                                             smtp::NoTlsAction::kDefer},
+                        "", true},
 };
 
 AddressProbeResult Seen(TlsOutcome outcome, const char* version = "TLSv1.3") {
   AddressProbeResult r;
   r.ehlo_class = smtp::EhloClass::kCompliant;
-  r.ehlo.sees_starttls = smtp::ProfileSet(0b111);
+  r.ehlo.sees_starttls = smtp::ProfileSet(0b1111);
   r.tls_outcome = outcome;
   r.tls_detail = "454 4.7.0 TLS not available";
   if (outcome == TlsOutcome::kEstablished) {
@@ -187,6 +193,10 @@ INSTANTIATE_TEST_SUITE_P(
         OutcomeCase{"untrusted_checked", Untrusted(), 1, true, false, Delivery::kClear,
                     "certificate not trusted: self-signed certificate; retried in clear on a "
                     "new connection"},
+        OutcomeCase{"wrong_host_chain_only", WrongHost(), 3, true, true, Delivery::kTls,
+                    "TLSv1.3"},
+        OutcomeCase{"untrusted_chain_only", Untrusted(), 3, true, false, Delivery::kDeferred,
+                    "certificate not trusted: self-signed certificate"},
         OutcomeCase{"no_ehlo", NoEhlo(), 0, false, false, Delivery::kDeferred,
                     "no EHLO reply: banner_timeout"}),
     [](const ::testing::TestParamInfo<OutcomeCase>& row) { return std::string(row.param.name); });
