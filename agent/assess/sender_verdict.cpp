@@ -91,6 +91,20 @@ SenderOutcome Outcome(const probe::AddressProbeResult& r, std::size_t profile) {
                (f.code == smtp::FindingCode::kTextAfterFinalLine && f.context == "ehlo");
       });
   if (lines_after_reply) {
+    // Out of step by whole positive replies, a sender that judges replies by their first
+    // digit reads a 2xx to DATA as leave to send and sends the message in clear; the 354
+    // then read as the reply to the message is a failure, which it reports, while the
+    // server may have taken the message. With STARTTLS seen, it reads the first of those
+    // lines as the reply to STARTTLS: a refusal (RFC 3207 §4 wants 220).
+    if (p.out_of_step == smtp::OutOfStep::kSendsOnPositiveReplies && r.ehlo_trailing_positive &&
+        !SeesStarttls(r, profile) && p.no_tls.missing != smtp::NoTlsAction::kDefer &&
+        p.no_tls.missing != smtp::NoTlsAction::kDeferThenClear) {
+      return {false, false, Delivery::kDeferred,
+              "lines after the EHLO reply's final line, all positive, read as the replies to "
+              "the next commands: the message goes in clear and the sender reports a failure "
+              "(the server may have taken it)",
+              true};
+    }
     return {false, false, Delivery::kDeferred,
             "lines after the EHLO reply's final line put the sender out of step with the "
             "server"};
@@ -137,7 +151,8 @@ SenderOutcome Outcome(const probe::AddressProbeResult& r, std::size_t profile) {
                       "the server's highest TLS version is " + version + "; the sender needs " +
                           std::string(VersionName(p.tls.min_version)) + " or later");
   }
-  if (p.tls.verifies_certificate && r.tls && !(r.tls->chain_valid && r.tls->hostname_valid)) {
+  if (p.tls.verifies_certificate && r.tls &&
+      !(r.tls->chain_valid && (r.tls->hostname_valid || !p.tls.checks_host_name))) {
     const std::string why = !r.tls->chain_valid
                                 ? "certificate not trusted: " + r.tls->verify_error
                                 : "certificate not valid for " + r.tls->expected_host;

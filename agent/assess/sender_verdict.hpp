@@ -48,6 +48,9 @@ struct SenderOutcome {
   bool tls = false;       ///< and gets a TLS session it accepts
   Delivery delivery = Delivery::kDeferred;
   std::string reason;  ///< why, in a phrase: "STARTTLS not seen", "TLSv1.3", ...
+  /// With kDeferred: the sender reports a failure after it sent the message in clear, so
+  /// the server may have taken a copy (and gets another when the message is sent again).
+  bool copy_in_clear = false;
 };
 SenderOutcome Outcome(const probe::AddressProbeResult& result, std::size_t profile);
 

@@ -110,6 +110,10 @@ struct AddressProbeResult {
   /// (assess/explanation.hpp): their text is longer than the rest of a result, and few
   /// results are ever shown. Empty for other classes.
   std::string misordered_ehlo;
+  /// Lines arrived after the EHLO reply's final line, and they form whole replies, each
+  /// positive (2xx): a sender that reads them as the replies to its next commands and judges
+  /// a reply by its first digit alone goes on with the message (smtp::OutOfStep).
+  bool ehlo_trailing_positive = false;
 
   TlsOutcome tls_outcome = TlsOutcome::kNotAttempted;
   std::string tls_detail;  ///< the STARTTLS refusal or the handshake error

@@ -245,6 +245,12 @@ class SmtpDialogue {
                                   std::to_string(trailing.lines.size()) + " lines (" +
                                       std::to_string(trailing.bytes) +
                                       " bytes) arrived after the final line of the EHLO reply"});
+      std::size_t complete = 0;
+      for (const smtp::ReplyLine& line : trailing.lines) complete += line.octets;
+      result_.ehlo_trailing_positive =
+          complete == trailing.bytes && !trailing.lines.back().continued &&
+          std::all_of(trailing.lines.begin(), trailing.lines.end(),
+                      [](const smtp::ReplyLine& line) { return line.code / 100 == 2; });
     }
     smtp::EhloAnalysis analysis = smtp::ClassifyEhlo(*ehlo.reply, trailing.lines);
     result_.ehlo = EhloSummary(analysis);

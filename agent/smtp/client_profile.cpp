@@ -12,6 +12,9 @@ namespace {
 constexpr int kTls12 = 0x0303;
 constexpr int kTls10 = 0x0301;
 
+// What PHP's trim() strips from both ends of a string: SP, HT, LF, CR, NUL and VT.
+constexpr std::string_view kPhpTrimmed{" \t\n\r\0\x0B", 6};
+
 // The two readings the exporter started with: models, not senders (no row proves them).
 // Their TLS acceptance and failure behaviour are those of opportunistic TLS (RFC 7435): any
 // session, else clear.
@@ -180,6 +183,64 @@ constexpr std::array kBuiltInProfiles{
                   TlsAcceptance{kTls12, false},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear, NoTlsAction::kDefer},
                   ""},
+    // net/smtp smtp.go Client.ehlo(): drops line 1 of the reply (textproto joins its lines
+    // with "\n"), then keys a map by each later line's text up to the first SP
+    // (strings.Cut), as the server wrote it; Extension() upper-cases only the name asked
+    // for, so "starttls" is not found. StartTLS() returns an error on a non-220 reply or a
+    // failed handshake, and a program written like smtp.SendMail gives up on the message.
+    // crypto/tls: TLS 1.2 at least (Config.MinVersion's default for clients), the
+    // certificate verified for Config.ServerName.
+    ClientProfile{"go", "Go net/smtp", "Go net/smtp (StartTLS when Extension(\"STARTTLS\"))",
+                  "keywords after the greeting, exactly \"STARTTLS\" up to SP",
+                  EhloRule{EhloLines::kAfterGreeting, KeywordCase::kSensitive, KeywordEnd::kWord,
+                           " "},
+                  TlsAcceptance{kTls12, true},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
+                  "Go 1.19.8"},
+    // src/SMTP.php parseHelloFields(): line 1 of the reply is the greeting (stored as "EHLO");
+    // each later line, its code cut and trim()med (blanks at both ends go), keyed by its first
+    // word up to SP, as the server wrote it; PHPMailer::smtpConnect() asks
+    // getServerExt('STARTTLS') (SMTPAutoTLS). startTLS() failing, on a non-220 reply or a
+    // failed handshake, throws: the message is not sent. Text after the 220 stays in PHP's
+    // stream buffer across stream_socket_enable_crypto() and is read over TLS as the reply to
+    // the next EHLO. PHP's OpenSSL streams verify the certificate (verify_peer, peer_name) and
+    // take Debian's OpenSSL defaults, TLS 1.2 at least.
+    ClientProfile{"php", "PHPMailer", "PHPMailer (SMTPAutoTLS, STARTTLS when offered)",
+                  "keywords after the greeting, exactly \"STARTTLS\" up to SP",
+                  EhloRule{EhloLines::kAfterGreeting, KeywordCase::kSensitive, KeywordEnd::kWord,
+                           " ", kPhpTrimmed, kPhpTrimmed},
+                  TlsAcceptance{kTls12, true},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
+                  "PHPMailer 6.6.3, PHP 8.2.36", ProfileKind::kSender, Injection::kDesynchronises},
+    // lib/smtp-connection/index.js _actionEHLO(): /[ -]STARTTLS\b/im over the raw reply, its
+    // lines joined (_onData() ends a reply at a line without '-' after the code), so the
+    // greeting line, a parameter, a lookalike with '-' and lower case all count.
+    // _actionSTARTTLS(): a refused STARTTLS is an error unless opportunisticTLS is set (not by
+    // default), and so is a failed upgrade; text after the 220 reaches the TLS socket as the
+    // server's handshake. Each reply is judged by its first digit alone (_actionDATA takes 2xx
+    // as well as 3xx), so lines after a final line do not stop a message. Node's TLS: TLS 1.2
+    // at least (tls.DEFAULT_MIN_VERSION), the certificate verified (rejectUnauthorized).
+    ClientProfile{"nodemailer", "nodemailer", "nodemailer (secure: false, STARTTLS when offered)",
+                  "\"STARTTLS\" as any word of any line of the reply",
+                  EhloRule{EhloLines::kReplyLines, KeywordCase::kInsensitive, KeywordEnd::kAnyWord},
+                  TlsAcceptance{kTls12, true},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
+                  "nodemailer 6.8.0, Node.js 20.20.2", ProfileKind::kSender,
+                  Injection::kFailsHandshake, OutOfStep::kSendsOnPositiveReplies},
+    // com/sun/mail/smtp/SMTPTransport.java ehlo(): skips line 1 (the greeting), keys each
+    // later line by its text up to the first SP, upper-cased (Locale.ENGLISH), as
+    // supportsExtension() asks. With mail.smtp.starttls.enable, protocolConnect() calls
+    // startTLS() when the server lists it, which throws on a non-220 reply or a failed
+    // handshake: Transport.send() fails. JSSE (Java 17): TLS 1.0 and 1.1 are in
+    // jdk.tls.disabledAlgorithms; the chain is checked against the JVM's trust store, but not
+    // the name: mail.smtp.ssl.checkserveridentity is false by default in Jakarta Mail 2.0.
+    ClientProfile{"java", "Jakarta Mail", "Jakarta Mail (mail.smtp.starttls.enable)",
+                  "keywords after the greeting, up to SP, in any case",
+                  EhloRule{EhloLines::kAfterGreeting, KeywordCase::kInsensitive, KeywordEnd::kWord,
+                           " "},
+                  TlsAcceptance{kTls12, true, false},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kDefer, NoTlsAction::kDefer},
+                  "Jakarta Mail 2.0.0, OpenJDK 17.0.15"},
 };
 static_assert(kBuiltInProfiles.size() <= kMaxClientProfiles);
 
@@ -194,6 +255,24 @@ bool SameLetters(std::string_view a, std::string_view b, KeywordCase keyword_cas
     return std::toupper(static_cast<unsigned char>(x)) ==
            std::toupper(static_cast<unsigned char>(y));
   });
+}
+
+// A regular expression's word character (\w, without Unicode): \b lies between one and
+// anything else.
+bool IsWordCharacter(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// kAnyWord: "STARTTLS" at the line's start or after SP or '-', not followed by a word
+// character.
+bool AnyWordIsStarttls(std::string_view line, KeywordCase keyword_case) {
+  for (std::size_t at = 0; at + kStarttls.size() <= line.size(); ++at) {
+    if (at > 0 && line[at - 1] != ' ' && line[at - 1] != '-') continue;
+    const std::size_t end = at + kStarttls.size();
+    if (end < line.size() && IsWordCharacter(line[end])) continue;
+    if (SameLetters(line.substr(at, kStarttls.size()), kStarttls, keyword_case)) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -233,6 +312,11 @@ bool AnnouncesStarttls(const EhloRule& rule, std::string_view line) {
   if (!rule.leading_skipped.empty()) {
     line.remove_prefix(std::min(line.find_first_not_of(rule.leading_skipped), line.size()));
   }
+  if (!rule.trailing_skipped.empty()) {
+    const std::size_t last = line.find_last_not_of(rule.trailing_skipped);
+    line = line.substr(0, last == std::string_view::npos ? 0 : last + 1);
+  }
+  if (rule.keyword_end == KeywordEnd::kAnyWord) return AnyWordIsStarttls(line, rule.keyword_case);
   std::string_view keyword = line;
   switch (rule.keyword_end) {
     case KeywordEnd::kWord:
@@ -280,6 +364,8 @@ bool AnnouncesStarttls(const EhloRule& rule, std::string_view line) {
       keyword = line.substr(0, static_cast<std::size_t>(end - line.begin()));
       break;
     }
+    case KeywordEnd::kAnyWord:
+      break;  // searched above
   }
   return SameLetters(keyword, kStarttls, rule.keyword_case);
 }

@@ -33,7 +33,7 @@ enum class KeywordCase {
   kSensitive,    ///< only "STARTTLS" in capitals
 };
 
-/// Where a sender takes the keyword token of a line to end.
+/// Where a sender takes the keyword token of a line to end (and, for kAnyWord, to begin).
 enum class KeywordEnd {
   kWord,       ///< at the first of EhloRule::word_ends (RFC 5321 §4.1.1.1: SP)
   kWholeLine,  ///< the line's whole text is the keyword: "STARTTLS REQUIRED" does not count
@@ -45,6 +45,12 @@ enum class KeywordEnd {
   /// line that holds a letter, digit or '_', up to its last such character; whatever comes
   /// before the run is skipped. "STARTTLS_X" and "STARTTLS-X" do not count, "STARTTLS-" does.
   kFirstWordRun,
+  /// Not a token at the line's start but a search of the whole line, as a pattern over the
+  /// raw reply does (nodemailer's /[ -]STARTTLS\b/): "STARTTLS" after SP or '-' (the code's
+  /// separator counts, so the line's start does), ended by anything but a letter, a digit or
+  /// '_' (a regular expression's \b). "mx.test STARTTLS", "X-STARTTLS" and "STARTTLS-X"
+  /// count; "XSTARTTLS" and "STARTTLS_" do not.
+  kAnyWord,
 };
 
 /// How a sender reads an EHLO reply for STARTTLS.
@@ -59,6 +65,9 @@ struct EhloRule {
   /// separators, a line stripped of blanks): "250- STARTTLS" counts for it. RFC 5321's
   /// ehlo-line has none there.
   std::string_view leading_skipped{};
+  /// Characters a sender strips from the line's end before it reads the keyword (PHP's
+  /// trim()): "STARTTLS<HT>" counts for it even when HT does not end a keyword.
+  std::string_view trailing_skipped{};
 };
 
 /// What a sender does with bytes the server sent after its 220 to STARTTLS and before the
@@ -71,6 +80,16 @@ enum class Injection {
   /// over TLS: the sender is out of step with the server and gives up on the message
   kDesynchronises,
   kEndsSession,    ///< seen as unexpected data: the sender ends the session, the message waits
+};
+
+/// What a sender does once it reads a reply meant for an earlier command (RFC 5321 §4.2.1: the
+/// lines a server sent after a reply's final line are read as the reply to the next command).
+enum class OutOfStep {
+  kGivesUp,  ///< a reply it did not expect (a 250 to DATA) ends the transaction: the message waits
+  /// it asks only whether each reply is positive (2xx or 3xx, even to DATA): out of step by
+  /// whole positive replies it sends the message, which the server takes in clear, and then
+  /// reports a failure (the 354 read as the reply to the message) and may send it again
+  kSendsOnPositiveReplies,
 };
 
 /// What a sender does with a message when it gets no TLS from a server. RFC 3207 §4.1 leaves
@@ -101,6 +120,10 @@ struct TlsAcceptance {
   /// The certificate must verify against the sender's trust store and name the host the
   /// sender connected to (RFC 6125); a sender that does not check sends over any session.
   bool verifies_certificate = false;
+  /// With verifies_certificate, whether the name is checked too. A sender that checks the
+  /// chain alone defers on an untrusted certificate but goes on over TLS with a trusted
+  /// certificate for another name.
+  bool checks_host_name = true;
 };
 
 /// What a row stands for.
@@ -127,6 +150,7 @@ struct ClientProfile {
   std::string_view verified_with{};
   ProfileKind kind = ProfileKind::kSender;
   Injection injection = Injection::kDiscarded;
+  OutOfStep out_of_step = OutOfStep::kGivesUp;
 };
 
 /// A table holds at most this many profiles: a set of them is a bitset in every result.

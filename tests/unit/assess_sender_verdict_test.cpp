@@ -91,12 +91,22 @@ constexpr std::array kRows{
                                              smtp::NoTlsAction::kClearRetry,
                                              smtp::NoTlsAction::kDeferThenClear},
                         ""},
+    // Checks the chain but not the name (Jakarta Mail by default).
+    smtp::ClientProfile{"chain_only", "t", "t", "t", kRfc,
+                        smtp::TlsAcceptance{TLS1_2_VERSION, true, false},
+                        smtp::NoTlsBehaviour{smtp::NoTlsAction::kClear, smtp::NoTlsAction::kDefer,
+                                             smtp::NoTlsAction::kDefer},
+                        ""},
+    // Judges each reply by its first digit (nodemailer).
+    smtp::ClientProfile{"positive_replies", "t", "t", "t", kRfc, smtp::TlsAcceptance{},
+                        smtp::NoTlsBehaviour{}, "", smtp::ProfileKind::kSender,
+                        smtp::Injection::kDiscarded, smtp::OutOfStep::kSendsOnPositiveReplies},
 };
 
 AddressProbeResult Seen(TlsOutcome outcome, const char* version = "TLSv1.3") {
   AddressProbeResult r;
   r.ehlo_class = smtp::EhloClass::kCompliant;
-  r.ehlo.sees_starttls = smtp::ProfileSet(0b111);
+  r.ehlo.sees_starttls = smtp::ProfileSet(0b11111);
   r.tls_outcome = outcome;
   r.tls_detail = "454 4.7.0 TLS not available";
   if (outcome == TlsOutcome::kEstablished) {
@@ -115,6 +125,7 @@ struct OutcomeCase {
   bool starttls, tls;
   Delivery delivery;
   const char* reason;
+  bool copy_in_clear = false;
 };
 
 class Outcomes : public ::testing::TestWithParam<OutcomeCase> {
@@ -129,6 +140,7 @@ TEST_P(Outcomes, FollowTheRow) {
   EXPECT_EQ(o.tls, c.tls);
   EXPECT_EQ(ToString(o.delivery), ToString(c.delivery));
   EXPECT_EQ(o.reason, c.reason);
+  EXPECT_EQ(o.copy_in_clear, c.copy_in_clear);
 }
 
 AddressProbeResult NotSeen() {
@@ -147,6 +159,14 @@ AddressProbeResult Untrusted() {
   AddressProbeResult r = Seen(TlsOutcome::kEstablished);
   r.tls->chain_valid = false;
   r.tls->verify_error = "self-signed certificate";
+  return r;
+}
+
+// "250 mx.test" then "250-STARTTLS" and "250 SIZE 1000": a reply after the final line.
+AddressProbeResult LinesAfterFinalLine(bool positive, bool seen = false) {
+  AddressProbeResult r = seen ? Seen(TlsOutcome::kEstablished) : NotSeen();
+  r.findings.push_back({smtp::FindingCode::kStarttlsAfterFinalLine, "ehlo", "line 2"});
+  r.ehlo_trailing_positive = positive;
   return r;
 }
 
@@ -188,6 +208,28 @@ INSTANTIATE_TEST_SUITE_P(
         OutcomeCase{"untrusted_checked", Untrusted(), 1, true, false, Delivery::kClear,
                     "certificate not trusted: self-signed certificate; retried in clear on a "
                     "new connection"},
+        OutcomeCase{"wrong_host_chain_only", WrongHost(), 3, true, true, Delivery::kTls,
+                    "TLSv1.3"},
+        OutcomeCase{"untrusted_chain_only", Untrusted(), 3, true, false, Delivery::kDeferred,
+                    "certificate not trusted: self-signed certificate"},
+        OutcomeCase{"out_of_step_gives_up", LinesAfterFinalLine(true), 0, false, false,
+                    Delivery::kDeferred,
+                    "lines after the EHLO reply's final line put the sender out of step with "
+                    "the server"},
+        OutcomeCase{"out_of_step_positive", LinesAfterFinalLine(true), 4, false, false,
+                    Delivery::kDeferred,
+                    "lines after the EHLO reply's final line, all positive, read as the "
+                    "replies to the next commands: the message goes in clear and the sender "
+                    "reports a failure (the server may have taken it)",
+                    true},
+        OutcomeCase{"out_of_step_negative", LinesAfterFinalLine(false), 4, false, false,
+                    Delivery::kDeferred,
+                    "lines after the EHLO reply's final line put the sender out of step with "
+                    "the server"},
+        OutcomeCase{"out_of_step_starttls_seen", LinesAfterFinalLine(true, true), 4, false,
+                    false, Delivery::kDeferred,
+                    "lines after the EHLO reply's final line put the sender out of step with "
+                    "the server"},
         OutcomeCase{"no_ehlo", NoEhlo(), 0, false, false, Delivery::kDeferred,
                     "no EHLO reply: banner_timeout"}),
     [](const ::testing::TestParamInfo<OutcomeCase>& row) { return std::string(row.param.name); });

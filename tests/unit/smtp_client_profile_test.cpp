@@ -151,6 +151,63 @@ TEST(ClientProfileRule, FirstWordRunIsWhatPerlsPatternMatches) {
   }
 }
 
+// kAnyWord is nodemailer's /[ -]STARTTLS\b/i searched over each line of the raw reply: the
+// line's text starts after the code's separator, so its start counts as after SP or '-'.
+TEST(ClientProfileRule, AnyWordFindsStarttlsAsAWordAnywhereInTheLine) {
+  const EhloRule any_word{EhloLines::kReplyLines, KeywordCase::kInsensitive, KeywordEnd::kAnyWord};
+  struct Row {
+    const char* line;
+    bool announces;
+  };
+  for (const Row& row : {Row{"STARTTLS", true}, Row{"starttls", true},
+                         Row{"STARTTLS REQUIRED", true}, Row{"STARTTLS\tx", true},
+                         Row{"STARTTLS=1", true}, Row{"STARTTLS-X", true},
+                         Row{"STARTTLS.", true}, Row{"mx.test STARTTLS", true},
+                         Row{"X-STARTTLS", true}, Row{"mx.test Hello, STARTTLS here", true},
+                         Row{"STARTTLS_", false}, Row{"STARTTLSX", false},
+                         Row{"STARTTLS9", false}, Row{"XSTARTTLS", false},
+                         Row{"mx.test\tSTARTTLS", false}, Row{"=STARTTLS", false},
+                         Row{"STARTTL", false}, Row{"", false},
+                         Row{"XSTARTTLS STARTTLSX STARTTLS", true}}) {
+    EXPECT_EQ(AnnouncesStarttls(any_word, row.line), row.announces) << row.line;
+  }
+  const EhloRule capitals{EhloLines::kReplyLines, KeywordCase::kSensitive, KeywordEnd::kAnyWord};
+  EXPECT_FALSE(AnnouncesStarttls(capitals, "starttls"));
+  EXPECT_TRUE(AnnouncesStarttls(capitals, "starttls STARTTLS"));
+  // Every line of the reply, the greeting and a one-line reply included.
+  for (const char* wire : {"250-STARTTLS\r\n250 mx.test\r\n", "250 STARTTLS\r\n",
+                           "250-mx.test STARTTLS\r\n250 8BITMIME\r\n"}) {
+    const test::EhloWire w = test::ReadEhloWire(wire);
+    EXPECT_TRUE(SeesStarttls(any_word, w.reply, w.trailing)) << wire;
+  }
+  const test::EhloWire premature =
+      test::ReadEhloWire("250 mx.test\r\n250-STARTTLS\r\n250 SIZE 1000\r\n");
+  EXPECT_FALSE(SeesStarttls(any_word, premature.reply, premature.trailing));
+}
+
+// A line stripped at both ends before its first word is cut (PHP's trim()): blanks around
+// the keyword do not hide it, though only SP ends it.
+TEST(ClientProfileRule, TrimmedLinesLoseTheirBlanksAtBothEnds) {
+  constexpr std::string_view blanks{" \t\n\r\0\x0B", 6};
+  const EhloRule trimmed{EhloLines::kAfterGreeting, KeywordCase::kSensitive, KeywordEnd::kWord,
+                         " ", blanks, blanks};
+  const EhloRule untrimmed{EhloLines::kAfterGreeting, KeywordCase::kSensitive, KeywordEnd::kWord,
+                           " "};
+  struct Row {
+    std::string_view line;
+    bool trimmed, untrimmed;
+  };
+  for (const Row& row : {Row{"STARTTLS", true, true}, Row{" STARTTLS", true, false},
+                         Row{"STARTTLS\t", true, false}, Row{"STARTTLS\v", true, false},
+                         Row{std::string_view("STARTTLS\0", 9), true, false},
+                         Row{"\tSTARTTLS \t", true, false}, Row{"STARTTLS\tx", false, false},
+                         Row{"STARTTLS x", true, true}, Row{" \t ", false, false},
+                         Row{"", false, false}}) {
+    EXPECT_EQ(AnnouncesStarttls(trimmed, row.line), row.trimmed) << row.line;
+    EXPECT_EQ(AnnouncesStarttls(untrimmed, row.line), row.untrimmed) << row.line;
+  }
+}
+
 // kReplyLines reads the greeting line but not what follows a premature final line.
 TEST(ClientProfileRule, ReplyLinesIncludeTheGreetingButNotTheTrailingLines) {
   const EhloRule reply_lines{EhloLines::kReplyLines, KeywordCase::kSensitive, KeywordEnd::kPrefix};
