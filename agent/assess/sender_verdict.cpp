@@ -142,7 +142,18 @@ SenderOutcome Outcome(const probe::AddressProbeResult& r, std::size_t profile) {
                 "text after the 220 to STARTTLS: the sender ends the session"};
     }
   }
-  const std::string version = r.tls ? r.tls->version : std::string();
+  // The probe offers every cipher OpenSSL has; where the server chose one that no sender
+  // offers, the second handshake, made as a mainstream sender, is what a real sender gets.
+  // The readings (strict, lenient) stand for any session.
+  const tls::TlsFacts* session = r.tls ? &*r.tls : nullptr;
+  if (r.mainstream && p.kind == smtp::ProfileKind::kSender) {
+    if (r.mainstream->outcome != TlsOutcome::kEstablished || !r.mainstream->tls) {
+      return WithoutTls(p.no_tls.failed, true,
+                        r.mainstream->why + "; with what senders offer: " + r.mainstream->detail);
+    }
+    session = &*r.mainstream->tls;
+  }
+  const std::string version = session ? session->version : std::string();
   // The probe offers every version OpenSSL has, so the server chose its highest: a sender
   // whose lowest is above it cannot agree on one.
   const int number = VersionNumber(version);
@@ -151,11 +162,11 @@ SenderOutcome Outcome(const probe::AddressProbeResult& r, std::size_t profile) {
                       "the server's highest TLS version is " + version + "; the sender needs " +
                           std::string(VersionName(p.tls.min_version)) + " or later");
   }
-  if (p.tls.verifies_certificate && r.tls &&
-      !(r.tls->chain_valid && (r.tls->hostname_valid || !p.tls.checks_host_name))) {
-    const std::string why = !r.tls->chain_valid
-                                ? "certificate not trusted: " + r.tls->verify_error
-                                : "certificate not valid for " + r.tls->expected_host;
+  if (p.tls.verifies_certificate && session &&
+      !(session->chain_valid && (session->hostname_valid || !p.tls.checks_host_name))) {
+    const std::string why = !session->chain_valid
+                                ? "certificate not trusted: " + session->verify_error
+                                : "certificate not valid for " + session->expected_host;
     return WithoutTls(p.no_tls.failed, true, why);
   }
   return {true, true, Delivery::kTls, version.empty() ? "TLS" : version};

@@ -1,6 +1,7 @@
 #pragma once
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -90,6 +91,17 @@ struct StageDuration {
   double seconds = 0;
 };
 
+/// A second STARTTLS handshake made as a mainstream sender makes it
+/// (tls::UseMainstreamSettings), on a connection of its own: the probe's first handshake
+/// offers every cipher OpenSSL has, and when the server chose one that no sender offers, that
+/// session says nothing of what a sender gets.
+struct MainstreamHandshake {
+  std::string why;  ///< what of the first session no mainstream sender offers
+  TlsOutcome outcome = TlsOutcome::kNotAttempted;
+  std::string detail;                ///< why it failed (or got no further), when it did
+  std::optional<tls::TlsFacts> tls;  ///< the session, when it was established
+};
+
 /// Result of probing one address of one MX host. Knows nothing of Prometheus.
 struct AddressProbeResult {
   std::string mx_host;  ///< the host name the certificate must match (or the address literal)
@@ -119,6 +131,9 @@ struct AddressProbeResult {
   std::string tls_detail;  ///< the STARTTLS refusal or the handshake error
   std::optional<tls::TlsFacts> tls;
   KeywordList ehlo_tls_keywords;  ///< extensions offered after TLS
+  /// Set when the first session used a cipher no mainstream sender offers: rare, so held by
+  /// pointer, and other results pay only for an empty one.
+  std::shared_ptr<const MainstreamHandshake> mainstream;
 
   std::vector<smtp::Finding> findings;
   Transcript transcript;

@@ -314,13 +314,7 @@ class SmtpDialogue {
 
     TlsStream tls(std::move(tcp), tls_context_);
     encrypted_ = true;
-    // RFC 6066 §3: SNI carries host names only, never address literals. (SSL_ctrl rather
-    // than the SSL_set_tlsext_host_name macro, whose C cast trips -Wold-style-cast.)
-    if (!IsIpLiteral(target_.mx_host) &&
-        SSL_ctrl(tls.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
-                 const_cast<char*>(target_.mx_host.c_str())) != 1) {
-      ERR_clear_error();
-    }
+    SetServerName(tls.native_handle());
     BeginStage(Stage::kTlsHandshake, beast::get_lowest_layer(tls), options_.handshake_timeout);
     error_code ec;
     co_await tls.async_handshake(asio::ssl::stream_base::client,
@@ -333,6 +327,7 @@ class SmtpDialogue {
       co_return;
     }
     result_.tls_outcome = TlsOutcome::kEstablished;
+    std::string not_mainstream = NotMainstream(tls.native_handle());
     transcript_.Note(
         "TLS established: " + facts.version + ", " + facts.cipher +
             (facts.chain_valid ? ", certificate chain verified"
@@ -361,6 +356,115 @@ class SmtpDialogue {
     }
     EndStage();
     co_await Quit(tls, beast::get_lowest_layer(tls));
+    if (!not_mainstream.empty()) co_await SecondHandshake(std::move(not_mainstream));
+  }
+
+  // RFC 6066 §3: SNI carries host names only, never address literals. (SSL_ctrl rather
+  // than the SSL_set_tlsext_host_name macro, whose C cast trips -Wold-style-cast.)
+  void SetServerName(SSL* ssl) {
+    if (!IsIpLiteral(target_.mx_host) &&
+        SSL_ctrl(ssl, SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+                 const_cast<char*>(target_.mx_host.c_str())) != 1) {
+      ERR_clear_error();
+    }
+  }
+
+  // What of an established session no mainstream sender offers, or "" when a sender gets
+  // what the probe got. Below TLS 1.2 nothing is asked: the server chose its highest
+  // version (RFC 8446 §4.1.3 has the client check that it did), which such senders refuse.
+  static std::string NotMainstream(SSL* ssl) {
+    const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+    if (cipher == nullptr || SSL_version(ssl) < TLS1_2_VERSION ||
+        tls::MainstreamOffers(SSL_CIPHER_get_id(cipher))) {
+      return {};
+    }
+    return std::string("the server chose ") + SSL_CIPHER_get_name(cipher) +
+           ", which no mainstream sender offers";
+  }
+
+  // One exchange of the second connection: `command` (none for the banner), then a reply
+  // with `code` (2 for any 2xx). "" when it came, else what happened instead.
+  awaitable<std::string> Expect(beast::tcp_stream& tcp, ReplyChannel& channel,
+                                std::string command, int code) {
+    if (!command.empty()) {
+      const std::string line = command + "\r\n";
+      error_code ec;
+      co_await asio::async_write(tcp, asio::buffer(line),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return "sending " + command + ": " + Describe(ec);
+    }
+    const std::string what = command.empty() ? "banner" : command;
+    const ReadOutcome reply = co_await channel.Read(tcp);
+    if (!reply.reply) {
+      co_return "no reply to " + what + ": " +
+          (reply.io_error ? Describe(reply.io_error) : reply.parse_detail);
+    }
+    if (code == 2 ? !reply.reply->Positive() : reply.reply->code != code) {
+      co_return what + " got " + reply.reply->Summary();
+    }
+    co_return std::string();
+  }
+
+  // The second handshake (MainstreamHandshake): a connection of its own, within what is left
+  // of the probe's deadline, its steps outside the probe's stages and its lines outside the
+  // transcript, which notes what it found.
+  awaitable<void> SecondHandshake(std::string why) {
+    auto second = std::make_shared<MainstreamHandshake>();
+    second->why = std::move(why);
+    second->outcome = TlsOutcome::kStarttlsFailed;
+    encrypted_ = false;
+    transcript_.Note("second handshake as a mainstream sender (TLS 1.2 and later, OpenSSL's "
+                     "DEFAULT ciphers at security level 2): " +
+                     second->why);
+    auto executor = co_await asio::this_coro::executor;
+    beast::tcp_stream tcp(executor);
+    tcp.expires_at(deadline_);
+    ReplyChannel channel(options_.limits);
+    error_code ec;
+    co_await tcp.async_connect(asio::ip::tcp::endpoint(target_.address, target_.port),
+                               asio::redirect_error(asio::use_awaitable, ec));
+    std::string failure;
+    if (ec) failure = "connect: " + Describe(ec);
+    if (failure.empty()) failure = co_await Expect(tcp, channel, "", 220);
+    if (failure.empty()) failure = co_await Expect(tcp, channel, "EHLO " + options_.ehlo_name, 2);
+    // Lines after the EHLO reply's final line, or after the 220 to STARTTLS, are not the
+    // replies that follow (RFC 5321 §4.2.1, RFC 3207 §4.2): the first run noted them.
+    if (failure.empty()) {
+      channel.DrainTrailing(tcp.socket());
+      failure = co_await Expect(tcp, channel, "STARTTLS", 220);
+    }
+    if (!failure.empty()) {
+      second->detail = std::move(failure);
+      transcript_.Note("second handshake: " + second->detail);
+      result_.mainstream = std::move(second);
+      tcp.socket().close(ec);
+      co_return;
+    }
+    channel.DrainTrailing(tcp.socket());
+    TlsStream tls(std::move(tcp), tls_context_);
+    beast::get_lowest_layer(tls).expires_at(deadline_);
+    tls::UseMainstreamSettings(tls.native_handle());
+    SetServerName(tls.native_handle());
+    co_await tls.async_handshake(asio::ssl::stream_base::client,
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    tls::TlsFacts facts = tls::ExtractTlsFacts(tls.native_handle(), target_.mx_host);
+    if (ec) {
+      second->outcome = TlsOutcome::kHandshakeFailed;
+      second->detail = HandshakeFailure(ec, tls.native_handle());
+      transcript_.Note("second handshake failed: " + second->detail);
+    } else {
+      second->outcome = TlsOutcome::kEstablished;
+      transcript_.Note("second handshake: " + facts.version + ", " + facts.cipher +
+                       (facts.chain_valid ? ", certificate chain verified"
+                                          : ", certificate chain NOT verified: " +
+                                                facts.verify_error));
+      second->tls = std::move(facts);
+      const std::string quit = "QUIT\r\n";
+      co_await asio::async_write(tls, asio::buffer(quit),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+    }
+    result_.mainstream = std::move(second);
+    beast::get_lowest_layer(tls).socket().close(ec);
   }
 
   void TlsFailed(TlsOutcome outcome, std::string detail) {

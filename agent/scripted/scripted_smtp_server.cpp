@@ -52,6 +52,12 @@ std::unique_ptr<asio::ssl::context> MakeServerTlsContext(const ServerScript& scr
     SSL_CTX_set_security_level(native, 0);
     SSL_CTX_set_cipher_list(native, "ALL:@SECLEVEL=0");
   }
+  if (!script.cipher_list.empty()) {
+    SSL_CTX_set_security_level(native, 0);
+    if (SSL_CTX_set_cipher_list(native, (script.cipher_list + ":@SECLEVEL=0").c_str()) != 1)
+      throw std::invalid_argument("scripted server: bad cipher_list " + script.cipher_list);
+    SSL_CTX_set_options(native, SSL_OP_CIPHER_SERVER_PREFERENCE);
+  }
   // SSL_CTX_set_tlsext_servername_callback is a macro with a C cast; call what it expands to.
   SSL_CTX_callback_ctrl(native, SSL_CTRL_SET_TLSEXT_SERVERNAME_CB,
                         reinterpret_cast<void (*)()>(&AcknowledgeServerName));

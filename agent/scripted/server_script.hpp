@@ -93,6 +93,9 @@ struct ServerScript {
   /// OpenSSL protocol versions (TLS1_2_VERSION, TLS1_3_VERSION, ...); 0 = library default.
   int min_tls_version = 0;
   int max_tls_version = 0;
+  /// OpenSSL cipher list for TLS 1.2 and below, in the server's order of preference (it
+  /// chooses, not the client), at security level 0; empty = the library's default.
+  std::string cipher_list;
   std::string ehlo_reply_tls =
       "250-mx.test Hello\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250 8BITMIME\r\n";
   /// Reply to STARTTLS once TLS is active (RFC 3207 §4.2: STARTTLS is no longer offered).

@@ -6,11 +6,13 @@
 #include <openssl/ssl.h>
 #include <boost/asio/ssl/context.hpp>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <vector>
 
 namespace stx::tls {
 namespace {
@@ -44,6 +46,9 @@ void UseSystemTrustStore(SSL_CTX* ctx) {
   SSL_CTX_set_default_verify_paths(ctx);
 }
 
+constexpr const char* kMainstreamCiphers = "DEFAULT:@SECLEVEL=2";
+constexpr int kMainstreamSecurityLevel = 2;
+
 }  // namespace
 
 std::shared_ptr<asio::ssl::context> MakeClientContext(const ClientTlsOptions& options) {
@@ -66,6 +71,35 @@ std::shared_ptr<asio::ssl::context> MakeClientContext(const ClientTlsOptions& op
     throw std::runtime_error("cannot load CA file '" + options.ca_file + "': " + reason);
   }
   return context;
+}
+
+void UseMainstreamSettings(SSL* ssl) {
+  SSL_set_min_proto_version(ssl, TLS1_2_VERSION);
+  SSL_set_security_level(ssl, kMainstreamSecurityLevel);
+  if (SSL_set_cipher_list(ssl, kMainstreamCiphers) != 1) ERR_clear_error();
+}
+
+bool MainstreamOffers(std::uint32_t cipher_id) {
+  // The list depends on nothing but OpenSSL's build: computed once.
+  static const std::vector<std::uint32_t> offered = [] {
+    std::vector<std::uint32_t> ids;
+    SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == nullptr) return ids;
+    SSL* ssl = SSL_new(ctx);
+    if (ssl != nullptr) {
+      UseMainstreamSettings(ssl);
+      STACK_OF(SSL_CIPHER)* ciphers = SSL_get1_supported_ciphers(ssl);
+      for (int i = 0; ciphers != nullptr && i < sk_SSL_CIPHER_num(ciphers); ++i) {
+        ids.push_back(SSL_CIPHER_get_id(sk_SSL_CIPHER_value(ciphers, i)));
+      }
+      sk_SSL_CIPHER_free(ciphers);
+      SSL_free(ssl);
+    }
+    SSL_CTX_free(ctx);
+    std::sort(ids.begin(), ids.end());
+    return ids;
+  }();
+  return std::binary_search(offered.begin(), offered.end(), cipher_id);
 }
 
 }  // namespace stx::tls

@@ -1,6 +1,9 @@
 #pragma once
+#include <cstdint>
 #include <memory>
 #include <string>
+
+typedef struct ssl_st SSL;  // NOLINT: OpenSSL's own spelling
 
 namespace boost::asio::ssl {
 class context;
@@ -25,5 +28,15 @@ struct ClientTlsOptions {
 /// from TLS 1.0 up is allowed so legacy partners are reported, not hidden behind our own policy.
 /// Throws std::runtime_error with a specific message when `ca_file` cannot be loaded.
 std::shared_ptr<boost::asio::ssl::context> MakeClientContext(const ClientTlsOptions& options);
+
+/// Turns one connection of the probing context into what a mainstream sender offers: TLS 1.2
+/// and later, OpenSSL's DEFAULT ciphers at security level 2 (what Debian 12's openssl.cnf
+/// gives every OpenSSL-based sender). No sender's TLS stack offers the anonymous, NULL or
+/// export ciphers the probing context keeps for reporting legacy partners.
+void UseMainstreamSettings(SSL* ssl);
+
+/// Whether a sender with UseMainstreamSettings offers the cipher `id` (SSL_CIPHER_get_id):
+/// when it does not, a server that chose it for the probe might choose another for the sender.
+bool MainstreamOffers(std::uint32_t cipher_id);
 
 }  // namespace stx::tls

@@ -1,11 +1,13 @@
 // The real probe (agent/probe) against this project's scripted SMTP server on loopback.
 #include <gtest/gtest.h>
+#include <openssl/tls1.h>
 
 #include <algorithm>
 #include <string>
 
 #include "assess/explanation.hpp"
 #include "assess/rfc8460.hpp"
+#include "assess/sender_verdict.hpp"
 #include "scripted/ephemeral_pki.hpp"
 #include "scripted/scripted_smtp_server.hpp"
 #include "support/child_process.hpp"
@@ -195,6 +197,63 @@ TEST_F(ProbeDialogue, EarliestExpiryInTheChainIsTheIntermediates) {
   EXPECT_EQ(r.tls->leaf->not_after, files.not_after_unix);
   EXPECT_EQ(r.tls->chain_earliest_not_after, files.chain_not_after_unix);
   EXPECT_LT(r.tls->chain_earliest_not_after, r.tls->leaf->not_after);
+}
+
+// The probe offers every cipher; a server that prefers one no sender offers gets a second
+// handshake, as a mainstream sender makes it, and a sender is judged on that one.
+TEST_F(ProbeDialogue, AnonymousCipherGetsASecondHandshakeAsASenderMakesIt) {
+  ServerScript script = WithCert(ServerScript::Compliant(), CertSpec::Valid("mx.test"));
+  script.max_tls_version = TLS1_2_VERSION;
+  script.cipher_list = "AECDH-AES256-SHA:ECDHE-ECDSA-AES256-GCM-SHA384";
+  ScriptedSmtpServer server(script);
+  const AddressProbeResult r = Probe(server).result;
+
+  ASSERT_EQ(r.tls_outcome, TlsOutcome::kEstablished) << r.tls_detail;
+  EXPECT_EQ(r.tls->cipher, "AECDH-AES256-SHA");
+  EXPECT_FALSE(r.tls->chain_valid);  // no certificate at all
+  ASSERT_NE(r.mainstream, nullptr);
+  EXPECT_EQ(r.mainstream->why,
+            "the server chose AECDH-AES256-SHA, which no mainstream sender offers");
+  ASSERT_EQ(r.mainstream->outcome, TlsOutcome::kEstablished) << r.mainstream->detail;
+  ASSERT_TRUE(r.mainstream->tls.has_value());
+  EXPECT_EQ(r.mainstream->tls->version, "TLSv1.2");
+  EXPECT_EQ(r.mainstream->tls->cipher, "ECDHE-ECDSA-AES256-GCM-SHA384");
+  EXPECT_TRUE(r.mainstream->tls->chain_valid) << r.mainstream->tls->verify_error;
+  EXPECT_EQ(server.ConnectionCount(), 2u);
+  // A sender that checks the certificate gets it over the second handshake.
+  const auto curl = smtp::FindClientProfile("curl");
+  ASSERT_TRUE(curl.has_value());
+  EXPECT_EQ(assess::Outcome(r, *curl).delivery, assess::Delivery::kTls);
+  EXPECT_TRUE(TranscriptHas(r, "second handshake: TLSv1.2, ECDHE-ECDSA-AES256-GCM-SHA384, "
+                               "certificate chain verified"));
+}
+
+// Only when needed: a session a sender could get costs one connection.
+TEST_F(ProbeDialogue, MainstreamCipherNeedsNoSecondHandshake) {
+  ScriptedSmtpServer server(WithCert(ServerScript::Compliant(), CertSpec::Valid("mx.test")));
+  const AddressProbeResult r = Probe(server).result;
+  ASSERT_EQ(r.tls_outcome, TlsOutcome::kEstablished) << r.tls_detail;
+  EXPECT_EQ(r.mainstream, nullptr);
+  EXPECT_EQ(server.ConnectionCount(), 1u);
+}
+
+// A server whose only cipher no sender offers: the second handshake fails, and senders defer
+// or go on in clear as their rows say.
+TEST_F(ProbeDialogue, AnonymousOnlyServerFailsTheSecondHandshake) {
+  ServerScript script = WithCert(ServerScript::Compliant(), CertSpec::Valid("mx.test"));
+  script.max_tls_version = TLS1_2_VERSION;
+  script.cipher_list = "AECDH-AES256-SHA";
+  ScriptedSmtpServer server(script);
+  const AddressProbeResult r = Probe(server).result;
+  ASSERT_EQ(r.tls_outcome, TlsOutcome::kEstablished) << r.tls_detail;
+  ASSERT_NE(r.mainstream, nullptr);
+  EXPECT_EQ(r.mainstream->outcome, TlsOutcome::kHandshakeFailed);
+  EXPECT_FALSE(r.mainstream->detail.empty());
+  const auto curl = smtp::FindClientProfile("curl");
+  ASSERT_TRUE(curl.has_value());
+  EXPECT_EQ(assess::Outcome(r, *curl).delivery, assess::Delivery::kDeferred);
+  // The readings stand for any session: lenient still counts the anonymous one.
+  EXPECT_TRUE(GetsTls(r, "lenient"));
 }
 
 TEST_F(ProbeDialogue, MultiLineBannerIsReadWhole) {

@@ -99,6 +99,15 @@ const std::vector<Variant>& Corpus() {
       // RFC 3207 §5: text the server sends after its 220 to STARTTLS, before the handshake,
       // must be thrown away by the client; a client that keeps it reads it as a reply later.
       {"injection_after_220", [] { return ServerScript::PlaintextInjection(); }},
+      // The server prefers an anonymous cipher (no certificate), which the probe offers and
+      // no sender does: what a sender gets is what the server chooses among the others.
+      {"anonymous_cipher_preferred",
+       [] {
+         ServerScript s = ServerScript::Compliant();
+         s.max_tls_version = TLS1_2_VERSION;
+         s.cipher_list = "AECDH-AES256-SHA:ECDHE-ECDSA-AES256-GCM-SHA384";
+         return s;
+       }},
       // A certificate for another name than the one the sender connects to.
       {"wrong_host_certificate",
        [] {

@@ -170,6 +170,22 @@ AddressProbeResult LinesAfterFinalLine(bool positive, bool seen = false) {
   return r;
 }
 
+// The probe's session used an anonymous cipher; the second handshake got `second`.
+AddressProbeResult Anonymous(TlsOutcome second) {
+  AddressProbeResult r = Untrusted();
+  r.tls->cipher = "AECDH-AES256-SHA";
+  auto handshake = std::make_shared<probe::MainstreamHandshake>();
+  handshake->why = "the server chose AECDH-AES256-SHA, which no mainstream sender offers";
+  handshake->outcome = second;
+  if (second == TlsOutcome::kEstablished) {
+    handshake->tls = Seen(TlsOutcome::kEstablished, "TLSv1.2").tls;
+  } else {
+    handshake->detail = "sslv3 alert handshake failure";
+  }
+  r.mainstream = std::move(handshake);
+  return r;
+}
+
 AddressProbeResult NoEhlo() {
   AddressProbeResult r;
   r.error = ProbeError{Stage::kBanner, FailureKind::kTimeout, "no complete banner"};
@@ -230,6 +246,13 @@ INSTANTIATE_TEST_SUITE_P(
                     false, Delivery::kDeferred,
                     "lines after the EHLO reply's final line put the sender out of step with "
                     "the server"},
+        OutcomeCase{"second_handshake_decides", Anonymous(TlsOutcome::kEstablished), 1, true,
+                    true, Delivery::kTls, "TLSv1.2"},
+        OutcomeCase{"second_handshake_fails", Anonymous(TlsOutcome::kHandshakeFailed), 1, true,
+                    false, Delivery::kClear,
+                    "the server chose AECDH-AES256-SHA, which no mainstream sender offers; "
+                    "with what senders offer: sslv3 alert handshake failure; retried in clear "
+                    "on a new connection"},
         OutcomeCase{"no_ehlo", NoEhlo(), 0, false, false, Delivery::kDeferred,
                     "no EHLO reply: banner_timeout"}),
     [](const ::testing::TestParamInfo<OutcomeCase>& row) { return std::string(row.param.name); });
