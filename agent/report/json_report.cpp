@@ -60,6 +60,18 @@ json TlsJson(const probe::AddressProbeResult& r) {
     out["failures"] = t.failures;
   }
   out["ehlo_keywords"] = r.ehlo_tls_keywords.ToVector();
+  // The second handshake, as a mainstream sender, when the probe made one.
+  if (r.mainstream) {
+    const probe::MainstreamHandshake& m = *r.mainstream;
+    json second = {{"why", m.why}, {"outcome", probe::ToString(m.outcome)}, {"detail", m.detail}};
+    if (m.tls) {
+      second["version"] = m.tls->version;
+      second["cipher"] = m.tls->cipher;
+      second["chain_valid"] = m.tls->chain_valid;
+      second["hostname_valid"] = m.tls->hostname_valid;
+    }
+    out["mainstream"] = std::move(second);
+  }
   return out;
 }
 

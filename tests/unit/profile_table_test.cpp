@@ -172,5 +172,26 @@ TEST_F(NotOurSender, IsInTheJsonSendersOnly) {
   EXPECT_EQ(report::ToText(LowerCaseStarttls(), kNow).find("capitals-only"), std::string::npos);
 }
 
+// The second handshake, made as a mainstream sender, is in the JSON beside the first, and the
+// real senders' outcomes follow it (the readings keep the first).
+TEST(SecondHandshake, IsInTheJsonAndDecidesTheRealSenders) {
+  probe::TargetProbeResult target = LowerCaseStarttls();
+  probe::AddressProbeResult& r = target.results[0];
+  r.tls->cipher = "AECDH-AES256-SHA";
+  auto second = std::make_shared<probe::MainstreamHandshake>();
+  second->why = "the server chose AECDH-AES256-SHA, which no mainstream sender offers";
+  second->outcome = probe::TlsOutcome::kHandshakeFailed;
+  second->detail = "sslv3 alert handshake failure";
+  r.mainstream = second;
+  const auto json = report::ToJson(target, kNow);
+  const auto& address = json["results"][0];
+  EXPECT_EQ(address["tls"]["mainstream"]["why"], second->why);
+  EXPECT_EQ(address["tls"]["mainstream"]["outcome"], "handshake_failed");
+  EXPECT_EQ(address["tls"]["mainstream"]["detail"], "sslv3 alert handshake failure");
+  EXPECT_EQ(address["senders"]["python"]["outcome"], "deferred");
+  EXPECT_EQ(address["senders"]["postfix"]["tls"], false);
+  EXPECT_EQ(address["senders"]["lenient"]["outcome"], "tls");
+}
+
 }  // namespace
 }  // namespace stx
