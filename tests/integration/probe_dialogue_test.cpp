@@ -53,6 +53,14 @@ class ProbeDialogue : public ::testing::Test {
     return script;
   }
 
+  // TLS 1.2 with the anonymous AECDH-AES256-SHA first among `ciphers`, the server's choice.
+  static ServerScript AnonymousFirst(const char* ciphers) {
+    ServerScript script = WithCert(ServerScript::Compliant(), CertSpec::Valid("mx.test"));
+    script.max_tls_version = TLS1_2_VERSION;
+    script.cipher_list = ciphers;
+    return script;
+  }
+
   static ProbeRun Probe(const ScriptedSmtpServer& server, probe::ProbeOptions options = {}) {
     return RunProbe(server.address(), server.port(), pki_->ca_path(), options);
   }
@@ -202,10 +210,7 @@ TEST_F(ProbeDialogue, EarliestExpiryInTheChainIsTheIntermediates) {
 // The probe offers every cipher; a server that prefers one no sender offers gets a second
 // handshake, as a mainstream sender makes it, and a sender is judged on that one.
 TEST_F(ProbeDialogue, AnonymousCipherGetsASecondHandshakeAsASenderMakesIt) {
-  ServerScript script = WithCert(ServerScript::Compliant(), CertSpec::Valid("mx.test"));
-  script.max_tls_version = TLS1_2_VERSION;
-  script.cipher_list = "AECDH-AES256-SHA:ECDHE-ECDSA-AES256-GCM-SHA384";
-  ScriptedSmtpServer server(script);
+  ScriptedSmtpServer server(AnonymousFirst("AECDH-AES256-SHA:ECDHE-ECDSA-AES256-GCM-SHA384"));
   const AddressProbeResult r = Probe(server).result;
 
   ASSERT_EQ(r.tls_outcome, TlsOutcome::kEstablished) << r.tls_detail;
@@ -240,10 +245,7 @@ TEST_F(ProbeDialogue, MainstreamCipherNeedsNoSecondHandshake) {
 // A server whose only cipher no sender offers: the second handshake fails, and senders defer
 // or go on in clear as their rows say.
 TEST_F(ProbeDialogue, AnonymousOnlyServerFailsTheSecondHandshake) {
-  ServerScript script = WithCert(ServerScript::Compliant(), CertSpec::Valid("mx.test"));
-  script.max_tls_version = TLS1_2_VERSION;
-  script.cipher_list = "AECDH-AES256-SHA";
-  ScriptedSmtpServer server(script);
+  ScriptedSmtpServer server(AnonymousFirst("AECDH-AES256-SHA"));
   const AddressProbeResult r = Probe(server).result;
   ASSERT_EQ(r.tls_outcome, TlsOutcome::kEstablished) << r.tls_detail;
   ASSERT_NE(r.mainstream, nullptr);

@@ -244,23 +244,23 @@ std::string RunGo(const Target& t) {
       {STX_GO_DRIVER, "127.0.0.1", std::to_string(t.port), t.ca_path, "mx.test"}, "", 30s));
 }
 
+// A driver script run by its interpreter, with the target as its arguments.
+std::string RunScript(const char* interpreter, const char* script, const Target& t) {
+  return Describe(RunProgram(
+      {interpreter, script, "127.0.0.1", std::to_string(t.port), t.ca_path, "mx.test"}, "", 30s));
+}
+
 std::string RunPhp(const Target& t) {
   RequireProgram("/usr/bin/php", "php-cli");
   RequireFile("/usr/share/php/libphp-phpmailer/autoload.php", "libphp-phpmailer");
-  return Describe(RunProgram({"/usr/bin/php",
-                              STX_SOURCE_DIR "/tests/senders/drivers/phpmailer_send.php",
-                              "127.0.0.1", std::to_string(t.port), t.ca_path, "mx.test"},
-                             "", 30s));
+  return RunScript("/usr/bin/php", STX_SOURCE_DIR "/tests/senders/drivers/phpmailer_send.php", t);
 }
 
 std::string RunNodemailer(const Target& t) {
   // Node.js comes from outside Debian on this machine (nodesource); nodemailer is Debian's.
   RequireProgram("/usr/bin/node", "nodejs");
   RequireFile("/usr/share/nodejs/nodemailer/lib/nodemailer.js", "node-nodemailer");
-  return Describe(RunProgram({"/usr/bin/node",
-                              STX_SOURCE_DIR "/tests/senders/drivers/nodemailer_send.js",
-                              "127.0.0.1", std::to_string(t.port), t.ca_path, "mx.test"},
-                             "", 30s));
+  return RunScript("/usr/bin/node", STX_SOURCE_DIR "/tests/senders/drivers/nodemailer_send.js", t);
 }
 
 std::string RunJava(const Target& t) {
