@@ -206,7 +206,9 @@ class WebLimits : public DaemonHarness {
 // Scraping through 300 silent and 300 half-sent connections (from ten addresses, each within
 // its share: together they exceed the table) that are reopened as soon as the server closes
 // them. Before the fix, the first 256 held every place for 30 s and each scrape was closed at
-// once.
+// once. "Answered" means a 200 within the client's 3 s, well inside Prometheus' default 10 s
+// scrape timeout; how fast is left to the benchmarks (under ASan on two busy cores a scrape
+// through ~2,000 reconnects a second has taken 1.2 s).
 TEST_F(WebLimits, IdleAndHalfSentConnectionsDoNotLockScrapesOut) {
   StartWithPartner();
   ConnectionHog idle(web_port_, Sources(10, 10), 300, "");
@@ -223,13 +225,14 @@ TEST_F(WebLimits, IdleAndHalfSentConnectionsDoNotLockScrapesOut) {
     const HttpReply reply = HttpRequest("GET", web_port_, "/metrics", "", 3s);
     const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
     slowest = std::max(slowest, took);
-    EXPECT_EQ(reply.status, 200) << "scrape " << scrape << ": " << reply.error;
-    EXPECT_LT(took, 1000ms) << "scrape " << scrape;
+    EXPECT_EQ(reply.status, 200) << "scrape " << scrape << " after " << took.count()
+                                 << " ms: " << reply.error;
     answered += reply.status == 200;
     std::this_thread::sleep_until(start + 1s);
   }
   idle.Stop();
   half.Stop();
+  EXPECT_GE(answered, 3);  // ten seconds hold at least three 3 s attempts
   std::printf(
       "scrapes answered: %d, slowest %lld ms; hog connections reopened: %zu idle, %zu "
       "half-sent\n",
