@@ -14,7 +14,7 @@ start_fleet() {  # $1 = N: the fleet and dnsmasq; sets FLEET_PID DNS_PID SMTP_PO
   wait_for $((30 + n / 200)) "fleet ready" "$FLEET_PID" grep -q '^ready ' "$RUN/fleet.log"
   local dns_user=()
   (($(id -u) == 0)) && dns_user=(--user=root --group=root)  # stay root: read our files
-  /usr/sbin/dnsmasq --no-daemon --conf-file="$RUN/fleet/dnsmasq.conf" --no-resolv --no-hosts \
+  /usr/sbin/dnsmasq --keep-in-foreground --conf-file="$RUN/fleet/dnsmasq.conf" --no-resolv --no-hosts \
     --bind-interfaces --listen-address=127.0.0.1 --port="$DNS_PORT" "${dns_user[@]}" \
     --pid-file="$RUN/dnsmasq.pid" --log-facility=- >"$RUN/dnsmasq.log" 2>&1 &
   DNS_PID=$!
@@ -35,6 +35,7 @@ timeout = "$BENCH_TIMEOUT"
 concurrency = $BENCH_CONCURRENCY
 ehlo_name = "probe.bench.test"
 dns_server = "127.0.0.1:$DNS_PORT"
+dns_trust_anchor_file = "$SRC/tests/data/dnssec/unused-anchor.key"
 ca_file = "$RUN/fleet/ca.pem"
 address_families = ["ipv4"]
 port = $SMTP_PORT

@@ -59,6 +59,12 @@ std::variant<config::ExporterConfig, std::string> TargetConfig(const CheckComman
     if (!server.value) return "--dns-server " + server.error;
     global.dns_server = *server.value;
   }
+  if (o.dns_trust_anchor_file) {
+    const auto anchors =
+        config::CheckTrustAnchorFile(*o.dns_trust_anchor_file, std::filesystem::current_path());
+    if (!anchors.value) return "--dns.trust-anchor-file " + anchors.error;
+    global.dns_trust_anchor_file = *anchors.value;
+  }
   if (!o.ca_file.empty()) {
     const auto ca_file = config::CheckCaFile(o.ca_file, std::filesystem::current_path());
     if (!ca_file.value) return "--ca-file " + ca_file.error;

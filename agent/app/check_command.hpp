@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 #include <iosfwd>
+#include <optional>
 #include <string>
 
 namespace stx::app {
@@ -10,6 +11,7 @@ struct CheckCommandOptions {
   bool json = false;
   std::string ehlo_name;        ///< "" = this machine's FQDN
   std::string dns_server;       ///< "" = system resolver configuration
+  std::optional<std::string> dns_trust_anchor_file;  ///< unset: the root key; "": no DNSSEC
   std::string timeout = "30s";  ///< per address
   std::uint16_t port = 25;
   bool primary_only = false;

@@ -13,6 +13,7 @@ std::shared_ptr<const scheduler::ProbeEnvironment> MakeProbeEnvironment(
   auto environment = std::make_shared<scheduler::ProbeEnvironment>();
   dns::ResolverOptions resolver_options;
   resolver_options.server = config.global.dns_server;
+  resolver_options.trust_anchor_file = config.global.dns_trust_anchor_file;
   environment->resolver = std::make_shared<dns::Resolver>(executor, resolver_options);
   environment->tls_context = tls::MakeClientContext({config.global.ca_file, true});
   environment->global = config.global;

@@ -77,7 +77,12 @@ int Run(int argc, char** argv) {
                             "Name sent with EHLO (default: this host's FQDN)"),
       check_cmd->add_option(
           "--dns-server", check.dns_server,
-          "Resolver to ask, IP[:PORT] or [IPv6]:PORT (default: /etc/resolv.conf)"),
+          "Upstream resolver the validating resolver asks, IP[:PORT] or [IPv6]:PORT (default: "
+          "/etc/resolv.conf)"),
+      check_cmd->add_option(
+          "--dns.trust-anchor-file", check.dns_trust_anchor_file,
+          "DNSSEC trust anchors (DS or DNSKEY records) the resolver validates from (default: "
+          "/usr/share/dns/root.key; \"\": no validation)"),
       check_cmd->add_option("--timeout", check.timeout, "Deadline for each address's dialogue")
           ->default_val("30s")
           ->check(CLI::Validator(

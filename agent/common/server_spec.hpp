@@ -40,4 +40,8 @@ std::string EndpointText(const boost::asio::ip::address& address, std::uint16_t 
 /// port 25)"), where mail to an MX host goes.
 inline constexpr std::uint16_t kSmtpPort = 25;
 
+/// Debian's copy of the root zone's DNSSEC trust anchor (package dns-root-data): what the
+/// validating resolver trusts unless told otherwise.
+inline constexpr const char* kRootTrustAnchorFile = "/usr/share/dns/root.key";
+
 }  // namespace stx

@@ -8,9 +8,11 @@
 namespace stx::config {
 
 /// Top-level keys: the global settings, the [web] table and the [[partner]] array.
-inline constexpr std::array<std::string_view, 13> kGlobalKeys = {
-    "interval", "timeout", "ehlo_name",          "concurrency", "dns_server", "mx",     "address_families",
-    "port",     "ca_file", "allow_adhoc_probes", "senders",     "web",        "partner"};
+inline constexpr std::array<std::string_view, 14> kGlobalKeys = {
+    "interval",         "timeout", "ehlo_name",          "concurrency",
+    "dns_server",       "dns_trust_anchor_file",         "mx",
+    "address_families", "port",    "ca_file",            "allow_adhoc_probes",
+    "senders",          "web",     "partner"};
 /// Keys of one [[partner]] entry.
 inline constexpr std::array<std::string_view, 8> kPartnerKeys = {
     "domain", "name", "labels", "interval", "timeout", "port", "mx", "senders"};

@@ -118,6 +118,11 @@ class DocumentReader : private NodeReader {
       } else if (name == "dns_server") {
         global.dns_server = Require(
             CheckDnsServer(String(*value, name, "a string such as \"127.0.0.1\"")), *value, name);
+      } else if (name == "dns_trust_anchor_file") {
+        global.dns_trust_anchor_file = Require(
+            CheckTrustAnchorFile(
+                String(*value, name, "a path such as \"/usr/share/dns/root.key\""), directory()),
+            *value, name);
       } else if (name == "mx") {
         if (value->is_array()) {
           FailType(*value, name,

@@ -288,6 +288,41 @@ Checked<MxSelection> CheckMxSelection(std::string_view text) {
   return Fail<MxSelection>("found " + Quoted(text) + "; expected \"all\" or \"primary\"");
 }
 
+Checked<std::string> CheckTrustAnchorFile(std::string_view text,
+                                          const std::filesystem::path& directory) {
+  if (text.empty()) return {"", ""};  // validation off, said so in the documentation
+  std::filesystem::path path(text);
+  if (path.is_relative()) path = directory / path;
+  // The root anchor is a few hundred bytes; the bound keeps a wrong path from stalling a load.
+  constexpr std::size_t kMaxBytes = 1024 * 1024;
+  std::error_code error;
+  const auto content = ReadFileText(path.string(), kMaxBytes, error);
+  if (!content) {
+    return Fail<std::string>("found " + Quoted(path.string()) + ", which cannot be read (" +
+                             error.message() +
+                             "); expected a file of DNSSEC trust anchors such as "
+                             "/usr/share/dns/root.key (package dns-root-data)");
+  }
+  // RFC 4034 §2 and §5: the two record types a trust anchor is written as.
+  const auto names = [&](std::string_view type) {
+    for (std::size_t at = content->find(type); at != std::string::npos;
+         at = content->find(type, at + 1)) {
+      const bool before = at > 0 && std::isspace(static_cast<unsigned char>((*content)[at - 1]));
+      const std::size_t end = at + type.size();
+      const bool after =
+          end < content->size() && std::isspace(static_cast<unsigned char>((*content)[end]));
+      if (before && after) return true;
+    }
+    return false;
+  };
+  if (!names("DS") && !names("DNSKEY")) {
+    return Fail<std::string>("found " + Quoted(path.string()) +
+                             ", which holds no DS or DNSKEY record; expected DNSSEC trust "
+                             "anchors in zone-file form (\". IN DS 20326 8 2 E06D...\")");
+  }
+  return {path.string(), ""};
+}
+
 Checked<std::string> CheckCaFile(std::string_view text, const std::filesystem::path& directory) {
   if (text.empty()) {
     return Fail<std::string>(

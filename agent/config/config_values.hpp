@@ -74,6 +74,11 @@ std::string AddAddressFamily(std::string_view family, GlobalSettings& global);
 /// "all" or "primary".
 Checked<MxSelection> CheckMxSelection(std::string_view text);
 
+/// Reads the DNSSEC trust anchor file now and returns its path (relative: from `directory`).
+/// Valid when it names a DS or DNSKEY record; "" is valid and turns validation off.
+Checked<std::string> CheckTrustAnchorFile(std::string_view text,
+                                          const std::filesystem::path& directory);
+
 /// Reads the CA file now and returns its path, taken from `directory` when relative (as
 /// Prometheus does with paths in its config). Valid when it holds a PEM certificate.
 Checked<std::string> CheckCaFile(std::string_view text, const std::filesystem::path& directory);

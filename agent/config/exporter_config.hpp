@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/check_target.hpp"
+#include "common/server_spec.hpp"
 #include "smtp/client_profile.hpp"
 
 namespace stx::config {
@@ -23,6 +24,9 @@ struct GlobalSettings {
   std::size_t concurrency = 32;  ///< address probes (connections) in flight, all partners together
   /// "" = /etc/resolv.conf; else "IP:PORT" / "[IPv6]:PORT" (the loader fills in the port).
   std::string dns_server;
+  /// DNSSEC trust anchors for the validating resolver (DS/DNSKEY records in zone-file form);
+  /// "" = no validation, every answer insecure.
+  std::string dns_trust_anchor_file = kRootTrustAnchorFile;
   MxSelection mx = MxSelection::kAll;
   bool ipv4 = true;
   bool ipv6 = true;

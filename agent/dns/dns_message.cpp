@@ -1,146 +1,129 @@
 #include "dns/dns_message.hpp"
 
-#include <ares.h>
-#include <netdb.h>
-
-#include <cstring>
-#include <memory>
+#include <boost/asio/ip/address_v4.hpp>
+#include <boost/asio/ip/address_v6.hpp>
+#include <cstdio>
 
 #include "dns/mx_interpretation.hpp"
 
 namespace stx::dns {
 namespace {
 
-constexpr int kClassIn = 1;
-constexpr std::size_t kHeaderSize = 12;
-// Byte 3 of the header (RFC 1035 §4.1.1): RA | Z | AD | CD | RCODE(4); AD is RFC 4035 §3.2.3.
-constexpr unsigned char kAdBit = 0x20;
-constexpr unsigned char kRcodeMask = 0x0f;
-
-/// Status, detail and AD from everything but the records; `parse` says whether the message
-/// holds records worth parsing (NOERROR).
-struct Header {
+/// Status and detail from everything but the records; `parse` says whether the records are
+/// worth reading (NOERROR with data).
+struct Verdict {
   LookupStatus status = LookupStatus::kError;
   std::string detail;
-  bool authenticated = false;
   bool parse = false;
 };
 
-Header ReadHeader(const RawAnswer& raw) {
-  Header header;
-  switch (raw.ares_status) {
-    case ARES_SUCCESS:
-      break;
-    // Newer c-ares report SERVFAIL / REFUSED answers this way when ARES_FLAG_NOCHECKRESP is
-    // off; AresChannel sets it, so with 1.18 these arrive as messages with their RCODE.
-    case ARES_ESERVFAIL:
-      header.status = LookupStatus::kServFail;
-      header.detail = "SERVFAIL: the server failed to answer (broken zone or DNSSEC failure?)";
-      return header;
-    case ARES_EREFUSED:
-      header.status = LookupStatus::kRefused;
-      header.detail = "REFUSED: the server refuses to answer this question";
-      return header;
-    case ARES_ENOTFOUND:
-      header.status = LookupStatus::kNxDomain;
-      header.detail = "NXDOMAIN: the name does not exist";
-      return header;
-    case ARES_ETIMEOUT:
-      header.status = LookupStatus::kTimeout;
-      header.detail = "no answer from the DNS server in time";
-      return header;
-    case ARES_EDESTRUCTION:
-      header.status = LookupStatus::kError;
-      header.detail = "resolver destroyed while the query was in flight";
-      return header;
-    default:
-      header.status = LookupStatus::kError;
-      header.detail = ares_strerror(raw.ares_status);
-      return header;
+Verdict Judge(const RawAnswer& raw, std::string_view type) {
+  Verdict verdict;
+  if (!raw.failure.empty()) {
+    verdict.status = raw.timed_out ? LookupStatus::kTimeout : LookupStatus::kError;
+    verdict.detail = raw.failure;
+    return verdict;
   }
-  if (raw.message.size() < kHeaderSize) {
-    header.detail = "answer shorter than a DNS header";
-    return header;
-  }
-  header.authenticated = (raw.message[3] & kAdBit) != 0;
-  const int rcode = raw.message[3] & kRcodeMask;
-  switch (rcode) {
+  switch (raw.rcode) {
     case 0:
-      header.status = LookupStatus::kOk;
-      header.parse = true;
+      if (raw.have_data) {
+        verdict.status = LookupStatus::kOk;
+        verdict.parse = true;
+      } else {
+        verdict.status = LookupStatus::kNoData;
+        verdict.detail = "no " + std::string(type) + " records";
+      }
       break;
     case 2:
-      header.status = LookupStatus::kServFail;
-      header.detail = "SERVFAIL: the server failed to answer (broken zone or DNSSEC failure?)";
+      // A validating resolver answers SERVFAIL for what the upstream refused, failed or could
+      // not prove, as well as for its own upstream's SERVFAIL (RFC 4035 §5.5).
+      verdict.status = LookupStatus::kServFail;
+      verdict.detail = "SERVFAIL: no usable answer from the DNS server (broken zone, refused "
+                       "query or DNSSEC failure upstream?)";
       break;
     case 3:
-      header.status = LookupStatus::kNxDomain;
-      header.detail = "NXDOMAIN: the name does not exist";
+      verdict.status = LookupStatus::kNxDomain;
+      verdict.detail = "NXDOMAIN: the name does not exist";
       break;
     case 5:
-      header.status = LookupStatus::kRefused;
-      header.detail = "REFUSED: the server refuses to answer this question";
+      verdict.status = LookupStatus::kRefused;
+      verdict.detail = "REFUSED: the server refuses to answer this question";
       break;
     default:
-      header.status = LookupStatus::kError;
-      header.detail = "DNS error RCODE " + std::to_string(rcode);
+      verdict.status = LookupStatus::kError;
+      verdict.detail = "DNS error RCODE " + std::to_string(raw.rcode);
       break;
   }
-  return header;
+  return verdict;
 }
 
-/// Maps a c-ares parser result: ENODATA is "the name exists but has no such record".
-void ApplyParseStatus(int parse_status, std::string_view type, LookupStatus& status,
-                      std::string& detail) {
-  if (parse_status == ARES_SUCCESS) return;
-  if (parse_status == ARES_ENODATA) {
-    status = LookupStatus::kNoData;
-    detail = "no " + std::string(type) + " records";
-    return;
-  }
-  status = LookupStatus::kError;
-  detail = "malformed " + std::string(type) + " answer: " + ares_strerror(parse_status);
+template <typename Answer>
+void CopyDnssec(const RawAnswer& raw, Answer& answer) {
+  answer.dnssec = raw.dnssec;
+  answer.why_bogus = raw.why_bogus;
 }
 
-int MessageLength(const RawAnswer& raw) { return static_cast<int>(raw.message.size()); }
+bool Printable(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '_';
+}
 
 }  // namespace
 
-std::optional<std::vector<unsigned char>> BuildQuery(std::string_view name, QueryType type,
-                                                     std::string& error) {
-  const std::string owned(name);
-  unsigned char* buffer = nullptr;
-  int length = 0;
-  // ID 0: ares_send assigns its own random ID.
-  const int status = ares_create_query(owned.c_str(), kClassIn, static_cast<int>(type), 0,
-                                       /*rd=*/1, &buffer, &length, kEdnsUdpSize);
-  if (status != ARES_SUCCESS) {
-    error = "cannot build a query for '" + owned + "': " + ares_strerror(status);
-    return std::nullopt;
+bool ReadWireName(std::string_view wire, std::size_t& pos, std::string& name) {
+  std::string text;
+  std::size_t at = pos;
+  for (;;) {
+    if (at >= wire.size()) return false;
+    const auto length = static_cast<unsigned char>(wire[at]);
+    if (length == 0) {
+      ++at;
+      break;
+    }
+    // 0xc0: a compression pointer (RFC 1035 §4.1.4), never in uncompressed RDATA; 0x40 and
+    // 0x80 are reserved label types (RFC 6891 §5).
+    if (length > 63) return false;
+    if (at + 1 + length > wire.size()) return false;
+    if (!text.empty()) text += '.';
+    for (std::size_t i = at + 1; i <= at + length; ++i) {
+      const auto c = static_cast<unsigned char>(wire[i]);
+      if (Printable(c)) {
+        text += static_cast<char>(c);
+      } else if (c == '.' || c == '\\') {
+        text += '\\';
+        text += static_cast<char>(c);
+      } else {
+        char escaped[5];
+        std::snprintf(escaped, sizeof escaped, "\\%03u", static_cast<unsigned>(c));
+        text += escaped;
+      }
+    }
+    at += 1 + length;
   }
-  std::unique_ptr<unsigned char, void (*)(void*)> guard(buffer, ares_free_string);
-  std::vector<unsigned char> query(buffer, buffer + length);
-  if (query.size() >= kHeaderSize) query[3] |= kAdBit;  // RFC 6840 §5.7
-  return query;
+  pos = at;
+  name = std::move(text);
+  return true;
 }
 
 MxAnswer ParseMxAnswer(const RawAnswer& raw) {
   MxAnswer answer;
-  Header header = ReadHeader(raw);
-  answer.status = header.status;
-  answer.detail = std::move(header.detail);
-  answer.authenticated = header.authenticated;
-  if (!header.parse) return answer;
-
-  ares_mx_reply* replies = nullptr;
-  const int status = ares_parse_mx_reply(raw.message.data(), MessageLength(raw), &replies);
-  std::unique_ptr<ares_mx_reply, void (*)(void*)> guard(replies, ares_free_data);
-  ApplyParseStatus(status, "MX", answer.status, answer.detail);
-  if (status != ARES_SUCCESS) return answer;
-  for (const ares_mx_reply* r = replies; r != nullptr; r = r->next) {
-    std::string host = r->host != nullptr ? r->host : "";
-    if (host == ".") host.clear();  // the root name: null MX (RFC 7505)
-    answer.records.push_back({r->priority, std::move(host)});
+  const Verdict verdict = Judge(raw, "MX");
+  answer.status = verdict.status;
+  answer.detail = verdict.detail;
+  CopyDnssec(raw, answer);
+  if (!verdict.parse) return answer;
+  for (const std::string& rdata : raw.records) {
+    MxRecord record;
+    std::size_t pos = 2;
+    if (rdata.size() < 3 || !ReadWireName(rdata, pos, record.host) || pos != rdata.size()) {
+      answer.status = LookupStatus::kError;
+      answer.detail = "malformed MX record";
+      answer.records.clear();
+      return answer;
+    }
+    record.preference = static_cast<std::uint16_t>(static_cast<unsigned char>(rdata[0]) << 8 |
+                                                   static_cast<unsigned char>(rdata[1]));
+    answer.records.push_back(std::move(record));
   }
   SortMxRecords(answer.records);
   return answer;
@@ -148,35 +131,27 @@ MxAnswer ParseMxAnswer(const RawAnswer& raw) {
 
 AddressAnswer ParseAddressAnswer(const RawAnswer& raw, AddressFamily family) {
   AddressAnswer answer;
-  Header header = ReadHeader(raw);
-  answer.status = header.status;
-  answer.detail = std::move(header.detail);
-  answer.authenticated = header.authenticated;
-  if (!header.parse) return answer;
-
-  hostent* host = nullptr;
-  const int status =
-      family == AddressFamily::kV4
-          ? ares_parse_a_reply(raw.message.data(), MessageLength(raw), &host, nullptr, nullptr)
-          : ares_parse_aaaa_reply(raw.message.data(), MessageLength(raw), &host, nullptr, nullptr);
-  std::unique_ptr<hostent, void (*)(hostent*)> guard(host, ares_free_hostent);
-  ApplyParseStatus(status, family == AddressFamily::kV4 ? "A" : "AAAA", answer.status,
-                   answer.detail);
-  if (status != ARES_SUCCESS || host == nullptr) return answer;
-  for (char** entry = host->h_addr_list; entry != nullptr && *entry != nullptr; ++entry) {
-    if (family == AddressFamily::kV4) {
+  const bool v4 = family == AddressFamily::kV4;
+  const Verdict verdict = Judge(raw, v4 ? "A" : "AAAA");
+  answer.status = verdict.status;
+  answer.detail = verdict.detail;
+  CopyDnssec(raw, answer);
+  if (!verdict.parse) return answer;
+  for (const std::string& rdata : raw.records) {
+    if (v4 && rdata.size() == 4) {
       boost::asio::ip::address_v4::bytes_type bytes;
-      std::memcpy(bytes.data(), *entry, bytes.size());
+      std::copy(rdata.begin(), rdata.end(), bytes.begin());
       answer.addresses.emplace_back(boost::asio::ip::address_v4(bytes));
-    } else {
+    } else if (!v4 && rdata.size() == 16) {
       boost::asio::ip::address_v6::bytes_type bytes;
-      std::memcpy(bytes.data(), *entry, bytes.size());
+      std::copy(rdata.begin(), rdata.end(), bytes.begin());
       answer.addresses.emplace_back(boost::asio::ip::address_v6(bytes));
+    } else {
+      answer.status = LookupStatus::kError;
+      answer.detail = std::string("malformed ") + (v4 ? "A" : "AAAA") + " record";
+      answer.addresses.clear();
+      return answer;
     }
-  }
-  if (answer.addresses.empty()) {
-    answer.status = LookupStatus::kNoData;
-    answer.detail = family == AddressFamily::kV4 ? "no A records" : "no AAAA records";
   }
   return answer;
 }

@@ -1,7 +1,7 @@
 #pragma once
-// DNS messages through c-ares's own builder and parsers: the query we send and the answers we
-// read. No I/O. This module does not encode or decode DNS itself beyond two header bits.
-#include <optional>
+// DNS answers as the validating resolver hands them over (record data, RCODE, DNSSEC
+// verdict), read into the probe's facts. Pure: no I/O, no libunbound.
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -11,30 +11,35 @@
 namespace stx::dns {
 
 /// RR types we ask for (RFC 1035 §3.2.2, RFC 3596 §2.1).
-enum class QueryType { kA = 1, kMx = 15, kAaaa = 28 };
+enum class QueryType : std::uint16_t { kA = 1, kMx = 15, kAaaa = 28 };
 
-/// What c-ares handed to an ares_send callback: its status and, when it has one, the raw
-/// answer message.
+/// What the resolver answered to one question, before interpretation.
 struct RawAnswer {
-  int ares_status = 0;                 ///< ARES_SUCCESS, ARES_ETIMEOUT, ...
-  std::vector<unsigned char> message;  ///< empty when c-ares has no answer to give
+  /// "" when the resolver answered; else why there is no answer ("no answer within 4.5s",
+  /// "resolver destroyed ...", libunbound's error text) and nothing below counts.
+  std::string failure;
+  bool timed_out = false;  ///< `failure` is the lookup's deadline
+  int rcode = 0;           ///< RFC 1035 §4.1.1 (after CNAMEs were followed)
+  bool have_data = false;
+  DnssecStatus dnssec = DnssecStatus::kInsecure;
+  std::string why_bogus;  ///< the validator's reason, when kBogus
+  /// Each record's RDATA in wire format, domain names in it uncompressed (libunbound
+  /// decompresses them), in the order the answer had them.
+  std::vector<std::string> records;
 };
 
-/// A query for exactly `name` (no search list), class IN, with RD set (we ask a recursive
-/// resolver), EDNS0 advertising a 1232-byte UDP payload (the DNS flag day 2020 size that avoids
-/// IP fragmentation), and AD set so that a validating resolver reports whether it validated the
-/// answer (RFC 6840 §5.7). Sets `error` and returns nullopt when c-ares rejects the name.
-std::optional<std::vector<unsigned char>> BuildQuery(std::string_view name, QueryType type,
-                                                     std::string& error);
-
-/// The EDNS0 UDP payload size BuildQuery advertises.
-inline constexpr int kEdnsUdpSize = 1232;
-
-/// Reads an MX answer: status from the c-ares status and the RCODE, AD from the header,
-/// records through ares_parse_mx_reply (sorted). The root name "." comes back as host "".
+/// Reads an MX answer: status from the failure and the RCODE, records from RFC 1035 §3.3.9
+/// RDATA (sorted, see SortMxRecords). The root name "." comes back as host "". A record that
+/// does not parse makes the answer kError (a resolver never hands such data on).
 MxAnswer ParseMxAnswer(const RawAnswer& raw);
 
-/// Reads an A (kV4) or AAAA (kV6) answer through ares_parse_a_reply / ares_parse_aaaa_reply.
+/// Reads an A (kV4, RFC 1035 §3.4.1) or AAAA (kV6, RFC 3596 §2.2) answer.
 AddressAnswer ParseAddressAnswer(const RawAnswer& raw, AddressFamily family);
+
+/// A domain name in uncompressed wire format (RFC 1035 §3.1) as text, without the trailing
+/// dot ("" for the root). Bytes other than letters, digits, '-' and '_' are escaped as \DDD,
+/// '.' inside a label as "\." (RFC 4343 §2.1), so the text is safe to print. Returns false
+/// (and leaves `pos`) when the name runs past the end or a label is a compression pointer.
+bool ReadWireName(std::string_view wire, std::size_t& pos, std::string& name);
 
 }  // namespace stx::dns

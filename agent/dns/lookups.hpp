@@ -1,7 +1,7 @@
 #pragma once
-// The lookups behind Resolver, as free coroutines that hold the channel by shared_ptr: a
-// coroutine resumed after the Resolver was destroyed (its queries ended with
-// ARES_EDESTRUCTION) still finds a valid, shut-down channel and touches nothing freed.
+// The lookups behind Resolver, as free coroutines that hold the context by shared_ptr: a
+// coroutine resumed after the Resolver was destroyed (its lookups ended "resolver destroyed")
+// still finds a valid, shut-down context and touches nothing freed.
 // Internal to stx_dns.
 #include <memory>
 #include <string>
@@ -12,12 +12,12 @@
 
 namespace stx::dns {
 
-class AresChannel;
+class ValidatingResolverContext;
 
-awaitable<MxAnswer> QueryMx(std::shared_ptr<AresChannel> channel, std::string name);
-awaitable<AddressAnswer> QueryAddresses(std::shared_ptr<AresChannel> channel, std::string name,
+awaitable<MxAnswer> QueryMx(std::shared_ptr<ValidatingResolverContext> context, std::string name);
+awaitable<AddressAnswer> QueryAddresses(std::shared_ptr<ValidatingResolverContext> context, std::string name,
                                         AddressFamily family);
-awaitable<MailRouting> ResolveRouting(std::shared_ptr<AresChannel> channel, std::string domain,
+awaitable<MailRouting> ResolveRouting(std::shared_ptr<ValidatingResolverContext> context, std::string domain,
                                       RoutingOptions options);
 
 }  // namespace stx::dns

@@ -22,6 +22,18 @@ std::string_view ToString(LookupStatus status) {
   return "error";
 }
 
+std::string_view ToString(DnssecStatus status) {
+  switch (status) {
+    case DnssecStatus::kInsecure:
+      return "insecure";
+    case DnssecStatus::kSecure:
+      return "secure";
+    case DnssecStatus::kBogus:
+      return "bogus";
+  }
+  return "insecure";
+}
+
 std::string_view ToString(RoutingKind kind) {
   switch (kind) {
     case RoutingKind::kMx:

@@ -1,5 +1,5 @@
 #pragma once
-// DNS facts about where a domain's mail goes. Plain data: no Asio I/O, no c-ares.
+// DNS facts about where a domain's mail goes. Plain data: no Asio I/O, no resolver.
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -23,6 +23,15 @@ enum class LookupStatus {
 /// "ok", "nodata", "nxdomain", "servfail", "refused", "timeout", "error".
 std::string_view ToString(LookupStatus status);
 
+/// What DNSSEC validation said of an answer (RFC 4033 §5, RFC 4035 §4.3).
+enum class DnssecStatus {
+  kInsecure,  ///< no chain of trust reaches it (unsigned zone, or validation off)
+  kSecure,    ///< validated from the trust anchor
+  kBogus,     ///< a chain of trust exists but the answer fails it
+};
+/// "insecure", "secure", "bogus".
+std::string_view ToString(DnssecStatus status);
+
 struct MxRecord {
   std::uint16_t preference = 0;
   std::string host;  ///< without the trailing dot; "" for the root name "." (null MX)
@@ -31,8 +40,9 @@ struct MxRecord {
 struct MxAnswer {
   LookupStatus status = LookupStatus::kError;
   std::vector<MxRecord> records;  ///< sorted by preference, then host name
-  bool authenticated = false;     ///< AD bit set by a validating resolver (RFC 4035 §3.2.3)
-  std::string detail;             ///< human-readable detail for non-ok statuses
+  DnssecStatus dnssec = DnssecStatus::kInsecure;
+  std::string why_bogus;  ///< the validator's reason, when kBogus
+  std::string detail;     ///< human-readable detail for non-ok statuses
 };
 
 enum class AddressFamily { kV4, kV6 };
@@ -40,7 +50,8 @@ enum class AddressFamily { kV4, kV6 };
 struct AddressAnswer {
   LookupStatus status = LookupStatus::kError;
   std::vector<boost::asio::ip::address> addresses;
-  bool authenticated = false;
+  DnssecStatus dnssec = DnssecStatus::kInsecure;
+  std::string why_bogus;
   std::string detail;
 };
 
@@ -66,7 +77,8 @@ struct MailRouting {
   RoutingKind kind = RoutingKind::kFailed;
   LookupStatus mx_status = LookupStatus::kError;  ///< status of the MX question itself
   std::string detail;                             ///< why, when kind == kFailed
-  bool mx_authenticated = false;                  ///< AD bit on the MX answer
+  DnssecStatus mx_dnssec = DnssecStatus::kInsecure;  ///< of the MX answer
+  std::string mx_why_bogus;
   std::vector<MailExchanger> exchangers;          ///< in preference order
 };
 

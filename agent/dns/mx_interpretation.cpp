@@ -48,7 +48,8 @@ MailRouting InterpretMx(std::string_view domain, const MxAnswer& mx) {
   MailRouting routing;
   routing.domain = std::string(domain);
   routing.mx_status = mx.status;
-  routing.mx_authenticated = mx.authenticated;
+  routing.mx_dnssec = mx.dnssec;
+  routing.mx_why_bogus = mx.why_bogus;
 
   if (mx.status == LookupStatus::kOk && !mx.records.empty()) {
     std::vector<MxRecord> records;

@@ -1,25 +1,30 @@
 #pragma once
 // Asynchronous DNS for the probe: MX, A/AAAA, and the whole "where does mail for this domain
-// go" question. c-ares and Asio I/O stay in the .cpp files (pimpl).
+// go" question, each answer with its DNSSEC status. libunbound and Asio I/O stay in the .cpp
+// files (pimpl).
 #include <chrono>
 #include <memory>
 #include <string>
 
 #include "common/asio.hpp"
+#include "common/server_spec.hpp"
 #include "dns/mail_routing.hpp"
 
 namespace stx::dns {
 
-class AresChannel;
+class ValidatingResolverContext;
 
 struct ResolverOptions {
-  /// "" = the system's servers (/etc/resolv.conf); else "IP", "IP:PORT", "[IPv6]:PORT", "IPv6"
-  /// (see ParseServerSpec).
+  /// The upstream the validating resolver asks: "" = the system's servers (/etc/resolv.conf);
+  /// else "IP", "IP:PORT", "[IPv6]:PORT", "IPv6" (see ParseServerSpec).
   std::string server;
-  /// First try's timeout. c-ares doubles it on each further try (1.18: timeout << try), so a
-  /// lookup that never gets an answer ends after timeout * (2^tries - 1) with one server.
+  /// With `tries`, how long a lookup may take: timeout * (2^tries - 1), the time a resolver
+  /// that doubles its timeout on each of `tries` tries gives up after (1.5 s and 2: 4.5 s).
   std::chrono::milliseconds timeout{1500};
   int tries = 2;
+  /// DNSSEC trust anchors, DS or DNSKEY records in zone-file format; "" validates nothing
+  /// (every answer reads insecure).
+  std::string trust_anchor_file = kRootTrustAnchorFile;
 };
 
 struct RoutingOptions {
@@ -28,10 +33,10 @@ struct RoutingOptions {
   bool ipv6 = true;           ///< look up AAAA records of the exchangers
 };
 
-/// Sends queries for exactly the name given (no search list, RD and AD set, EDNS0) to a
-/// recursive resolver, on the caller's executor. That executor must run on one thread (c-ares
-/// is not thread-safe); nothing blocks it. Lookups report failures as data (LookupStatus),
-/// never by throwing.
+/// Resolves exactly the name given (no search list) through an in-process validating resolver
+/// (libunbound) that forwards to the upstream and checks DNSSEC from the trust anchor, on the
+/// caller's executor. That executor must run on one thread; nothing blocks it. Lookups report
+/// failures as data (LookupStatus, DnssecStatus), never by throwing.
 ///
 /// Destroying the Resolver with lookups in flight (or created but not yet started) is allowed:
 /// they complete with kError ("resolver destroyed ..."). The Resolver must be destroyed before
@@ -39,8 +44,8 @@ struct RoutingOptions {
 class Resolver {
  public:
   /// Throws std::invalid_argument for a bad server spec ("invalid DNS server '1.2.3.4:0':
-  /// port must be 1-65535"), a timeout under 1 ms or tries under 1; std::runtime_error when
-  /// c-ares cannot start.
+  /// port must be 1-65535"), a timeout under 1 ms or tries under 1 or over 8;
+  /// std::runtime_error when the resolver cannot start (an unreadable trust anchor file...).
   Resolver(asio::any_io_executor executor, ResolverOptions options);
   ~Resolver();
   Resolver(const Resolver&) = delete;
@@ -55,7 +60,7 @@ class Resolver {
   awaitable<MailRouting> ResolveMailRouting(std::string domain, RoutingOptions options);
 
  private:
-  std::shared_ptr<AresChannel> channel_;
+  std::shared_ptr<ValidatingResolverContext> context_;
 };
 
 }  // namespace stx::dns

@@ -10,9 +10,9 @@ namespace {
 
 /// One address lookup whose result lands in `out` (an element of the routing the parent
 /// coroutine keeps alive until every child has finished).
-awaitable<void> LookupInto(std::shared_ptr<AresChannel> channel, std::string host,
+awaitable<void> LookupInto(std::shared_ptr<ValidatingResolverContext> context, std::string host,
                            AddressFamily family, AddressAnswer* out) {
-  *out = co_await QueryAddresses(std::move(channel), std::move(host), family);
+  *out = co_await QueryAddresses(std::move(context), std::move(host), family);
 }
 
 AddressAnswer Unfinished() {
@@ -27,7 +27,7 @@ AddressAnswer Unfinished() {
 /// the "all done" event: the last child cancels it. Everything runs on one thread, so the
 /// counter needs no lock; it is checked before every wait, so a cancel that comes before the
 /// wait is not lost.
-awaitable<void> LookupExchangerAddresses(std::shared_ptr<AresChannel> channel, MailRouting& routing,
+awaitable<void> LookupExchangerAddresses(std::shared_ptr<ValidatingResolverContext> context, MailRouting& routing,
                                          RoutingOptions options) {
   const auto executor = co_await asio::this_coro::executor;
   asio::steady_timer all_done(executor, asio::steady_timer::time_point::max());
@@ -43,13 +43,13 @@ awaitable<void> LookupExchangerAddresses(std::shared_ptr<AresChannel> channel, M
     if (options.ipv4) {
       ++remaining;
       asio::co_spawn(executor,
-                     LookupInto(channel, exchanger.host, AddressFamily::kV4, &exchanger.ipv4),
+                     LookupInto(context, exchanger.host, AddressFamily::kV4, &exchanger.ipv4),
                      on_child_done);
     }
     if (options.ipv6) {
       ++remaining;
       asio::co_spawn(executor,
-                     LookupInto(channel, exchanger.host, AddressFamily::kV6, &exchanger.ipv6),
+                     LookupInto(context, exchanger.host, AddressFamily::kV6, &exchanger.ipv6),
                      on_child_done);
     }
   }
@@ -61,15 +61,15 @@ awaitable<void> LookupExchangerAddresses(std::shared_ptr<AresChannel> channel, M
 
 }  // namespace
 
-awaitable<MailRouting> ResolveRouting(std::shared_ptr<AresChannel> channel, std::string domain,
+awaitable<MailRouting> ResolveRouting(std::shared_ptr<ValidatingResolverContext> context, std::string domain,
                                       RoutingOptions options) {
-  const MxAnswer mx = co_await QueryMx(channel, domain);
+  const MxAnswer mx = co_await QueryMx(context, domain);
   MailRouting routing = InterpretMx(domain, mx);
   if (routing.kind == RoutingKind::kMx && options.primary_only) KeepPrimaryExchangers(routing);
   if (routing.kind != RoutingKind::kMx && routing.kind != RoutingKind::kImplicit) {
     co_return routing;
   }
-  co_await LookupExchangerAddresses(channel, routing, options);
+  co_await LookupExchangerAddresses(context, routing, options);
   FinishImplicitMx(routing);
   co_return routing;
 }

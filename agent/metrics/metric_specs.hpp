@@ -126,7 +126,8 @@ inline constexpr std::array<MetricSpec, kMetricCount> kMetricSpecs{{
     {Metric::kNullMx, "starttls_null_mx", MetricType::Gauge,
      "1 when the domain publishes a null MX (RFC 7505): it accepts no mail."},
     {Metric::kMxDnssecAuthenticated, "starttls_mx_dnssec_authenticated", MetricType::Gauge,
-     "1 when the MX answer was DNSSEC-authenticated (AD bit from a validating resolver)."},
+     "1 when the exporter's validating resolver proved the MX answer secure (DNSSEC, RFC "
+     "4035); 0 when it is insecure or bogus."},
     {Metric::kDomainClientTls, "starttls_domain_client_tls", MetricType::Gauge,
      "1 when every probed address of the domain gives a sender of this profile TLS; 0 when "
      "any does not or none was probed."},

@@ -21,12 +21,18 @@ json ErrorJson(const std::optional<probe::ProbeError>& error) {
           {"detail", error->detail}};
 }
 
+/// "dnssec": "secure", "insecure" or "bogus", and the validator's reason when bogus.
+void AddDnssec(json& out, dns::DnssecStatus status, const std::string& why_bogus) {
+  out["dnssec"] = dns::ToString(status);
+  if (status == dns::DnssecStatus::kBogus) out["dnssec_reason"] = why_bogus;
+}
+
 json AddressesJson(const dns::AddressAnswer& answer) {
   json addresses = json::array();
   for (const auto& a : answer.addresses) addresses.push_back(a.to_string());
-  return {{"status", dns::ToString(answer.status)},
-          {"addresses", addresses},
-          {"dnssec_authenticated", answer.authenticated}};
+  json out = {{"status", dns::ToString(answer.status)}, {"addresses", addresses}};
+  AddDnssec(out, answer.dnssec, answer.why_bogus);
+  return out;
 }
 
 json CertificateJson(const tls::CertificateInfo& cert) {
@@ -196,8 +202,8 @@ json ToJson(const probe::TargetProbeResult& result, std::int64_t now_unix, smtp:
     routing = {{"kind", dns::ToString(result.routing->kind)},
                {"mx_status", dns::ToString(result.routing->mx_status)},
                {"detail", result.routing->detail},
-               {"dnssec_authenticated", result.routing->mx_authenticated},
                {"exchangers", exchangers}};
+    AddDnssec(routing, result.routing->mx_dnssec, result.routing->mx_why_bogus);
   }
   json summary = json::object();
   for (const assess::Status status : assess::kEhloStatuses) {

@@ -130,7 +130,10 @@ std::string ToText(const probe::TargetProbeResult& result, std::int64_t now_unix
         out << ": MX lookup failed";
         break;
     }
-    if (routing.mx_authenticated) out << " [DNSSEC validated]";
+    if (routing.mx_dnssec == dns::DnssecStatus::kSecure) out << " [DNSSEC secure]";
+    if (routing.mx_dnssec == dns::DnssecStatus::kBogus) {
+      out << " [DNSSEC bogus: " << DisplayText(routing.mx_why_bogus) << "]";
+    }
   }
   out << "\n";
   if (result.error)

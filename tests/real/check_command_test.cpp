@@ -56,6 +56,7 @@ class CheckCommand : public ::testing::Test {
     o.json = true;
     o.ehlo_name = "probe.example";
     o.dns_server = dns.server();
+    o.dns_trust_anchor_file = STX_UNUSED_TRUST_ANCHOR;
     o.timeout = "5s";
     o.port = port_;
     o.ca_file = pki_->ca_path();

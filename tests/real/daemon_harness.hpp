@@ -166,7 +166,8 @@ class DaemonHarness : public ::testing::Test {
   /// Global settings: the shortest interval the loader allows, short timeouts, IPv4 only.
   std::string Globals(const std::string& dns_server, int concurrency = 4) const {
     return "interval = \"10s\"\ntimeout = \"3s\"\nehlo_name = \"probe.test\"\nconcurrency = " +
-           std::to_string(concurrency) + "\ndns_server = \"" + dns_server + "\"\nca_file = \"" +
+           std::to_string(concurrency) + "\ndns_server = \"" + dns_server +
+           "\"\ndns_trust_anchor_file = \"" STX_UNUSED_TRUST_ANCHOR "\"\nca_file = \"" +
            pki_.ca_path() +
            "\"\naddress_families = [\"ipv4\"]\nport = " + std::to_string(smtp_port_) + "\n\n";
   }

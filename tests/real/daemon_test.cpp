@@ -50,7 +50,8 @@ class Daemon : public ::testing::Test {
     std::string c =
         "interval = \"10s\"\ntimeout = \"5s\"\nehlo_name = \"probe.test\"\n"
         "dns_server = \"" +
-        dns_->server() + "\"\nca_file = \"" + pki_->ca_path() +
+        dns_->server() + "\"\ndns_trust_anchor_file = \"" STX_UNUSED_TRUST_ANCHOR "\"\nca_file = \"" +
+        pki_->ca_path() +
         "\"\naddress_families = [\"ipv4\"]\nport = " + std::to_string(smtp_port_) + "\n\n";
     c += "[[partner]]\ndomain = \"alpha.test\"\nname = \"Alpha Bank\"\n"
          "labels = { team = \"payments\", tier = \"1\" }\nmx = [\"127.0.0.41:" +

@@ -277,7 +277,9 @@ class EndpointsAtScale : public ::testing::Test {
               "interval = \"1h\"\ntimeout = \"5s\"\nconcurrency = 64\n"
               "ehlo_name = \"probe.test\"\naddress_families = [\"ipv4\"]\n"
               "dns_server = \"" +
-                  dns_->server() + "\"\nca_file = \"" + dir_ + "/fleet/ca.pem\"\nport = " +
+                  dns_->server() +
+                  "\"\ndns_trust_anchor_file = \"" STX_UNUSED_TRUST_ANCHOR "\"\nca_file = \"" + dir_ +
+                  "/fleet/ca.pem\"\nport = " +
                   std::to_string(smtp_port) + "\n\n" + ReadFile(dir_ + "/fleet/partners.toml"));
     // Debug logs: one line per probe, so the end of the sweep is seen without a request.
     exporter_ = std::make_unique<ChildProcess>(

@@ -116,7 +116,9 @@ bool DnsmasqServer::TryStart(std::string& failure) {
   const DnsmasqOptions& options = options_;
   std::vector<std::string> argv = {
       kDnsmasq,
-      "--no-daemon",
+      // In the foreground but not in debug mode (--no-daemon): TCP connections get a process
+      // each, so one a resolver keeps open (RFC 7766 §6.2.1) does not stall every UDP query.
+      "--keep-in-foreground",
       "--conf-file=/dev/null",  // not /etc/dnsmasq.conf
       "--no-resolv",            // no upstream from /etc/resolv.conf: nothing leaves loopback
       "--no-hosts",             // not /etc/hosts

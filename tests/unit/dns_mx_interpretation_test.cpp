@@ -145,12 +145,14 @@ INSTANTIATE_TEST_SUITE_P(
                                   "MX lookup for x.test failed: error (bad)"}),
     [](const testing::TestParamInfo<InterpretCase>& p) { return p.param.name; });
 
-TEST(DnsInterpretMx, CarriesTheAdBit) {
+TEST(DnsInterpretMx, CarriesTheDnssecVerdict) {
   MxAnswer mx = Mx(LookupStatus::kOk, {{10, "mx.example.test"}});
-  mx.authenticated = true;
-  EXPECT_TRUE(InterpretMx("example.test", mx).mx_authenticated);
-  mx.authenticated = false;
-  EXPECT_FALSE(InterpretMx("example.test", mx).mx_authenticated);
+  mx.dnssec = DnssecStatus::kSecure;
+  EXPECT_EQ(InterpretMx("example.test", mx).mx_dnssec, DnssecStatus::kSecure);
+  mx.dnssec = DnssecStatus::kBogus;
+  mx.why_bogus = "signature expired";
+  EXPECT_EQ(InterpretMx("example.test", mx).mx_dnssec, DnssecStatus::kBogus);
+  EXPECT_EQ(InterpretMx("example.test", mx).mx_why_bogus, "signature expired");
 }
 
 struct PrimaryCase {

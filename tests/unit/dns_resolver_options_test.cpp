@@ -37,7 +37,9 @@ TEST(DnsResolverOptions, TimeoutAndTriesMustBePositive) {
   EXPECT_EQ(ConstructionError(options), "DNS timeout must be at least 1ms, got 0ms");
   options = {};
   options.tries = 0;
-  EXPECT_EQ(ConstructionError(options), "DNS tries must be at least 1, got 0");
+  EXPECT_EQ(ConstructionError(options), "DNS tries must be 1-8, got 0");
+  options.tries = 9;
+  EXPECT_EQ(ConstructionError(options), "DNS tries must be 1-8, got 9");
 }
 
 TEST(DnsResolverOptions, ValidSpecsConstruct) {

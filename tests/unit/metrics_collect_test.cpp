@@ -75,7 +75,7 @@ probe::TargetProbeResult PartnerResult() {
   result.routing = dns::MailRouting{};
   result.routing->kind = dns::RoutingKind::kMx;
   result.routing->mx_status = dns::LookupStatus::kOk;
-  result.routing->mx_authenticated = true;
+  result.routing->mx_dnssec = dns::DnssecStatus::kSecure;
   result.routing->exchangers = {{"mx1.partner.test", 10, {}, {}},
                                 {"mx2.partner.test", 20, {}, {}},
                                 {"mx3.partner.test", 30, {}, {}}};
