@@ -36,7 +36,9 @@ struct CommandLine {
   /// with pinned MX hosts: a compliant one on 127.0.0.1 and a misordered one on ::1), {invalid}
   /// (an unknown key on line 3), {dns} (dnsmasq: MX of cli.test is mx1.cli.test (10) at
   /// 127.0.0.1 and ::1, and mx2.cli.test (20) at 127.0.0.1), {port} (the partners' SMTP port),
-  /// {ca} (the CA of their certificates), {web} (a free port for the exporter's web server).
+  /// {ca} (the CA of their certificates), {web} (a free port for the exporter's web server),
+  /// {anchor} (a DNSSEC trust anchor for a zone no test serves: dnsmasq knows no root keys, so
+  /// with the default root anchor every answer would read bogus).
   std::vector<std::string> args = {};
   int exit_status = 0;
   std::vector<std::string> stdout_has = {};
@@ -136,17 +138,17 @@ const std::vector<CommandLine>& DocumentedCommandLines() {
        .args = {"check", "--help"},
        .stdout_has = {"--config.file", "--json", "--ca-file", "-4", "-6"}},
       {.name = "check a domain, IPv4",
-       .args = {"check", "cli.test", "--dns-server={dns}", "--port={port}", "--ca-file={ca}",
+       .args = {"check", "cli.test", "--dns-server={dns}", "--dns.trust-anchor-file={anchor}", "--port={port}", "--ca-file={ca}",
                 "--ehlo-name=probe.cli.test", "--timeout=5s", "-4"},
        .stdout_has = {"mx1.cli.test (MX preference 10)", "mx2.cli.test (MX preference 20)",
                       "COMPLIANT"}},
       {.name = "check a domain, both families",
-       .args = {"check", "cli.test", "--dns-server", "{dns}", "--port", "{port}", "--ca-file",
+       .args = {"check", "cli.test", "--dns-server", "{dns}", "--dns.trust-anchor-file", "{anchor}", "--port", "{port}", "--ca-file",
                 "{ca}", "--timeout", "5s"},
        .exit_status = 1,
        .stdout_has = {"MISORDERED", "[::1]:"}},
       {.name = "check the primary MX, IPv6 only, JSON",
-       .args = {"check", "cli.test", "--json", "--primary-only", "-6", "--dns-server={dns}",
+       .args = {"check", "cli.test", "--json", "--primary-only", "-6", "--dns-server={dns}", "--dns.trust-anchor-file={anchor}",
                 "--port={port}", "--ca-file={ca}"},
        .exit_status = 1,
        .also =
@@ -155,13 +157,13 @@ const std::vector<CommandLine>& DocumentedCommandLines() {
            }},
       {.name = "check the primary MX, IPv4 only, JSON",
        .args = {"check", "cli.test", "--json", "--primary-only", "--ipv4-only",
-                "--dns-server={dns}", "--port={port}", "--ca-file={ca}"},
+                "--dns-server={dns}", "--dns.trust-anchor-file={anchor}", "--port={port}", "--ca-file={ca}"},
        .also =
            [](const ProgramRun& run) {
              EXPECT_EQ(Classes(ParsedOut(run)), std::vector<std::string>{"127.0.0.1 compliant"});
            }},
       {.name = "check host:port",
-       .args = {"check", "mx1.cli.test:{port}", "--dns-server={dns}", "--ipv6-only",
+       .args = {"check", "mx1.cli.test:{port}", "--dns-server={dns}", "--dns.trust-anchor-file={anchor}", "--ipv6-only",
                 "--ca-file={ca}"},
        .exit_status = 1,
        .stdout_has = {"MISORDERED"}},
@@ -222,7 +224,7 @@ const std::vector<CommandLine>& DocumentedCommandLines() {
        .exit_status = 2,
        .stderr_has = {kBadName}},
       {.name = "check an internationalized domain",
-       .args = {"check", "b\u00fccher.cli.test", "--dns-server={dns}", "--port={port}",
+       .args = {"check", "b\u00fccher.cli.test", "--dns-server={dns}", "--dns.trust-anchor-file={anchor}", "--port={port}",
                 "--ca-file={ca}", "-4"},
        .exit_status = 0,
        .stdout_has = {"xn--bcher-kva.cli.test: MX mx1.cli.test (10)", "COMPLIANT"}},
@@ -231,7 +233,7 @@ const std::vector<CommandLine>& DocumentedCommandLines() {
        .exit_status = 2,
        .stderr_has = {"'\u2603.cli.test': the name is not a valid internationalized domain name ("}},
       {.name = "check a domain DNS does not know",
-       .args = {"check", "nothing.cli.test", "--dns-server={dns}"},
+       .args = {"check", "nothing.cli.test", "--dns-server={dns}", "--dns.trust-anchor-file={anchor}"},
        .exit_status = 2,
        .stdout_has = {"nothing.cli.test: MX lookup failed\n",
                       "no address probed: error (dns_"},
@@ -244,8 +246,13 @@ const std::vector<CommandLine>& DocumentedCommandLines() {
        .args = {"check", "cli.test", "--timeout=soon"},
        .exit_status = 2,
        .stderr_has = {"soon"}},
+      {.name = "check with a trust anchor file that holds none",
+       .args = {"check", "cli.test", "--dns.trust-anchor-file={ca}"},
+       .exit_status = 2,
+       .stderr_has = {"--dns.trust-anchor-file found", "which holds no DS or DNSKEY record"}},
       {.name = "check with -4 and -6",
-       .args = {"check", "cli.test", "-4", "-6", "--dns-server={dns}"},
+       .args = {"check", "cli.test", "-4", "-6", "--dns-server={dns}",
+                "--dns.trust-anchor-file={anchor}"},
        .exit_status = 2,
        .stderr_has = {"-4 and -6 exclude each other"}},
 
@@ -352,7 +359,8 @@ class Cli : public ::testing::Test {
     const std::map<std::string, std::string> values = {
         {"{config}", *dir_ + "/valid.toml"}, {"{invalid}", *dir_ + "/invalid.toml"},
         {"{dns}", dns_->server()},           {"{port}", std::to_string(port_)},
-        {"{ca}", pki_->ca_path()},           {"{web}", std::to_string(web_port)}};
+        {"{ca}", pki_->ca_path()},           {"{web}", std::to_string(web_port)},
+        {"{anchor}", STX_UNUSED_TRUST_ANCHOR}};
     for (const auto& [name, value] : values) {
       for (auto at = arg.find(name); at != std::string::npos; at = arg.find(name, at))
         arg.replace(at, name.size(), value);

@@ -253,14 +253,17 @@ TEST_F(DnsResolverWithDnsmasq, NameWithoutMxOrAddressFails) {
   EXPECT_THAT(routing.detail, HasSubstr("A nodata, AAAA nodata"));
 }
 
-TEST_F(DnsResolverWithDnsmasq, Refused) {
+TEST_F(DnsResolverWithDnsmasq, RefusedUpstreamIsServFail) {
   // Outside the local zone with no upstream server, dnsmasq answers REFUSED (it forwards
-  // nowhere).
+  // nowhere). A recursive resolver does not pass an upstream's REFUSED on: it found no
+  // server that would answer, which it reports as SERVFAIL (RFC 1035 §4.1.1, RFC 8914 §4.21).
   const MxAnswer mx = Mx("example.com");
-  EXPECT_EQ(mx.status, LookupStatus::kRefused) << mx.detail;
+  EXPECT_EQ(mx.status, LookupStatus::kServFail) << mx.detail;
+  EXPECT_THAT(mx.detail, HasSubstr("refused query"));
+  EXPECT_THAT(dnsmasq_->Log(), HasSubstr("query[MX] example.com from"));
   const MailRouting routing = Routing("example.com");
   EXPECT_EQ(routing.kind, RoutingKind::kFailed);
-  EXPECT_EQ(routing.mx_status, LookupStatus::kRefused);
+  EXPECT_EQ(routing.mx_status, LookupStatus::kServFail);
 }
 
 TEST_F(DnsResolverWithDnsmasq, ServFailFromDnssecValidationFailure) {
@@ -288,8 +291,8 @@ TEST_F(DnsResolverWithDnsmasq, ServFailFromDnssecValidationFailure) {
 
 TEST_F(DnsResolverWithDnsmasq, LargeAnswerFallsBackToTcp) {
   // 100 AAAA records (~2.8 kB) do not fit the 1232-byte EDNS0 UDP payload: dnsmasq sets TC and
-  // c-ares repeats the query over TCP (RFC 7766), exercising write-readiness and socket
-  // switching in the Asio integration.
+  // the resolver repeats the query over TCP (RFC 7766), then keeps the connection open for
+  // more (RFC 7766 §6.2.1), which must not stall the next questions.
   std::vector<std::string> records = ZoneRecords();
   std::vector<std::string> expected;
   for (int i = 1; i <= 100; ++i) {
@@ -329,7 +332,7 @@ TEST_F(DnsResolverWithDnsmasq, ManyConcurrentRoutings) {
 TEST_F(DnsResolverWithDnsmasq, QueriesExactlyTheNameGiven) {
   EXPECT_EQ(Mx("multi.test.").status, LookupStatus::kOk);
   // No search list: a relative-looking name is asked as is, never with a suffix appended.
-  EXPECT_EQ(Mx("multi").status, LookupStatus::kRefused);
+  EXPECT_EQ(Mx("multi").status, LookupStatus::kServFail);  // dnsmasq refused it
   EXPECT_THAT(dnsmasq_->Log(), HasSubstr("query[MX] multi from"));
   EXPECT_THAT(dnsmasq_->Log(), Not(HasSubstr("query[MX] multi.test.")));
 }

@@ -82,8 +82,9 @@ INSTANTIATE_TEST_SUITE_P(
                     "cfg.toml:1:1: timoeut: unknown key 'timoeut'; did you mean 'timeout'?"},
         InvalidCase{"UnknownListsKeys", "colour = \"blue\"\n",
                     "cfg.toml:1:1: colour: unknown key 'colour'; expected one of interval, "
-                    "timeout, ehlo_name, concurrency, dns_server, mx, address_families, port, "
-                    "ca_file, allow_adhoc_probes, senders, web, partner"},
+                    "timeout, ehlo_name, concurrency, dns_server, dns_trust_anchor_file, mx, "
+                    "address_families, port, ca_file, allow_adhoc_probes, senders, web, "
+                    "partner"},
         InvalidCase{"PartnerTypo", kBank + "intervall = \"10m\"\n",
                     "cfg.toml:3:1: partner[1].intervall: unknown key 'intervall'; did you mean "
                     "'interval'?"},
@@ -161,6 +162,13 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"CaFileMissing", "ca_file = \"/nonexistent/ca.pem\"\n",
                     "cfg.toml:1:11: ca_file: found \"/nonexistent/ca.pem\", which cannot be read "
                     "(No such file or directory); expected a readable PEM file"},
+        InvalidCase{"TrustAnchorMissing", "dns_trust_anchor_file = \"/nonexistent/root.key\"\n",
+                    "cfg.toml:1:25: dns_trust_anchor_file: found \"/nonexistent/root.key\", "
+                    "which cannot be read (No such file or directory); expected a file of DNSSEC "
+                    "trust anchors such as /usr/share/dns/root.key (package dns-root-data)"},
+        InvalidCase{"TrustAnchorNotAString", "dns_trust_anchor_file = false\n",
+                    "cfg.toml:1:25: dns_trust_anchor_file: found boolean false; expected a path "
+                    "such as \"/usr/share/dns/root.key\""},
         InvalidCase{"CaFileEmpty", "ca_file = \"\"\n",
                     "cfg.toml:1:11: ca_file: found \"\"; expected a path to a PEM file (leave "
                     "ca_file out to trust the system store only)"},
@@ -404,6 +412,26 @@ TEST_F(ConfigFiles, RelativeCaFileIsTakenFromTheConfigDirectory) {
   const ExporterConfig config = LoadConfigFile(path);
   EXPECT_EQ(config.source, path);
   EXPECT_EQ(config.global.ca_file, (dir_ / "ca.pem").string());
+}
+
+TEST_F(ConfigFiles, TrustAnchorFileIsReadNowAndTakenFromTheConfigDirectory) {
+  Write("anchor.key", "example. IN DS 12345 13 2 ABCDEF\n");
+  const ExporterConfig config =
+      LoadConfigFile(Write("exporter.toml", "dns_trust_anchor_file = \"anchor.key\"\n"));
+  EXPECT_EQ(config.global.dns_trust_anchor_file, (dir_ / "anchor.key").string());
+  // Left out: Debian's root key. "": no validation.
+  EXPECT_EQ(LoadConfigFile(Write("default.toml", "port = 25\n")).global.dns_trust_anchor_file,
+            "/usr/share/dns/root.key");
+  EXPECT_EQ(LoadConfigFile(Write("off.toml", "dns_trust_anchor_file = \"\"\n"))
+                .global.dns_trust_anchor_file,
+            "");
+  Write("hosts", "127.0.0.1 localhost\n");
+  const std::string hosts = Write("hosts.toml", "dns_trust_anchor_file = \"hosts\"\n");
+  EXPECT_EQ(MessageOf(hosts), hosts + ":1:25: dns_trust_anchor_file: found \"" +
+                                  (dir_ / "hosts").string() +
+                                  "\", which holds no DS or DNSKEY record; expected DNSSEC "
+                                  "trust anchors in zone-file form (\". IN DS 20326 8 2 "
+                                  "E06D...\")");
 }
 
 TEST_F(ConfigFiles, CaFileWithoutCertificateOrNotAFileIsRejected) {
