@@ -9,10 +9,10 @@ namespace stx::app {
 struct CheckCommandOptions {
   std::string target;
   bool json = false;
-  std::string ehlo_name;        ///< "" = this machine's FQDN
-  std::string dns_server;       ///< "" = system resolver configuration
+  std::string ehlo_name;                             ///< "" = this machine's FQDN
+  std::string dns_server;                            ///< "" = system resolver configuration
   std::optional<std::string> dns_trust_anchor_file;  ///< unset: the root key; "": no DNSSEC
-  std::string timeout = "30s";  ///< per address
+  std::string timeout = "30s";                       ///< per address
   std::uint16_t port = 25;
   bool primary_only = false;
   bool ipv4_only = false;

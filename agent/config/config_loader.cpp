@@ -120,8 +120,8 @@ class DocumentReader : private NodeReader {
             CheckDnsServer(String(*value, name, "a string such as \"127.0.0.1\"")), *value, name);
       } else if (name == "dns_trust_anchor_file") {
         global.dns_trust_anchor_file = Require(
-            CheckTrustAnchorFile(
-                String(*value, name, "a path such as \"/usr/share/dns/root.key\""), directory()),
+            CheckTrustAnchorFile(String(*value, name, "a path such as \"/usr/share/dns/root.key\""),
+                                 directory()),
             *value, name);
       } else if (name == "mx") {
         if (value->is_array()) {

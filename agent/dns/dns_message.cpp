@@ -38,8 +38,9 @@ Verdict Judge(const RawAnswer& raw, std::string_view type) {
       // A validating resolver answers SERVFAIL for what the upstream refused, failed or could
       // not prove, as well as for its own upstream's SERVFAIL (RFC 4035 §5.5).
       verdict.status = LookupStatus::kServFail;
-      verdict.detail = "SERVFAIL: no usable answer from the DNS server (broken zone, refused "
-                       "query or DNSSEC failure upstream?)";
+      verdict.detail =
+          "SERVFAIL: no usable answer from the DNS server (broken zone, refused "
+          "query or DNSSEC failure upstream?)";
       break;
     case 3:
       verdict.status = LookupStatus::kNxDomain;

@@ -15,9 +15,9 @@ namespace stx::dns {
 class ValidatingResolverContext;
 
 awaitable<MxAnswer> QueryMx(std::shared_ptr<ValidatingResolverContext> context, std::string name);
-awaitable<AddressAnswer> QueryAddresses(std::shared_ptr<ValidatingResolverContext> context, std::string name,
-                                        AddressFamily family);
-awaitable<MailRouting> ResolveRouting(std::shared_ptr<ValidatingResolverContext> context, std::string domain,
-                                      RoutingOptions options);
+awaitable<AddressAnswer> QueryAddresses(std::shared_ptr<ValidatingResolverContext> context,
+                                        std::string name, AddressFamily family);
+awaitable<MailRouting> ResolveRouting(std::shared_ptr<ValidatingResolverContext> context,
+                                      std::string domain, RoutingOptions options);
 
 }  // namespace stx::dns

@@ -75,11 +75,11 @@ struct MailExchanger {
 struct MailRouting {
   std::string domain;
   RoutingKind kind = RoutingKind::kFailed;
-  LookupStatus mx_status = LookupStatus::kError;  ///< status of the MX question itself
-  std::string detail;                             ///< why, when kind == kFailed
+  LookupStatus mx_status = LookupStatus::kError;     ///< status of the MX question itself
+  std::string detail;                                ///< why, when kind == kFailed
   DnssecStatus mx_dnssec = DnssecStatus::kInsecure;  ///< of the MX answer
   std::string mx_why_bogus;
-  std::vector<MailExchanger> exchangers;          ///< in preference order
+  std::vector<MailExchanger> exchangers;  ///< in preference order
 };
 
 }  // namespace stx::dns

@@ -81,8 +81,7 @@ awaitable<MailRouting> Resolver::ResolveMailRouting(std::string domain, RoutingO
   return ResolveRouting(context_, std::move(domain), options);
 }
 
-awaitable<MxAnswer> QueryMx(std::shared_ptr<ValidatingResolverContext> context,
-                            std::string name) {
+awaitable<MxAnswer> QueryMx(std::shared_ptr<ValidatingResolverContext> context, std::string name) {
   if (auto error = NameError(name)) co_return QueryError<MxAnswer>(std::move(*error));
   const RawAnswer raw = co_await context->Resolve(std::move(name), QueryType::kMx);
   co_return ParseMxAnswer(raw);

@@ -27,8 +27,8 @@ AddressAnswer Unfinished() {
 /// the "all done" event: the last child cancels it. Everything runs on one thread, so the
 /// counter needs no lock; it is checked before every wait, so a cancel that comes before the
 /// wait is not lost.
-awaitable<void> LookupExchangerAddresses(std::shared_ptr<ValidatingResolverContext> context, MailRouting& routing,
-                                         RoutingOptions options) {
+awaitable<void> LookupExchangerAddresses(std::shared_ptr<ValidatingResolverContext> context,
+                                         MailRouting& routing, RoutingOptions options) {
   const auto executor = co_await asio::this_coro::executor;
   asio::steady_timer all_done(executor, asio::steady_timer::time_point::max());
   std::size_t remaining = 0;
@@ -61,8 +61,8 @@ awaitable<void> LookupExchangerAddresses(std::shared_ptr<ValidatingResolverConte
 
 }  // namespace
 
-awaitable<MailRouting> ResolveRouting(std::shared_ptr<ValidatingResolverContext> context, std::string domain,
-                                      RoutingOptions options) {
+awaitable<MailRouting> ResolveRouting(std::shared_ptr<ValidatingResolverContext> context,
+                                      std::string domain, RoutingOptions options) {
   const MxAnswer mx = co_await QueryMx(context, domain);
   MailRouting routing = InterpretMx(domain, mx);
   if (routing.kind == RoutingKind::kMx && options.primary_only) KeepPrimaryExchangers(routing);

@@ -157,7 +157,8 @@ ValidatingResolverContext::ValidatingResolverContext(asio::any_io_executor execu
   // outage, not a quarter hour longer.
   option("infra-keep-probing:", "yes");
   // No try waits longer than the lookup may take in all.
-  option("infra-cache-max-rtt:", std::to_string(std::max<long long>(settings.deadline.count(), 50)));
+  option("infra-cache-max-rtt:",
+         std::to_string(std::max<long long>(settings.deadline.count(), 50)));
   // Small caches: answers are asked again once per probe interval, and the exporter's memory
   // per partner matters more than a second saved on a lookup.
   option("msg-cache-size:", "1m");
@@ -252,12 +253,11 @@ void ValidatingResolverContext::Start(const std::string& name, QueryType type,
   }
   raw->started = true;
   raw->deadline.expires_after(deadline_);
-  raw->deadline.async_wait(
-      [weak = weak_from_this(), raw](const boost::system::error_code& ec) {
-        const auto self = weak.lock();
-        if (!self || ec == asio::error::operation_aborted || self->ctx_ == nullptr) return;
-        self->OnDeadline(raw);
-      });
+  raw->deadline.async_wait([weak = weak_from_this(), raw](const boost::system::error_code& ec) {
+    const auto self = weak.lock();
+    if (!self || ec == asio::error::operation_aborted || self->ctx_ == nullptr) return;
+    self->OnDeadline(raw);
+  });
   WatchPipe();
 }
 
@@ -267,8 +267,8 @@ void ValidatingResolverContext::OnDeadline(Pending* pending) {
   ub_cancel(ctx_, pending->async_id);
   RawAnswer answer;
   answer.timed_out = true;
-  answer.failure = "no answer from the DNS server within " + std::to_string(deadline_.count()) +
-                   " ms";
+  answer.failure =
+      "no answer from the DNS server within " + std::to_string(deadline_.count()) + " ms";
   Finish(pending, std::move(answer));
 }
 

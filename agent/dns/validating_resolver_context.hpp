@@ -36,8 +36,7 @@ struct ValidatorSettings {
   std::chrono::milliseconds deadline{4500};
 };
 
-class ValidatingResolverContext
-    : public std::enable_shared_from_this<ValidatingResolverContext> {
+class ValidatingResolverContext : public std::enable_shared_from_this<ValidatingResolverContext> {
  public:
   /// Throws std::runtime_error with libunbound's reason when it cannot be set up (a trust
   /// anchor file it cannot read or parse, no resolv.conf servers, ...).

@@ -124,7 +124,8 @@ void WriteProbedDomain(Metric metric, const config::Partner& partner,
       break;
     case Metric::kMxDnssecAuthenticated:
       if (!pinned && answered)
-        out.Add(metric, {domain}, SampleOf(result.routing->mx_dnssec == dns::DnssecStatus::kSecure));
+        out.Add(metric, {domain},
+                SampleOf(result.routing->mx_dnssec == dns::DnssecStatus::kSecure));
       break;
     case Metric::kDomainClientTls:
       for (std::size_t i = 0; i < smtp::ClientProfiles().size(); ++i) {

@@ -36,8 +36,8 @@ class SchedulerTest : public ::testing::Test {
  protected:
   std::shared_ptr<const scheduler::ProbeEnvironment> Environment(const config::ExporterConfig& c) {
     auto env = std::make_shared<scheduler::ProbeEnvironment>();
-    env->resolver = std::make_shared<dns::Resolver>(io_.get_executor(),
-                                                    dns::ResolverOptions{"127.0.0.1:1", 200ms, 1, ""});
+    env->resolver = std::make_shared<dns::Resolver>(
+        io_.get_executor(), dns::ResolverOptions{"127.0.0.1:1", 200ms, 1, ""});
     env->tls_context = tls::MakeClientContext({"", false});
     env->global = c.global;
     env->ehlo_name = "probe.test";

@@ -256,10 +256,12 @@ TEST_F(DaemonDnsFaults, LyingDnsGivesASpecificReasonForEachLie) {
         << e[0];
   }
   ASSERT_TRUE(all_reported) << m << daemon_->Log();
-  EXPECT_NE(
-      LastProbe("malformed.test").at("error").at("detail").get<std::string>().find(
-          "no usable answer"),
-      std::string::npos);
+  EXPECT_NE(LastProbe("malformed.test")
+                .at("error")
+                .at("detail")
+                .get<std::string>()
+                .find("no usable answer"),
+            std::string::npos);
   for (const char* lie : {"wrongid.test", "wrongq.test", "garbage.test"}) {
     EXPECT_GE(proxy.Hits(lie), 2u) << lie << ": the resolver retried the ignored answer";
   }

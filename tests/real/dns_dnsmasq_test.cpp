@@ -304,7 +304,8 @@ TEST_F(DnsResolverWithDnsmasq, LargeAnswerFallsBackToTcp) {
   ASSERT_EQ(answer.status, LookupStatus::kOk) << answer.detail;
   EXPECT_THAT(Strings(answer), UnorderedElementsAreArray(expected));
   const MxAnswer after = Mx("multi.test");
-  EXPECT_EQ(after.records.size(), 4u) << after.detail << "\n" << dnsmasq_->Log();  // UDP still fine afterwards
+  EXPECT_EQ(after.records.size(), 4u) << after.detail << "\n"
+                                      << dnsmasq_->Log();  // UDP still fine afterwards
 }
 
 TEST_F(DnsResolverWithDnsmasq, ManyConcurrentRoutings) {

@@ -110,10 +110,13 @@ TEST_F(DnsDnssec, WithoutAnAnchorNothingIsValidated) {
 // What the user types: the verdicts in check --json, and in the text report's MX line.
 TEST_F(DnsDnssec, CheckCommandReportsTheVerdicts) {
   const auto check = [&](const std::string& domain, bool json) {
-    std::vector<std::string> argv = {STX_EXPORTER_BINARY, "check", domain,
+    std::vector<std::string> argv = {STX_EXPORTER_BINARY,
+                                     "check",
+                                     domain,
                                      "--dns-server=" + rig_.server(),
                                      "--dns.trust-anchor-file=" + rig_.trust_anchor_file(),
-                                     "--timeout=2s", "-4"};
+                                     "--timeout=2s",
+                                     "-4"};
     if (json) argv.push_back("--json");
     return test::RunProgram(argv, "", 30s);
   };
@@ -133,7 +136,8 @@ TEST_F(DnsDnssec, CheckCommandReportsTheVerdicts) {
               HasSubstr("signature expired"));
 
   const test::ProgramRun text = check("bogus.dnssec.test", false);
-  EXPECT_THAT(text.out, HasSubstr("bogus.dnssec.test: MX mx.bogus.dnssec.test (10) [DNSSEC bogus: "));
+  EXPECT_THAT(text.out,
+              HasSubstr("bogus.dnssec.test: MX mx.bogus.dnssec.test (10) [DNSSEC bogus: "));
   EXPECT_THAT(check("secure.dnssec.test", false).out,
               HasSubstr("secure.dnssec.test: MX mx.secure.dnssec.test (10) [DNSSEC secure]"));
 }

@@ -278,9 +278,9 @@ class EndpointsAtScale : public ::testing::Test {
               "ehlo_name = \"probe.test\"\naddress_families = [\"ipv4\"]\n"
               "dns_server = \"" +
                   dns_->server() +
-                  "\"\ndns_trust_anchor_file = \"" STX_UNUSED_TRUST_ANCHOR "\"\nca_file = \"" + dir_ +
-                  "/fleet/ca.pem\"\nport = " +
-                  std::to_string(smtp_port) + "\n\n" + ReadFile(dir_ + "/fleet/partners.toml"));
+                  "\"\ndns_trust_anchor_file = \"" STX_UNUSED_TRUST_ANCHOR "\"\nca_file = \"" +
+                  dir_ + "/fleet/ca.pem\"\nport = " + std::to_string(smtp_port) + "\n\n" +
+                  ReadFile(dir_ + "/fleet/partners.toml"));
     // Debug logs: one line per probe, so the end of the sweep is seen without a request.
     exporter_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{STX_EXPORTER_BINARY, "--config.file",

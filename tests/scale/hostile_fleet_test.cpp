@@ -194,9 +194,9 @@ class HostileFleet : public ::testing::Test {
               "ehlo_name = \"probe.test\"\naddress_families = [\"ipv4\"]\n"
               "dns_server = \"" +
                   dns_->server() +
-                  "\"\ndns_trust_anchor_file = \"" STX_UNUSED_TRUST_ANCHOR "\"\nca_file = \"" + dir_ +
-                  "/fleet/ca.pem\"\nport = " +
-                  std::to_string(smtp_port_) + "\n\n" + ReadFile(dir_ + "/fleet/partners.toml"));
+                  "\"\ndns_trust_anchor_file = \"" STX_UNUSED_TRUST_ANCHOR "\"\nca_file = \"" +
+                  dir_ + "/fleet/ca.pem\"\nport = " + std::to_string(smtp_port_) + "\n\n" +
+                  ReadFile(dir_ + "/fleet/partners.toml"));
     exporter_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{STX_EXPORTER_BINARY, "--config.file",
                                  dir_ + "/starttls_exporter.toml", "--web.listen-address",

@@ -113,34 +113,48 @@ TEST_P(DnsParseStatusTable, MapsStatus) {
 
 INSTANTIATE_TEST_SUITE_P(
     Table, DnsParseStatusTable,
-    testing::Values(
-        StatusCase{"NxDomain", Rcode(3), LookupStatus::kNxDomain, "NXDOMAIN"},
-        StatusCase{"NoData", Rcode(0), LookupStatus::kNoData, "no MX records"},
-        StatusCase{"ServFail", Rcode(2), LookupStatus::kServFail, "SERVFAIL"},
-        StatusCase{"Refused", Rcode(5), LookupStatus::kRefused, "REFUSED"},
-        StatusCase{"FormErr", Rcode(1), LookupStatus::kError, "RCODE 1"},
-        StatusCase{"Timeout", Failure("no answer from the DNS server within 4500 ms", true),
-                   LookupStatus::kTimeout, "no answer"},
-        StatusCase{"Destroyed", Failure("resolver destroyed while the query was in flight"),
-                   LookupStatus::kError, "resolver destroyed"},
-        StatusCase{"TruncatedRdata", Answer({MxRdata(10, "mx.test").substr(0, 6)}),
-                   LookupStatus::kError, "malformed MX record"},
-        StatusCase{"TrailingBytes", Answer({MxRdata(10, "mx.test") + "x"}), LookupStatus::kError,
-                   "malformed MX record"},
-        StatusCase{"CompressionPointer", Answer({"\0\x0a\xc0\x0c"s}), LookupStatus::kError,
-                   "malformed MX record"}),
+    testing::Values(StatusCase{"NxDomain", Rcode(3), LookupStatus::kNxDomain, "NXDOMAIN"},
+                    StatusCase{"NoData", Rcode(0), LookupStatus::kNoData, "no MX records"},
+                    StatusCase{"ServFail", Rcode(2), LookupStatus::kServFail, "SERVFAIL"},
+                    StatusCase{"Refused", Rcode(5), LookupStatus::kRefused, "REFUSED"},
+                    StatusCase{"FormErr", Rcode(1), LookupStatus::kError, "RCODE 1"},
+                    StatusCase{"Timeout",
+                               Failure("no answer from the DNS server within 4500 ms", true),
+                               LookupStatus::kTimeout, "no answer"},
+                    StatusCase{"Destroyed",
+                               Failure("resolver destroyed while the query was in flight"),
+                               LookupStatus::kError, "resolver destroyed"},
+                    StatusCase{"TruncatedRdata", Answer({MxRdata(10, "mx.test").substr(0, 6)}),
+                               LookupStatus::kError, "malformed MX record"},
+                    StatusCase{"TrailingBytes", Answer({MxRdata(10, "mx.test") + "x"}),
+                               LookupStatus::kError, "malformed MX record"},
+                    StatusCase{"CompressionPointer", Answer({"\0\x0a\xc0\x0c"s}),
+                               LookupStatus::kError, "malformed MX record"}),
     [](const testing::TestParamInfo<StatusCase>& p) { return p.param.name; });
 
 TEST(DnsReadWireName, EscapesWhatIsNotAHostNameCharacter) {
   std::string name;
   std::size_t pos = 0;
-  const std::string wire = "\x04" "a.b\n" "\x04" "test" "\0"s;
+  const std::string wire =
+      "\x04"
+      "a.b\n"
+      "\x04"
+      "test"
+      "\0"s;
   ASSERT_TRUE(ReadWireName(wire, pos, name));
   EXPECT_EQ(name, "a\\.b\\010.test");
   EXPECT_EQ(pos, wire.size());
   pos = 0;
-  EXPECT_FALSE(ReadWireName("\x05" "abc"s, pos, name)) << "label past the end";
-  EXPECT_FALSE(ReadWireName("\x03" "abc"s, pos, name)) << "no root label";
+  EXPECT_FALSE(
+      ReadWireName("\x05"
+                   "abc"s,
+                   pos, name))
+      << "label past the end";
+  EXPECT_FALSE(
+      ReadWireName("\x03"
+                   "abc"s,
+                   pos, name))
+      << "no root label";
   EXPECT_EQ(pos, 0u);
 }
 
@@ -155,7 +169,8 @@ TEST(DnsParseAddressAnswer, ReadsA) {
 
 TEST(DnsParseAddressAnswer, ReadsAaaa) {
   const std::string v6 = "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01"s;
-  const AddressAnswer a = ParseAddressAnswer(Answer({v6}, DnssecStatus::kSecure), AddressFamily::kV6);
+  const AddressAnswer a =
+      ParseAddressAnswer(Answer({v6}, DnssecStatus::kSecure), AddressFamily::kV6);
   EXPECT_EQ(a.status, LookupStatus::kOk);
   ASSERT_EQ(a.addresses.size(), 1u);
   EXPECT_EQ(a.addresses[0].to_string(), "2001:db8::1");
