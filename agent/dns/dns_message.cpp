@@ -157,4 +157,26 @@ AddressAnswer ParseAddressAnswer(const RawAnswer& raw, AddressFamily family) {
   return answer;
 }
 
+TlsaAnswer ParseTlsaAnswer(const RawAnswer& raw, std::string name) {
+  TlsaAnswer answer;
+  answer.name = std::move(name);
+  const Verdict verdict = Judge(raw, "TLSA");
+  answer.status = verdict.status;
+  answer.detail = verdict.detail;
+  CopyDnssec(raw, answer);
+  if (!verdict.parse) return answer;
+  for (const std::string& rdata : raw.records) {
+    if (rdata.size() < 3) {
+      answer.status = LookupStatus::kError;
+      answer.detail = "malformed TLSA record";
+      answer.records.clear();
+      return answer;
+    }
+    answer.records.push_back({static_cast<std::uint8_t>(rdata[0]),
+                              static_cast<std::uint8_t>(rdata[1]),
+                              static_cast<std::uint8_t>(rdata[2]), rdata.substr(3)});
+  }
+  return answer;
+}
+
 }  // namespace stx::dns

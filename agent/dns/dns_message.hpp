@@ -11,7 +11,7 @@
 namespace stx::dns {
 
 /// RR types we ask for (RFC 1035 §3.2.2, RFC 3596 §2.1).
-enum class QueryType : std::uint16_t { kA = 1, kMx = 15, kAaaa = 28 };
+enum class QueryType : std::uint16_t { kA = 1, kMx = 15, kAaaa = 28, kTlsa = 52 };
 
 /// What the resolver answered to one question, before interpretation.
 struct RawAnswer {
@@ -35,6 +35,10 @@ MxAnswer ParseMxAnswer(const RawAnswer& raw);
 
 /// Reads an A (kV4, RFC 1035 §3.4.1) or AAAA (kV6, RFC 3596 §2.2) answer.
 AddressAnswer ParseAddressAnswer(const RawAnswer& raw, AddressFamily family);
+
+/// Reads a TLSA answer (RFC 6698 §2.1: usage, selector, matching type, data); `name` is the
+/// name that was asked. A record of fewer than 3 bytes makes the answer kError.
+TlsaAnswer ParseTlsaAnswer(const RawAnswer& raw, std::string name);
 
 /// A domain name in uncompressed wire format (RFC 1035 §3.1) as text, without the trailing
 /// dot ("" for the root). Bytes other than letters, digits, '-' and '_' are escaped as \DDD,

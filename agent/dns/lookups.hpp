@@ -17,6 +17,9 @@ class ValidatingResolverContext;
 awaitable<MxAnswer> QueryMx(std::shared_ptr<ValidatingResolverContext> context, std::string name);
 awaitable<AddressAnswer> QueryAddresses(std::shared_ptr<ValidatingResolverContext> context,
                                         std::string name, AddressFamily family);
+/// TLSA records of `host`'s SMTP service: _25._tcp.<host> (RFC 7672 §2.2.3).
+awaitable<TlsaAnswer> QueryTlsa(std::shared_ptr<ValidatingResolverContext> context,
+                                std::string host);
 awaitable<MailRouting> ResolveRouting(std::shared_ptr<ValidatingResolverContext> context,
                                       std::string domain, RoutingOptions options);
 

@@ -34,6 +34,21 @@ std::string_view ToString(DnssecStatus status) {
   return "insecure";
 }
 
+bool UsableForSmtp(const TlsaRecord& record) {
+  if (record.usage != 2 && record.usage != 3) return false;
+  if (record.selector > 1) return false;
+  switch (record.matching_type) {
+    case 0:
+      return !record.data.empty();
+    case 1:
+      return record.data.size() == 32;
+    case 2:
+      return record.data.size() == 64;
+    default:
+      return false;
+  }
+}
+
 std::string_view ToString(RoutingKind kind) {
   switch (kind) {
     case RoutingKind::kMx:

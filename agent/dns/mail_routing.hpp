@@ -65,11 +65,41 @@ enum class RoutingKind {
 /// "mx", "implicit_mx", "null_mx", "failed".
 std::string_view ToString(RoutingKind kind);
 
+/// One TLSA record (RFC 6698 §2.1): certificate usage, selector, matching type and the
+/// certificate association data (raw bytes).
+struct TlsaRecord {
+  std::uint8_t usage = 0;
+  std::uint8_t selector = 0;
+  std::uint8_t matching_type = 0;
+  std::string data;
+
+  bool operator==(const TlsaRecord&) const = default;
+};
+
+/// Whether a DANE SMTP sender may use the record (RFC 7672 §3.1): usages DANE-TA(2) and
+/// DANE-EE(3) only (PKIX-TA(0) and PKIX-EE(1) are unusable for SMTP, §3.1.3), selector
+/// Cert(0) or SPKI(1), matching type Full(0), SHA2-256(1) with 32 bytes of data or
+/// SHA2-512(2) with 64 (RFC 7671 §10.1.2: a digest of the wrong length never matches).
+bool UsableForSmtp(const TlsaRecord& record);
+
+struct TlsaAnswer {
+  /// The name asked: _25._tcp.<MX host> (RFC 7672 §2.2.3; always port 25, where mail goes).
+  std::string name;
+  LookupStatus status = LookupStatus::kError;
+  std::vector<TlsaRecord> records;
+  DnssecStatus dnssec = DnssecStatus::kInsecure;
+  std::string why_bogus;
+  std::string detail;  ///< "not asked: ..." when the lookup was not made, and why
+};
+
 struct MailExchanger {
   std::string host;
   std::uint16_t preference = 0;
   AddressAnswer ipv4;  ///< status kError with detail "not asked" when the family is excluded
   AddressAnswer ipv6;
+  /// Asked only when an address answer of the host is DNSSEC-secure (RFC 7672 §2.2.2); else
+  /// status kError, detail "not asked: ...".
+  TlsaAnswer tlsa;
 };
 
 struct MailRouting {

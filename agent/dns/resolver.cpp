@@ -77,6 +77,10 @@ awaitable<AddressAnswer> Resolver::LookupAddresses(std::string name, AddressFami
   return QueryAddresses(context_, std::move(name), family);
 }
 
+awaitable<TlsaAnswer> Resolver::LookupTlsa(std::string host) {
+  return QueryTlsa(context_, std::move(host));
+}
+
 awaitable<MailRouting> Resolver::ResolveMailRouting(std::string domain, RoutingOptions options) {
   return ResolveRouting(context_, std::move(domain), options);
 }
@@ -93,6 +97,20 @@ awaitable<AddressAnswer> QueryAddresses(std::shared_ptr<ValidatingResolverContex
   const auto type = family == AddressFamily::kV4 ? QueryType::kA : QueryType::kAaaa;
   const RawAnswer raw = co_await context->Resolve(std::move(name), type);
   co_return ParseAddressAnswer(raw, family);
+}
+
+awaitable<TlsaAnswer> QueryTlsa(std::shared_ptr<ValidatingResolverContext> context,
+                                std::string host) {
+  if (!host.empty() && host.back() == '.') host.pop_back();
+  std::string name = "_25._tcp." + host;
+  if (auto error = NameError(name)) {
+    TlsaAnswer answer;
+    answer.name = std::move(name);
+    answer.detail = std::move(*error);
+    co_return answer;
+  }
+  const RawAnswer raw = co_await context->Resolve(name, QueryType::kTlsa);
+  co_return ParseTlsaAnswer(raw, std::move(name));
 }
 
 }  // namespace stx::dns

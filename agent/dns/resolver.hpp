@@ -53,10 +53,13 @@ class Resolver {
 
   awaitable<MxAnswer> LookupMx(std::string name);
   awaitable<AddressAnswer> LookupAddresses(std::string name, AddressFamily family);
+  /// The TLSA records of an MX host's SMTP service, _25._tcp.<host> (RFC 7672 §2.2.3).
+  awaitable<TlsaAnswer> LookupTlsa(std::string host);
 
-  /// MX -> InterpretMx -> A/AAAA of every exchanger, concurrently. primary_only keeps only the
-  /// exchangers with the lowest preference; a family not asked reads "not asked". An implicit
-  /// MX whose domain has no address is kFailed (RFC 5321 §5.1).
+  /// MX -> InterpretMx -> A/AAAA of every exchanger, concurrently, then the TLSA records of
+  /// every exchanger with a DNSSEC-secure address answer (RFC 7672 §2.2.2), concurrently.
+  /// primary_only keeps only the exchangers with the lowest preference; a family not asked
+  /// reads "not asked". An implicit MX whose domain has no address is kFailed (RFC 5321 §5.1).
   awaitable<MailRouting> ResolveMailRouting(std::string domain, RoutingOptions options);
 
  private:

@@ -92,7 +92,7 @@ awaitable<TargetProbeResult> ProbeTarget(CheckTarget target, TargetProbeOptions 
     addresses.push_back({target.host, 0, *target.literal, port});
   } else if (out.direct) {
     // One named host: its A and AAAA records, no MX lookup.
-    dns::MailExchanger host{target.host, 0, {}, {}};
+    dns::MailExchanger host{target.host, 0, {}, {}, {}};
     if (options.ipv4)
       host.ipv4 = co_await resolver.LookupAddresses(target.host, dns::AddressFamily::kV4);
     if (options.ipv6)

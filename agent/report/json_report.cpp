@@ -35,6 +35,37 @@ json AddressesJson(const dns::AddressAnswer& answer) {
   return out;
 }
 
+/// Certificate association data as lower-case hex, the way TLSA records are written.
+std::string Hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const char c : bytes) {
+    const auto b = static_cast<unsigned char>(c);
+    out += kDigits[b >> 4];
+    out += kDigits[b & 0x0f];
+  }
+  return out;
+}
+
+/// The TLSA answer of an MX host: records with whether a DANE SMTP sender may use each.
+json TlsaJson(const dns::TlsaAnswer& answer) {
+  json records = json::array();
+  for (const auto& r : answer.records) {
+    records.push_back({{"usage", r.usage},
+                       {"selector", r.selector},
+                       {"matching_type", r.matching_type},
+                       {"data", Hex(r.data)},
+                       {"usable", dns::UsableForSmtp(r)}});
+  }
+  json out = {{"name", answer.name},
+              {"status", dns::ToString(answer.status)},
+              {"records", records},
+              {"detail", answer.detail}};
+  AddDnssec(out, answer.dnssec, answer.why_bogus);
+  return out;
+}
+
 json CertificateJson(const tls::CertificateInfo& cert) {
   return {{"subject", cert.subject},
           {"issuer", cert.issuer},
@@ -197,7 +228,8 @@ json ToJson(const probe::TargetProbeResult& result, std::int64_t now_unix, smtp:
       exchangers.push_back({{"host", mx.host},
                             {"preference", mx.preference},
                             {"ipv4", AddressesJson(mx.ipv4)},
-                            {"ipv6", AddressesJson(mx.ipv6)}});
+                            {"ipv6", AddressesJson(mx.ipv6)},
+                            {"tlsa", TlsaJson(mx.tlsa)}});
     }
     routing = {{"kind", dns::ToString(result.routing->kind)},
                {"mx_status", dns::ToString(result.routing->mx_status)},

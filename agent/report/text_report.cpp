@@ -134,6 +134,23 @@ std::string ToText(const probe::TargetProbeResult& result, std::int64_t now_unix
     if (routing.mx_dnssec == dns::DnssecStatus::kBogus) {
       out << " [DNSSEC bogus: " << DisplayText(routing.mx_why_bogus) << "]";
     }
+    // DANE's inputs, for the MX hosts where a DANE sender looks (RFC 7672 §2.2.2).
+    for (const auto& mx : routing.exchangers) {
+      const dns::TlsaAnswer& tlsa = mx.tlsa;
+      if (tlsa.name.empty()) continue;  // not asked: its addresses are not DNSSEC-secure
+      out << "\n  TLSA " << DisplayText(tlsa.name) << ": ";
+      if (tlsa.status != dns::LookupStatus::kOk) {
+        out << dns::ToString(tlsa.status);
+      } else {
+        const auto usable = std::count_if(tlsa.records.begin(), tlsa.records.end(),
+                                          [](const dns::TlsaRecord& r) { return dns::UsableForSmtp(r); });
+        out << tlsa.records.size() << (tlsa.records.size() == 1 ? " record" : " records") << ", "
+            << usable << " usable for SMTP";
+      }
+      out << " [DNSSEC " << dns::ToString(tlsa.dnssec);
+      if (tlsa.dnssec == dns::DnssecStatus::kBogus) out << ": " << DisplayText(tlsa.why_bogus);
+      out << "]";
+    }
   }
   out << "\n";
   if (result.error)

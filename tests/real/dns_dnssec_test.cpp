@@ -26,9 +26,13 @@ using test::SignedZoneServer;
 using test::ZoneMode;
 using testing::HasSubstr;
 
-/// A mail domain at the apex of a zone: MX to mx.<zone>, its A and AAAA.
+/// A mail domain at the apex of a zone: MX to mx.<zone>, its A and AAAA, and the TLSA
+/// records of its SMTP service: a DANE-EE SPKI SHA-256 (RFC 7672 §3.1) and a PKIX-EE one, which
+/// SMTP cannot use (§3.1.3).
 std::vector<std::string> MailDomain(const std::string& address) {
-  return {"@ MX 10 mx", "mx A " + address, "mx AAAA ::1"};
+  return {"@ MX 10 mx", "mx A " + address, "mx AAAA ::1",
+          "_25._tcp.mx TLSA 3 1 1 " + std::string(64, 'a'),
+          "_25._tcp.mx TLSA 1 1 1 " + std::string(64, 'b')};
 }
 
 /// dnssec.test. (the trust anchor) delegating to a secure, a bogus (signatures expired a week
@@ -74,6 +78,14 @@ TEST_F(DnsDnssec, SignedZoneReadsSecureFromMxToAddresses) {
   EXPECT_EQ(mx.ipv4.addresses.at(0).to_string(), "127.0.0.71");
   EXPECT_EQ(mx.ipv4.dnssec, DnssecStatus::kSecure);
   EXPECT_EQ(mx.ipv6.dnssec, DnssecStatus::kSecure);
+  // Secure addresses: a DANE sender looks for TLSA records, and so does the probe.
+  EXPECT_EQ(mx.tlsa.name, "_25._tcp.mx.secure.dnssec.test");
+  ASSERT_EQ(mx.tlsa.status, LookupStatus::kOk) << mx.tlsa.detail;
+  EXPECT_EQ(mx.tlsa.dnssec, DnssecStatus::kSecure);
+  ASSERT_EQ(mx.tlsa.records.size(), 2u);
+  int usable = 0;
+  for (const TlsaRecord& r : mx.tlsa.records) usable += UsableForSmtp(r) ? 1 : 0;
+  EXPECT_EQ(usable, 1);
 }
 
 TEST_F(DnsDnssec, ExpiredSignaturesReadBogusWithTheValidatorsReason) {
@@ -86,6 +98,7 @@ TEST_F(DnsDnssec, ExpiredSignaturesReadBogusWithTheValidatorsReason) {
   ASSERT_EQ(routing.exchangers.size(), 1u);
   EXPECT_EQ(routing.exchangers[0].ipv4.dnssec, DnssecStatus::kBogus);
   EXPECT_EQ(routing.exchangers[0].ipv4.addresses.at(0).to_string(), "127.0.0.72");
+  EXPECT_THAT(routing.exchangers[0].tlsa.detail, HasSubstr("not asked"));
 }
 
 TEST_F(DnsDnssec, UnsignedChildOfASignedZoneReadsInsecure) {
@@ -93,6 +106,26 @@ TEST_F(DnsDnssec, UnsignedChildOfASignedZoneReadsInsecure) {
   ASSERT_EQ(routing.kind, RoutingKind::kMx) << routing.detail;
   EXPECT_EQ(routing.mx_dnssec, DnssecStatus::kInsecure);
   EXPECT_EQ(routing.exchangers.at(0).ipv4.dnssec, DnssecStatus::kInsecure);
+  // RFC 7672 §2.2.2: insecure addresses, no DANE, so no TLSA lookup (the zone has records).
+  EXPECT_EQ(routing.exchangers.at(0).tlsa.status, LookupStatus::kError);
+  EXPECT_THAT(routing.exchangers.at(0).tlsa.detail, HasSubstr("not asked"));
+}
+
+TEST_F(DnsDnssec, SecureHostWithoutTlsaRecordsIsAProvenAbsence) {
+  SignedZoneServer rig({{"dnssec.test.", ZoneMode::kSecure, {}},
+                        {"plain.dnssec.test.",
+                         ZoneMode::kSecure,
+                         {"@ MX 10 mx", "mx A 127.0.0.74"}}});
+  ResolverOptions options;
+  options.server = rig.server();
+  options.trust_anchor_file = rig.trust_anchor_file();
+  Resolver resolver(io_.get_executor(), options);
+  const auto tlsa = test::RunBounded(io_, resolver.LookupTlsa("mx.plain.dnssec.test"), 10s);
+  ASSERT_TRUE(tlsa.has_value());
+  // A proven absence (RFC 7672 §2.2.1): DANE does not apply, opportunistic TLS does. Nothing
+  // lives under _tcp.mx, so the name itself does not exist.
+  EXPECT_EQ(tlsa->status, LookupStatus::kNxDomain) << tlsa->detail;
+  EXPECT_EQ(tlsa->dnssec, DnssecStatus::kSecure);
 }
 
 TEST_F(DnsDnssec, ProvenNonExistenceIsSecure) {
@@ -127,6 +160,11 @@ TEST_F(DnsDnssec, CheckCommandReportsTheVerdicts) {
   EXPECT_EQ(parsed["routing"]["dnssec"], "secure") << secure.out;
   EXPECT_EQ(parsed["routing"]["exchangers"][0]["ipv4"]["dnssec"], "secure") << secure.out;
   EXPECT_FALSE(parsed["routing"].contains("dnssec_reason"));
+  const auto& tlsa = parsed["routing"]["exchangers"][0]["tlsa"];
+  EXPECT_EQ(tlsa["name"], "_25._tcp.mx.secure.dnssec.test") << tlsa;
+  EXPECT_EQ(tlsa["dnssec"], "secure") << tlsa;
+  ASSERT_EQ(tlsa["records"].size(), 2u) << tlsa;
+  EXPECT_EQ(tlsa["records"][0]["data"].get<std::string>().size(), 64u) << tlsa;
 
   const test::ProgramRun bogus = check("bogus.dnssec.test", true);
   const auto bogus_json = nlohmann::json::parse(bogus.out, nullptr, false);
@@ -139,7 +177,9 @@ TEST_F(DnsDnssec, CheckCommandReportsTheVerdicts) {
   EXPECT_THAT(text.out,
               HasSubstr("bogus.dnssec.test: MX mx.bogus.dnssec.test (10) [DNSSEC bogus: "));
   EXPECT_THAT(check("secure.dnssec.test", false).out,
-              HasSubstr("secure.dnssec.test: MX mx.secure.dnssec.test (10) [DNSSEC secure]"));
+              HasSubstr("secure.dnssec.test: MX mx.secure.dnssec.test (10) [DNSSEC secure]\n"
+                        "  TLSA _25._tcp.mx.secure.dnssec.test: 2 records, 1 usable for SMTP "
+                        "[DNSSEC secure]\n"));
 }
 
 }  // namespace

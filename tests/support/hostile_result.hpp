@@ -74,7 +74,7 @@ inline probe::TargetProbeResult HostileResult(const HostileBytes& b, unsigned va
   }
   target.routing = dns::MailRouting{};
   target.routing->kind = dns::RoutingKind::kMx;
-  target.routing->exchangers.push_back(dns::MailExchanger{b.mx_host, 10, {}, {}});
+  target.routing->exchangers.push_back(dns::MailExchanger{b.mx_host, 10, {}, {}, {}});
   target.routing->detail = b.error_detail;
   target.results.push_back(std::move(r));
   return target;

@@ -195,5 +195,57 @@ TEST(DnsParseAddressAnswer, NxDomain) {
   EXPECT_EQ(ParseAddressAnswer(Rcode(3), AddressFamily::kV6).status, LookupStatus::kNxDomain);
 }
 
+TEST(DnsParseTlsaAnswer, ReadsUsageSelectorMatchingTypeAndData) {
+  const std::string digest(32, '\xab');
+  const TlsaAnswer tlsa = ParseTlsaAnswer(
+      Answer({"\x03\x01\x01"s + digest, "\x02\x00\x00"s + "cert"}, DnssecStatus::kSecure),
+      "_25._tcp.mx.example.test");
+  EXPECT_EQ(tlsa.name, "_25._tcp.mx.example.test");
+  EXPECT_EQ(tlsa.status, LookupStatus::kOk);
+  EXPECT_EQ(tlsa.dnssec, DnssecStatus::kSecure);
+  ASSERT_EQ(tlsa.records.size(), 2u);
+  EXPECT_EQ(tlsa.records[0], (TlsaRecord{3, 1, 1, digest}));
+  EXPECT_EQ(tlsa.records[1], (TlsaRecord{2, 0, 0, "cert"}));
+}
+
+TEST(DnsParseTlsaAnswer, ShortRecordIsAnErrorAndNoDataIsNoData) {
+  const TlsaAnswer short_record = ParseTlsaAnswer(Answer({"\x03\x01"s}), "_25._tcp.mx.test");
+  EXPECT_EQ(short_record.status, LookupStatus::kError);
+  EXPECT_EQ(short_record.detail, "malformed TLSA record");
+  EXPECT_TRUE(short_record.records.empty());
+  const TlsaAnswer none = ParseTlsaAnswer(Rcode(0), "_25._tcp.mx.test");
+  EXPECT_EQ(none.status, LookupStatus::kNoData);
+  EXPECT_EQ(none.detail, "no TLSA records");
+}
+
+struct UsableCase {
+  std::string name;
+  TlsaRecord record;
+  bool usable;
+};
+
+void PrintTo(const UsableCase& c, std::ostream* os) { *os << c.name; }
+
+class DnsTlsaUsableForSmtp : public testing::TestWithParam<UsableCase> {};
+
+TEST_P(DnsTlsaUsableForSmtp, FollowsRfc7672) {
+  EXPECT_EQ(UsableForSmtp(GetParam().record), GetParam().usable);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, DnsTlsaUsableForSmtp,
+    testing::Values(UsableCase{"DaneEeSpkiSha256", {3, 1, 1, std::string(32, 'x')}, true},
+                    UsableCase{"DaneTaCertSha512", {2, 0, 2, std::string(64, 'x')}, true},
+                    UsableCase{"DaneEeFull", {3, 0, 0, "der"}, true},
+                    UsableCase{"PkixTaUnusableForSmtp", {0, 1, 1, std::string(32, 'x')}, false},
+                    UsableCase{"PkixEeUnusableForSmtp", {1, 1, 1, std::string(32, 'x')}, false},
+                    UsableCase{"Sha256OfWrongLength", {3, 1, 1, std::string(31, 'x')}, false},
+                    UsableCase{"Sha512OfWrongLength", {3, 1, 2, std::string(32, 'x')}, false},
+                    UsableCase{"EmptyFull", {3, 1, 0, ""}, false},
+                    UsableCase{"UnknownSelector", {3, 2, 1, std::string(32, 'x')}, false},
+                    UsableCase{"UnknownMatchingType", {3, 1, 3, std::string(32, 'x')}, false},
+                    UsableCase{"UnknownUsage", {4, 1, 1, std::string(32, 'x')}, false}),
+    [](const testing::TestParamInfo<UsableCase>& p) { return p.param.name; });
+
 }  // namespace
 }  // namespace stx::dns

@@ -76,9 +76,9 @@ probe::TargetProbeResult PartnerResult() {
   result.routing->kind = dns::RoutingKind::kMx;
   result.routing->mx_status = dns::LookupStatus::kOk;
   result.routing->mx_dnssec = dns::DnssecStatus::kSecure;
-  result.routing->exchangers = {{"mx1.partner.test", 10, {}, {}},
-                                {"mx2.partner.test", 20, {}, {}},
-                                {"mx3.partner.test", 30, {}, {}}};
+  result.routing->exchangers = {{"mx1.partner.test", 10, {}, {}, {}},
+                                {"mx2.partner.test", 20, {}, {}, {}},
+                                {"mx3.partner.test", 30, {}, {}, {}}};
   // Deliberately not in output order: the output must not depend on which probe ended first.
   auto refused = Address("mx2.partner.test", 20, "127.0.0.3", EhloClass::kError);
   refused.error = probe::ProbeError{Stage::kConnect, probe::FailureKind::kRefused, "refused"};
@@ -106,7 +106,7 @@ probe::TargetProbeResult BadCertResult() {
   result.routing = dns::MailRouting{};
   result.routing->kind = dns::RoutingKind::kImplicit;
   result.routing->mx_status = dns::LookupStatus::kNoData;
-  result.routing->exchangers = {{"badcert.test", 0, {}, {}}};
+  result.routing->exchangers = {{"badcert.test", 0, {}, {}, {}}};
   auto expired = Address("badcert.test", 0, "127.0.0.5", EhloClass::kCompliant);
   Establish(expired, Facts("badcert.test", false));
   result.results.push_back(expired);
