@@ -172,8 +172,12 @@ ValidatingResolverContext::ValidatingResolverContext(asio::any_io_executor execu
     if (int code = ub_ctx_set_fwd(ctx_, upstream.c_str()); code != 0) {
       fail(UnboundError("libunbound rejected DNS server " + ToString(*settings.server), code));
     }
-  } else if (int code = ub_ctx_resolvconf(ctx_, nullptr); code != 0) {
-    fail(UnboundError("reading the DNS servers of /etc/resolv.conf", code));
+  } else if (ub_ctx_resolvconf(ctx_, nullptr) != 0) {
+    // No readable /etc/resolv.conf: the resolver on this machine, as glibc's resolver assumes
+    // (resolv.conf(5): "the default is to use the name server on the local machine").
+    if (int code = ub_ctx_set_fwd(ctx_, "127.0.0.1"); code != 0) {
+      fail(UnboundError("libunbound rejected the local DNS server 127.0.0.1", code));
+    }
   }
   if (!settings.trust_anchor_file.empty()) {
     if (std::FILE* file = std::fopen(settings.trust_anchor_file.c_str(), "r")) {

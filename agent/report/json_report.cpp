@@ -225,11 +225,13 @@ json ToJson(const probe::TargetProbeResult& result, std::int64_t now_unix, smtp:
   if (result.routing) {
     json exchangers = json::array();
     for (const auto& mx : result.routing->exchangers) {
-      exchangers.push_back({{"host", mx.host},
-                            {"preference", mx.preference},
-                            {"ipv4", AddressesJson(mx.ipv4)},
-                            {"ipv6", AddressesJson(mx.ipv6)},
-                            {"tlsa", TlsaJson(mx.tlsa)}});
+      json exchanger = {{"host", mx.host},
+                        {"preference", mx.preference},
+                        {"ipv4", AddressesJson(mx.ipv4)},
+                        {"ipv6", AddressesJson(mx.ipv6)}};
+      // Only where a DANE sender looks: an MX host with secure addresses (RFC 7672 §2.2.2).
+      if (!mx.tlsa.name.empty()) exchanger["tlsa"] = TlsaJson(mx.tlsa);
+      exchangers.push_back(std::move(exchanger));
     }
     routing = {{"kind", dns::ToString(result.routing->kind)},
                {"mx_status", dns::ToString(result.routing->mx_status)},

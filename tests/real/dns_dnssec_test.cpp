@@ -170,6 +170,8 @@ TEST_F(DnsDnssec, CheckCommandReportsTheVerdicts) {
   const auto bogus_json = nlohmann::json::parse(bogus.out, nullptr, false);
   ASSERT_FALSE(bogus_json.is_discarded()) << bogus.out << bogus.err;
   EXPECT_EQ(bogus_json["routing"]["dnssec"], "bogus");
+  // Bogus addresses: no DANE lookup, so no tlsa object.
+  EXPECT_FALSE(bogus_json["routing"]["exchangers"][0].contains("tlsa")) << bogus.out;
   EXPECT_THAT(bogus_json["routing"]["dnssec_reason"].get<std::string>(),
               HasSubstr("signature expired"));
 
