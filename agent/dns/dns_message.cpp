@@ -3,6 +3,7 @@
 #include <boost/asio/ip/address_v4.hpp>
 #include <boost/asio/ip/address_v6.hpp>
 #include <cstdio>
+#include <optional>
 
 #include "dns/mx_interpretation.hpp"
 
@@ -58,12 +59,6 @@ Verdict Judge(const RawAnswer& raw, std::string_view type) {
   return verdict;
 }
 
-template <typename Answer>
-void CopyDnssec(const RawAnswer& raw, Answer& answer) {
-  answer.dnssec = raw.dnssec;
-  answer.why_bogus = raw.why_bogus;
-}
-
 bool Printable(unsigned char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
          c == '_';
@@ -106,53 +101,77 @@ bool ReadWireName(std::string_view wire, std::size_t& pos, std::string& name) {
   return true;
 }
 
-MxAnswer ParseMxAnswer(const RawAnswer& raw) {
-  MxAnswer answer;
-  const Verdict verdict = Judge(raw, "MX");
+namespace {
+
+/// Status, detail and DNSSEC verdict of `raw`, then each record through `read` into
+/// `answer.*items`; one record that does not read makes the whole answer kError ("malformed
+/// <type> record"): a resolver never hands such data on, so it is not a partial truth.
+template <typename Answer, typename Item, typename Read>
+void ReadAnswer(const RawAnswer& raw, std::string_view type, Answer& answer,
+                std::vector<Item> Answer::*items, Read read) {
+  const Verdict verdict = Judge(raw, type);
   answer.status = verdict.status;
   answer.detail = verdict.detail;
-  CopyDnssec(raw, answer);
-  if (!verdict.parse) return answer;
+  answer.dnssec = raw.dnssec;
+  answer.why_bogus = raw.why_bogus;
+  if (!verdict.parse) return;
   for (const std::string& rdata : raw.records) {
-    MxRecord record;
-    std::size_t pos = 2;
-    if (rdata.size() < 3 || !ReadWireName(rdata, pos, record.host) || pos != rdata.size()) {
+    std::optional<Item> item = read(rdata);
+    if (!item) {
       answer.status = LookupStatus::kError;
-      answer.detail = "malformed MX record";
-      answer.records.clear();
-      return answer;
+      answer.detail = "malformed " + std::string(type) + " record";
+      (answer.*items).clear();
+      return;
     }
-    record.preference = static_cast<std::uint16_t>(static_cast<unsigned char>(rdata[0]) << 8 |
-                                                   static_cast<unsigned char>(rdata[1]));
-    answer.records.push_back(std::move(record));
+    (answer.*items).push_back(std::move(*item));
   }
+}
+
+/// RFC 1035 §3.3.9: PREFERENCE, then EXCHANGE (a name, uncompressed here).
+std::optional<MxRecord> ReadMx(const std::string& rdata) {
+  MxRecord record;
+  std::size_t pos = 2;
+  if (rdata.size() < 3 || !ReadWireName(rdata, pos, record.host) || pos != rdata.size()) {
+    return std::nullopt;
+  }
+  record.preference = static_cast<std::uint16_t>(static_cast<unsigned char>(rdata[0]) << 8 |
+                                                 static_cast<unsigned char>(rdata[1]));
+  return record;
+}
+
+/// RFC 1035 §3.4.1 (4 bytes) and RFC 3596 §2.2 (16 bytes).
+template <typename Address>
+std::optional<boost::asio::ip::address> ReadAddress(const std::string& rdata) {
+  typename Address::bytes_type bytes;
+  if (rdata.size() != bytes.size()) return std::nullopt;
+  std::copy(rdata.begin(), rdata.end(), bytes.begin());
+  return Address(bytes);
+}
+
+/// RFC 6698 §2.1: usage, selector, matching type, then the association data.
+std::optional<TlsaRecord> ReadTlsa(const std::string& rdata) {
+  if (rdata.size() < 3) return std::nullopt;
+  return TlsaRecord{static_cast<std::uint8_t>(rdata[0]), static_cast<std::uint8_t>(rdata[1]),
+                    static_cast<std::uint8_t>(rdata[2]), rdata.substr(3)};
+}
+
+}  // namespace
+
+MxAnswer ParseMxAnswer(const RawAnswer& raw) {
+  MxAnswer answer;
+  ReadAnswer(raw, "MX", answer, &MxAnswer::records, &ReadMx);
   SortMxRecords(answer.records);
   return answer;
 }
 
 AddressAnswer ParseAddressAnswer(const RawAnswer& raw, AddressFamily family) {
   AddressAnswer answer;
-  const bool v4 = family == AddressFamily::kV4;
-  const Verdict verdict = Judge(raw, v4 ? "A" : "AAAA");
-  answer.status = verdict.status;
-  answer.detail = verdict.detail;
-  CopyDnssec(raw, answer);
-  if (!verdict.parse) return answer;
-  for (const std::string& rdata : raw.records) {
-    if (v4 && rdata.size() == 4) {
-      boost::asio::ip::address_v4::bytes_type bytes;
-      std::copy(rdata.begin(), rdata.end(), bytes.begin());
-      answer.addresses.emplace_back(boost::asio::ip::address_v4(bytes));
-    } else if (!v4 && rdata.size() == 16) {
-      boost::asio::ip::address_v6::bytes_type bytes;
-      std::copy(rdata.begin(), rdata.end(), bytes.begin());
-      answer.addresses.emplace_back(boost::asio::ip::address_v6(bytes));
-    } else {
-      answer.status = LookupStatus::kError;
-      answer.detail = std::string("malformed ") + (v4 ? "A" : "AAAA") + " record";
-      answer.addresses.clear();
-      return answer;
-    }
+  if (family == AddressFamily::kV4) {
+    ReadAnswer(raw, "A", answer, &AddressAnswer::addresses,
+               &ReadAddress<boost::asio::ip::address_v4>);
+  } else {
+    ReadAnswer(raw, "AAAA", answer, &AddressAnswer::addresses,
+               &ReadAddress<boost::asio::ip::address_v6>);
   }
   return answer;
 }
@@ -160,22 +179,7 @@ AddressAnswer ParseAddressAnswer(const RawAnswer& raw, AddressFamily family) {
 TlsaAnswer ParseTlsaAnswer(const RawAnswer& raw, std::string name) {
   TlsaAnswer answer;
   answer.name = std::move(name);
-  const Verdict verdict = Judge(raw, "TLSA");
-  answer.status = verdict.status;
-  answer.detail = verdict.detail;
-  CopyDnssec(raw, answer);
-  if (!verdict.parse) return answer;
-  for (const std::string& rdata : raw.records) {
-    if (rdata.size() < 3) {
-      answer.status = LookupStatus::kError;
-      answer.detail = "malformed TLSA record";
-      answer.records.clear();
-      return answer;
-    }
-    answer.records.push_back({static_cast<std::uint8_t>(rdata[0]),
-                              static_cast<std::uint8_t>(rdata[1]),
-                              static_cast<std::uint8_t>(rdata[2]), rdata.substr(3)});
-  }
+  ReadAnswer(raw, "TLSA", answer, &TlsaAnswer::records, &ReadTlsa);
   return answer;
 }
 

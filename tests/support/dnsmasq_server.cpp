@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/dns_query.hpp"
+
 namespace stx::test {
 namespace {
 
@@ -44,46 +46,8 @@ void CheckLoopbackOnly(const std::string& arg) {
   }
 }
 
-/// A fixed query (ID 0x5354, RD, ". SOA"): any reply at all means dnsmasq serves on `port`.
-bool Answers(std::uint16_t port) {
-  static constexpr std::array<unsigned char, 17> kQuery = {0x53,
-                                                           0x54,
-                                                           0x01,
-                                                           0x00,
-                                                           0x00,
-                                                           0x01,
-                                                           0x00,
-                                                           0x00,
-                                                           0x00,
-                                                           0x00,
-                                                           0x00,
-                                                           0x00,
-                                                           0x00 /* root */,
-                                                           0x00,
-                                                           0x06 /* SOA */,
-                                                           0x00,
-                                                           0x01 /* IN */};
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool answered = false;
-  // Connected, so that "nothing listens yet" comes back at once as ICMP port unreachable
-  // (ECONNREFUSED) instead of a poll timeout.
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::send(fd, kQuery.data(), kQuery.size(), 0) == static_cast<ssize_t>(kQuery.size())) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 200) == 1 && (p.revents & POLLIN) != 0) {
-      std::array<unsigned char, 512> reply{};
-      const ssize_t n = ::recv(fd, reply.data(), reply.size(), 0);
-      answered = n >= 2 && reply[0] == kQuery[0] && reply[1] == kQuery[1];
-    }
-  }
-  ::close(fd);
-  return answered;
-}
+/// ". SOA" with RD: any reply at all means dnsmasq serves on `port`.
+bool Answers(std::uint16_t port) { return AskLoopbackUdp(port, SoaQuery(".", true)).has_value(); }
 
 std::string Join(const std::vector<std::string>& argv) {
   std::string line;

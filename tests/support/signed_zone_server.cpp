@@ -18,6 +18,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/dns_query.hpp"
+
 namespace stx::test {
 namespace {
 
@@ -96,37 +98,11 @@ std::string ServedPath(const std::string& dir, const SignedZone& zone) {
 /// A UDP query "<zone> SOA" without RD; true when the reply is an authoritative NOERROR with
 /// an answer, i.e. NSD has loaded the zone and serves it on `port`.
 bool ServesZone(std::uint16_t port, const std::string& zone) {
-  std::vector<unsigned char> query = {0x5a, 0x53, 0x00, 0x00, 0x00, 0x01,
-                                      0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
-  std::istringstream labels(zone);
-  for (std::string label; std::getline(labels, label, '.');) {
-    if (label.empty()) continue;
-    query.push_back(static_cast<unsigned char>(label.size()));
-    query.insert(query.end(), label.begin(), label.end());
-  }
-  query.insert(query.end(), {0x00, 0x00, 0x06 /* SOA */, 0x00, 0x01 /* IN */});
-
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bool serves = false;
-  // Connected, so that "nothing listens yet" comes back at once as ECONNREFUSED.
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::send(fd, query.data(), query.size(), 0) == static_cast<ssize_t>(query.size())) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 200) == 1 && (p.revents & POLLIN) != 0) {
-      std::array<unsigned char, 1232> reply{};
-      const ssize_t n = ::recv(fd, reply.data(), reply.size(), 0);
-      serves = n >= 12 && reply[0] == query[0] && reply[1] == query[1] &&
-               (reply[2] & 0x80) != 0 /* QR */ && (reply[2] & 0x04) != 0 /* AA */ &&
-               (reply[3] & 0x0f) == 0 /* NOERROR */ && (reply[6] != 0 || reply[7] != 0);
-    }
-  }
-  ::close(fd);
-  return serves;
+  const auto reply = AskLoopbackUdp(port, SoaQuery(zone, false));
+  if (!reply || reply->size() < 12) return false;
+  const std::vector<unsigned char>& r = *reply;
+  return (r[2] & 0x80) != 0 /* QR */ && (r[2] & 0x04) != 0 /* AA */ &&
+         (r[3] & 0x0f) == 0 /* NOERROR */ && (r[6] != 0 || r[7] != 0) /* ANCOUNT */;
 }
 
 /// The RDATA of the one DS record ldns-key2ds prints ("<owner> <ttl> IN DS <rdata>").
