@@ -253,7 +253,7 @@ TEST_F(DaemonFaults, HalfWrittenConfigAtReloadIsRejectedAndTheOldOneKeepsProbing
   EXPECT_EQ(MetricValue(m, "starttls_exporter_config_last_reload_successful"), 0);
   EXPECT_EQ(MetricValue(m, "starttls_exporter_partners"), 1);
   // The running configuration keeps probing: alpha's next round.
-  ASSERT_TRUE(WaitUntil(17s,
+  ASSERT_TRUE(WaitUntil(NextRoundWithin(10s, 3s),
                         [&] {
                           m = watch.Scrape();
                           return MetricValue(m, "starttls_probes_total",

@@ -164,7 +164,7 @@ TEST_F(Daemon, ServesTheMetricsContractAndFollowsAStatusFlip) {
   // Flip alpha from compliant to misordered (same address and port, new behaviour).
   alpha_.reset();
   alpha_ = Serve(ServerScript::Misordered(), "alpha.test", "127.0.0.41");
-  ASSERT_TRUE(WaitUntil(15s, [&] {
+  ASSERT_TRUE(WaitUntil(NextRoundWithin(10s, 5s), [&] {
     m = Metrics();
     return Status(m, "alpha.test", "misordered") == 1;
   })) << m;
