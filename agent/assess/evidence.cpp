@@ -1,5 +1,6 @@
 #include "assess/evidence.hpp"
 
+#include "assess/dane.hpp"
 #include "assess/rfc8460.hpp"
 #include "assess/sender_verdict.hpp"
 #include "common/display_text.hpp"
@@ -70,6 +71,26 @@ EvidenceItem CertificateItem(const tls::TlsFacts& t, std::int64_t now) {
   return Item("certificate", "certificate", std::move(lines));
 }
 
+
+// Only for hosts whose TLSA records were asked: for the others DANE does not apply, and
+// saying so on every address of every partner would be noise.
+EvidenceItem DaneItem(const probe::AddressProbeResult& r) {
+  const DaneAssessment dane = AssessDane(r);
+  const Tone tone = dane.status == DaneStatus::kMatch ? Tone::kGood
+                    : dane.requirement == DaneRequirement::kNone ? Tone::kPlain
+                    : dane.status == DaneStatus::kUnusable        ? Tone::kWarn
+                                                                  : Tone::kBad;
+  std::vector<EvidenceLine> lines{
+      {{std::string(ToString(dane.status)), tone == Tone::kPlain ? Tone::kCode : tone},
+       {": " + dane.detail}}};
+  if (dane.rollover_risk) {
+    lines.push_back({{"only one usable TLSA record", Tone::kWarn},
+                     {": publish the next key's record before the certificate's key changes, "
+                      "or the change stops DANE senders (RFC 7671 §8.1)"}});
+  }
+  return Item("dane", "DANE", std::move(lines));
+}
+
 }  // namespace
 
 std::vector<EvidenceItem> AddressEvidence(const probe::AddressProbeResult& r,
@@ -121,6 +142,7 @@ std::vector<EvidenceItem> AddressEvidence(const probe::AddressProbeResult& r,
   if (r.ehlo_class != smtp::EhloClass::kError) {
     items.push_back(TlsItem(r));
     if (r.tls && r.tls->leaf) items.push_back(CertificateItem(*r.tls, now_unix));
+    if (r.tlsa) items.push_back(DaneItem(r));
     if (!r.ehlo_tls_keywords.empty()) {
       items.push_back(
           Item("ehlo_tls_keywords", "offered in TLS", {{{r.ehlo_tls_keywords.Joined()}}}));

@@ -1,8 +1,12 @@
 #include "assess/rfc8460.hpp"
 
+#include "assess/dane.hpp"
+
 namespace stx::assess {
 
-std::vector<std::string> Rfc8460ResultTypes(const probe::AddressProbeResult& result) {
+namespace {
+
+std::vector<std::string> SessionResultTypes(const probe::AddressProbeResult& result) {
   using probe::TlsOutcome;
   if (result.ehlo_class == smtp::EhloClass::kError) return {};
   // RFC 8460 §4.3.1: a STARTTLS the sender does not see is "not supported" to it.
@@ -19,6 +23,18 @@ std::vector<std::string> Rfc8460ResultTypes(const probe::AddressProbeResult& res
       break;
   }
   return {};
+}
+
+}  // namespace
+
+std::vector<std::string> Rfc8460ResultTypes(const probe::AddressProbeResult& result) {
+  std::vector<std::string> types = SessionResultTypes(result);
+  // A DANE sender reports the policy failure (RFC 8460 §4.3.2.1) along with the session's.
+  if (result.tlsa) {
+    const std::string_view dane = Rfc8460DaneResultType(AssessDane(result));
+    if (!dane.empty()) types.insert(types.begin(), std::string(dane));
+  }
+  return types;
 }
 
 }  // namespace stx::assess

@@ -1,5 +1,7 @@
 #include "dns/mail_routing.hpp"
 
+#include <algorithm>
+
 namespace stx::dns {
 
 std::string_view ToString(LookupStatus status) {
@@ -47,6 +49,11 @@ bool UsableForSmtp(const TlsaRecord& record) {
     default:
       return false;
   }
+}
+
+bool HasUsableTlsa(const TlsaAnswer& answer) {
+  return answer.status == LookupStatus::kOk && answer.dnssec == DnssecStatus::kSecure &&
+         std::any_of(answer.records.begin(), answer.records.end(), UsableForSmtp);
 }
 
 std::string_view ToString(RoutingKind kind) {

@@ -92,6 +92,10 @@ struct TlsaAnswer {
   std::string detail;  ///< "not asked: ..." when the lookup was not made, and why
 };
 
+/// Whether a DANE sender authenticates the host by these records: the answer validated
+/// (secure) and holds at least one record usable for SMTP (RFC 7672 §2.2).
+bool HasUsableTlsa(const TlsaAnswer& answer);
+
 struct MailExchanger {
   std::string host;
   std::uint16_t preference = 0;

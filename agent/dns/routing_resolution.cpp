@@ -87,7 +87,11 @@ awaitable<void> LookupTlsaRecords(std::shared_ptr<ValidatingResolverContext> con
     return failed;
   };
   auto answers = co_await WhenAll(std::move(lookups), on_exception);
-  for (std::size_t i = 0; i < asked.size(); ++i) asked[i]->tlsa = std::move(answers[i]);
+  for (std::size_t i = 0; i < asked.size(); ++i) {
+    asked[i]->tlsa = std::move(answers[i]);
+    // An empty name reads as "not asked": a lookup that threw was asked all the same.
+    if (asked[i]->tlsa.name.empty()) asked[i]->tlsa.name = "_25._tcp." + asked[i]->host;
+  }
 }
 
 }  // namespace

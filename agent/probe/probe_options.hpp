@@ -2,9 +2,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include <boost/asio/ip/address.hpp>
+
+#include "dns/mail_routing.hpp"
 
 #include "smtp/reply_reader.hpp"
 
@@ -43,6 +46,13 @@ struct AddressTarget {
   std::uint16_t mx_preference = 0;
   boost::asio::ip::address address;
   std::uint16_t port = 25;
+  /// The MX host's TLSA answer, when it was asked (its addresses are DNSSEC-secure, RFC 7672
+  /// §2.2.2); shared by every address of the host. With usable records the dialogue checks
+  /// the presented chain against them.
+  std::shared_ptr<const dns::TlsaAnswer> tlsa;
+  /// The domain whose mail the host receives: DANE-TA certificates may name it (RFC 7672
+  /// §3.2.2). "" for host targets.
+  std::string next_hop;
 };
 
 }  // namespace stx::probe

@@ -88,6 +88,7 @@ class SmtpDialogue {
     result_.mx_preference = target_.mx_preference;
     result_.address = target_.address;
     result_.port = target_.port;
+    result_.tlsa = target_.tlsa;
     result_.started_at = std::chrono::system_clock::now();
     start_ = Clock::now();
     deadline_ = start_ + options_.timeout;
@@ -321,6 +322,7 @@ class SmtpDialogue {
                                  asio::redirect_error(asio::use_awaitable, ec));
     EndStage();
     tls::TlsFacts facts = tls::ExtractTlsFacts(tls.native_handle(), target_.mx_host);
+    CheckDane(tls.native_handle(), facts);
     if (facts.leaf) result_.tls = facts;
     if (ec) {
       TlsFailed(TlsOutcome::kHandshakeFailed, HandshakeFailure(ec, tls.native_handle()));
@@ -357,6 +359,19 @@ class SmtpDialogue {
     EndStage();
     co_await Quit(tls, beast::get_lowest_layer(tls));
     if (!not_mainstream.empty()) co_await SecondHandshake(std::move(not_mainstream));
+  }
+
+  // RFC 7672 §2.2: with usable TLSA records, a DANE sender accepts the session only when the
+  // chain matches one; the probe checks the chain it got against them (VerifyDane), whatever
+  // the handshake's own verification said.
+  void CheckDane(SSL* ssl, tls::TlsFacts& facts) const {
+    if (!target_.tlsa || !facts.leaf || !dns::HasUsableTlsa(*target_.tlsa)) return;
+    std::vector<std::string> names{target_.mx_host};
+    if (!target_.next_hop.empty() && target_.next_hop != target_.mx_host) {
+      names.push_back(target_.next_hop);
+    }
+    facts.dane = std::make_shared<const tls::DaneVerification>(
+        tls::VerifyDane(ssl, target_.tlsa->records, names));
   }
 
   // RFC 6066 §3: SNI carries host names only, never address literals. (SSL_ctrl rather

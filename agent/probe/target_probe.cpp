@@ -57,6 +57,7 @@ AddressProbeResult ThrownAddressProbe(const AddressTarget& target,
   r.mx_preference = target.mx_preference;
   r.address = target.address;
   r.port = target.port;
+  r.tlsa = target.tlsa;
   r.started_at = std::chrono::system_clock::now();
   r.error =
       ProbeError{Stage::kConnect, FailureKind::kFailed,
@@ -89,7 +90,7 @@ awaitable<TargetProbeResult> ProbeTarget(CheckTarget target, TargetProbeOptions 
   const std::uint16_t port = target.port.value_or(options.port);
 
   if (target.literal) {
-    addresses.push_back({target.host, 0, *target.literal, port});
+    addresses.push_back({target.host, 0, *target.literal, port, nullptr, ""});
   } else if (out.direct) {
     // One named host: its A and AAAA records, no MX lookup.
     dns::MailExchanger host{target.host, 0, {}, {}, {}};
@@ -97,8 +98,8 @@ awaitable<TargetProbeResult> ProbeTarget(CheckTarget target, TargetProbeOptions 
       host.ipv4 = co_await resolver.LookupAddresses(target.host, dns::AddressFamily::kV4);
     if (options.ipv6)
       host.ipv6 = co_await resolver.LookupAddresses(target.host, dns::AddressFamily::kV6);
-    for (const auto& a : host.ipv4.addresses) addresses.push_back({host.host, 0, a, port});
-    for (const auto& a : host.ipv6.addresses) addresses.push_back({host.host, 0, a, port});
+    for (const auto& a : host.ipv4.addresses) addresses.push_back({host.host, 0, a, port, nullptr, ""});
+    for (const auto& a : host.ipv6.addresses) addresses.push_back({host.host, 0, a, port, nullptr, ""});
     if (addresses.empty()) unresolved.push_back(UnresolvedExchanger(host, port));
   } else {
     dns::RoutingOptions routing_options;
@@ -111,10 +112,14 @@ awaitable<TargetProbeResult> ProbeTarget(CheckTarget target, TargetProbeOptions 
     }
     for (const auto& mx : routing.exchangers) {
       const std::size_t before = addresses.size();
+      // Asked only for hosts whose addresses are secure (the routing leaves the name empty
+      // for the others): one copy shared by the host's addresses and results.
+      std::shared_ptr<const dns::TlsaAnswer> tlsa;
+      if (!mx.tlsa.name.empty()) tlsa = std::make_shared<const dns::TlsaAnswer>(mx.tlsa);
       for (const auto& a : mx.ipv4.addresses)
-        addresses.push_back({mx.host, mx.preference, a, port});
+        addresses.push_back({mx.host, mx.preference, a, port, tlsa, out.domain});
       for (const auto& a : mx.ipv6.addresses)
-        addresses.push_back({mx.host, mx.preference, a, port});
+        addresses.push_back({mx.host, mx.preference, a, port, tlsa, out.domain});
       if (addresses.size() == before && routing.kind != dns::RoutingKind::kFailed) {
         unresolved.push_back(UnresolvedExchanger(mx, port));
       }

@@ -1,5 +1,6 @@
 #include "report/json_report.hpp"
 
+#include "assess/dane.hpp"
 #include "assess/evidence.hpp"
 #include "assess/explanation.hpp"
 #include "assess/rfc8460.hpp"
@@ -64,6 +65,30 @@ json TlsaJson(const dns::TlsaAnswer& answer) {
               {"detail", answer.detail}};
   AddDnssec(out, answer.dnssec, answer.why_bogus);
   return out;
+}
+
+/// What DANE makes of the address (assess/dane.hpp), with the record that matched.
+json DaneJson(const probe::AddressProbeResult& r) {
+  const assess::DaneAssessment dane = assess::AssessDane(r);
+  json matched = nullptr;
+  const tls::DaneVerification* check = r.tls ? r.tls->dane.get() : nullptr;
+  if (check != nullptr && check->matched) {
+    matched = {{"usage", check->record.usage},
+               {"selector", check->record.selector},
+               {"matching_type", check->record.matching_type},
+               {"data", Hex(check->record.data)},
+               {"depth", check->depth},
+               {"name", check->matched_name.empty() ? json(nullptr) : json(check->matched_name)}};
+  }
+  return {{"status", assess::ToString(dane.status)},
+          {"tlsa_name", r.tlsa ? json(r.tlsa->name) : json(nullptr)},
+          {"records", dane.records},
+          {"usable", dane.usable},
+          {"matched", matched},
+          {"verify_error", check != nullptr && !check->matched ? json(check->verify_error)
+                                                               : json(nullptr)},
+          {"rollover_risk", dane.rollover_risk},
+          {"detail", dane.detail}};
 }
 
 json CertificateJson(const tls::CertificateInfo& cert) {
@@ -211,6 +236,7 @@ json ToJson(const probe::AddressProbeResult& r, std::int64_t now_unix, smtp::Pro
           {"client_profiles", ClientProfilesJson(r, ours)},
           {"senders", SendersJson(r)},
           {"tls", TlsJson(r)},
+          {"dane", DaneJson(r)},
           {"rfc8460_results", assess::Rfc8460ResultTypes(r)},
           {"findings", findings},
           {"explanation", explanation.empty() ? json(nullptr) : json(explanation)},

@@ -1,9 +1,11 @@
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "tls/dane_verification.hpp"
 #include "tls/shared_optional.hpp"
 
 typedef struct ssl_st SSL;  // NOLINT: OpenSSL's own spelling
@@ -39,6 +41,9 @@ struct TlsFacts {
   /// RFC 8460 result types that apply: "certificate-expired", "certificate-not-trusted",
   /// "certificate-host-mismatch", "validation-failure". Empty when all is well.
   std::vector<std::string> failures;
+  /// The DANE check of the same chain, made only when the MX host has usable TLSA records that
+  /// DNSSEC validated (RFC 7672 §2.2): rare, so held by pointer.
+  std::shared_ptr<const DaneVerification> dane;
 };
 
 /// Reads the negotiated version and cipher, the presented chain and the verification outcome

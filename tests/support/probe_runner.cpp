@@ -8,6 +8,9 @@
 
 namespace stx::test {
 
+ProbeRun RunProbe(probe::AddressTarget target, std::shared_ptr<asio::ssl::context> tls_context,
+                  probe::ProbeOptions options);
+
 ProbeRun RunProbe(const std::string& address, std::uint16_t port, const std::string& ca_file,
                   probe::ProbeOptions options, const std::string& mx_host) {
   return RunProbe(address, port, tls::MakeClientContext({ca_file, /*system_trust_store=*/false}),
@@ -17,8 +20,21 @@ ProbeRun RunProbe(const std::string& address, std::uint16_t port, const std::str
 ProbeRun RunProbe(const std::string& address, std::uint16_t port,
                   std::shared_ptr<asio::ssl::context> tls_context, probe::ProbeOptions options,
                   const std::string& mx_host) {
+  return RunProbe(
+      probe::AddressTarget{mx_host, 10, asio::ip::make_address(address), port, nullptr, ""},
+      std::move(tls_context), std::move(options));
+}
+
+ProbeRun RunProbe(probe::AddressTarget target, const std::string& ca_file,
+                  probe::ProbeOptions options) {
+  return RunProbe(std::move(target),
+                  tls::MakeClientContext({ca_file, /*system_trust_store=*/false}),
+                  std::move(options));
+}
+
+ProbeRun RunProbe(probe::AddressTarget target, std::shared_ptr<asio::ssl::context> tls_context,
+                  probe::ProbeOptions options) {
   asio::io_context io;
-  probe::AddressTarget target{mx_host, 10, asio::ip::make_address(address), port};
   if (options.ehlo_name == "localhost") options.ehlo_name = "probe.test";
   ProbeRun run;
   auto on_done = [&run](std::exception_ptr, probe::AddressProbeResult r) {

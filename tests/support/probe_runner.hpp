@@ -28,4 +28,8 @@ ProbeRun RunProbe(const std::string& address, std::uint16_t port,
                   std::shared_ptr<boost::asio::ssl::context> tls_context,
                   probe::ProbeOptions options = {}, const std::string& mx_host = "mx.test");
 
+/// The same for a whole target (its TLSA answer, its next-hop domain, ...).
+ProbeRun RunProbe(probe::AddressTarget target, const std::string& ca_file,
+                  probe::ProbeOptions options = {});
+
 }  // namespace stx::test
