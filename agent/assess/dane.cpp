@@ -66,6 +66,16 @@ std::string TlsaText(const dns::TlsaRecord& record) {
 
 DaneAssessment AssessDane(const probe::AddressProbeResult& r) {
   DaneAssessment a;
+  // RFC 7672 §2.1.1: a validating sender cannot use an MX or address answer that fails
+  // validation; its resolver answers SERVFAIL, and the host is not tried.
+  if (r.address_dnssec == dns::DnssecStatus::kBogus) {
+    a.status = DaneStatus::kBogus;
+    a.requirement = DaneRequirement::kUnreachable;
+    a.detail = "the MX or address answer for " + r.mx_host +
+               " fails DNSSEC validation: senders that validate DNSSEC (every DANE sender) do "
+               "not deliver to this host";
+    return a;
+  }
   if (!r.tlsa) {
     a.detail = "DANE does not apply: the MX host's address records are not DNSSEC-secure "
                "(RFC 7672 §2.2.2)";
@@ -140,6 +150,51 @@ DaneAssessment AssessDane(const probe::AddressProbeResult& r) {
              (check->matched_name.empty() ? "" : " for " + check->matched_name) + " (" + usable +
              ")";
   return a;
+}
+
+std::string DaneExplanation(const probe::AddressProbeResult& r) {
+  if (!DaneConsidered(r)) return {};
+  const DaneAssessment a = AssessDane(r);
+  const std::string host = r.mx_host;
+  const std::string tlsa_name = r.tlsa ? r.tlsa->name : "_25._tcp." + host;
+  const tls::DaneVerification* check = r.tls ? r.tls->dane.get() : nullptr;
+  const std::string consequence =
+      "Senders that implement DANE (RFC 7672) do not deliver mail to this host: they keep it "
+      "queued and return it to its sender after some days.";
+  switch (a.status) {
+    case DaneStatus::kMismatch: {
+      std::string text = "Your MX host " + host + " publishes DNSSEC-signed TLSA records at " +
+                         tlsa_name + ", so senders that implement DANE require its certificate "
+                         "to match one of them. None of the " +
+                         std::to_string(a.usable) +
+                         " usable records matches the certificate it presents now (most often "
+                         "the certificate was renewed with a new key and the record was not "
+                         "updated). " + consequence;
+      if (check != nullptr && !check->leaf_spki_sha256.empty()) {
+        text += " A record for the key the host presents now: " + tlsa_name + ". IN TLSA " +
+                TlsaText({3, 1, 1, check->leaf_spki_sha256}) +
+                " (publish it beside the current record, then remove the stale one once its "
+                "TTL has passed).";
+      }
+      return text;
+    }
+    case DaneStatus::kNoTls:
+      return "Your MX host " + host + " publishes DNSSEC-signed TLSA records at " + tlsa_name +
+             ", which makes TLS mandatory for senders that implement DANE, but " +
+             NoSessionReason(r) + ". " + consequence;
+    case DaneStatus::kBogus:
+    case DaneStatus::kLookupFailed:
+      return "DNS answers for your MX host " + host +
+             " cannot be used by a sender that validates DNSSEC: " + a.detail + ". " + consequence +
+             " Fix the zone's signatures (or the server answering for " + tlsa_name + ").";
+    case DaneStatus::kUnusable:
+      return "Your MX host " + host + " publishes TLSA records at " + tlsa_name +
+             " but none that SMTP can use (RFC 7672 §3.1.3 allows only usages 2 and 3): senders "
+             "that implement DANE require TLS from it but cannot authenticate it. Publish a "
+             "DANE-EE(3) or DANE-TA(2) record, or remove the unusable ones.";
+    default:
+      return {};
+  }
 }
 
 std::string_view Rfc8460DaneResultType(const DaneAssessment& a) {

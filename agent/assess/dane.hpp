@@ -13,7 +13,7 @@ enum class DaneStatus {
   kInsecure,      ///< DANE does not apply: the host's addresses or its TLSA answer not secure
   kNoTlsa,        ///< secure, and no TLSA records: DANE does not apply
   kLookupFailed,  ///< the TLSA lookup failed (SERVFAIL, timeout): a DANE sender defers
-  kBogus,         ///< the TLSA answer failed DNSSEC validation: a DANE sender defers
+  kBogus,  ///< the TLSA, MX or address answer failed DNSSEC validation: a DANE sender defers
   kUnusable,      ///< records, none usable for SMTP: TLS mandatory, not authenticated
   kMatch,         ///< the presented chain matches a usable record
   kMismatch,      ///< no usable record matches the presented chain: a DANE sender defers
@@ -44,12 +44,24 @@ struct DaneAssessment {
 /// The DANE assessment of `result` (its TLSA answer and, when checked, the chain's match).
 DaneAssessment AssessDane(const probe::AddressProbeResult& result);
 
+/// Whether the DANE assessment has anything to say of the address: its TLSA records were
+/// looked up, or a bogus answer led to it (what the evidence, the JSON and the metrics show).
+inline bool DaneConsidered(const probe::AddressProbeResult& r) {
+  return r.tlsa != nullptr || r.address_dnssec == dns::DnssecStatus::kBogus;
+}
+
 /// Whether DANE applies to the address at all (the sender's requirement is not kNone).
 inline bool DaneApplies(const DaneAssessment& a) { return a.requirement != DaneRequirement::kNone; }
 
 /// The RFC 8460 §4.3.2.1 result type a DANE sender reports for the address, or "":
 /// "tlsa-invalid" (no usable record, or none matches) or "dnssec-invalid" (bogus or failed).
 std::string_view Rfc8460DaneResultType(const DaneAssessment& a);
+
+/// For an address that DANE senders cannot use or that only gets unauthenticated TLS from
+/// them: a paragraph to forward to the partner, saying what its records do to delivery and
+/// what to publish (the "3 1 1" record of the key the host presents, when it presented one).
+/// Empty when DANE works or does not apply.
+std::string DaneExplanation(const probe::AddressProbeResult& result);
 
 /// "3 1 1 <hex>": a TLSA record as a zone file spells it (the data in lower-case hex).
 std::string TlsaText(const dns::TlsaRecord& record);

@@ -108,7 +108,7 @@ std::vector<EvidenceItem> AddressEvidence(const probe::AddressProbeResult& r,
     EvidenceItem client =
         Item("client." + std::string(profiles[i].name), std::string(profiles[i].title),
              {{{Verdict(r, i), !reached        ? Tone::kPlain
-                               : GetsTls(r, i) ? Tone::kGood
+                               : Encrypted(Outcome(r, i).delivery) ? Tone::kGood
                                                : Tone::kBad}}});
     client.note = std::string(profiles[i].senders);
     items.push_back(std::move(client));
@@ -128,7 +128,7 @@ std::vector<EvidenceItem> AddressEvidence(const probe::AddressProbeResult& r,
       }
       if (!matrix.empty()) matrix.push_back({"; "});
       matrix.push_back({std::string(ToString(group.delivery)),
-                        group.delivery == Delivery::kTls     ? Tone::kGood
+                        Encrypted(group.delivery)            ? Tone::kGood
                         : group.delivery == Delivery::kClear ? Tone::kWarn
                                                              : Tone::kBad});
       matrix.push_back({": " + names});
@@ -142,7 +142,7 @@ std::vector<EvidenceItem> AddressEvidence(const probe::AddressProbeResult& r,
   if (r.ehlo_class != smtp::EhloClass::kError) {
     items.push_back(TlsItem(r));
     if (r.tls && r.tls->leaf) items.push_back(CertificateItem(*r.tls, now_unix));
-    if (r.tlsa) items.push_back(DaneItem(r));
+    if (DaneConsidered(r)) items.push_back(DaneItem(r));
     if (!r.ehlo_tls_keywords.empty()) {
       items.push_back(
           Item("ehlo_tls_keywords", "offered in TLS", {{{r.ehlo_tls_keywords.Joined()}}}));

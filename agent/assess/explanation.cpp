@@ -1,5 +1,7 @@
 #include "assess/explanation.hpp"
 
+#include "assess/dane.hpp"
+
 #include "smtp/ehlo_explanation.hpp"
 
 namespace stx::assess {
@@ -12,9 +14,17 @@ bool Explainable(const probe::AddressProbeResult& result) {
 }  // namespace
 
 std::string Explanation(const probe::AddressProbeResult& result) {
-  if (!Explainable(result)) return {};
-  const probe::StoredEhlo ehlo = probe::ReadStoredEhlo(result);
-  return smtp::ExplainMisordered(result.ehlo.Analysis(), ehlo.reply, ehlo.trailing);
+  std::string text;
+  if (Explainable(result)) {
+    const probe::StoredEhlo ehlo = probe::ReadStoredEhlo(result);
+    text = smtp::ExplainMisordered(result.ehlo.Analysis(), ehlo.reply, ehlo.trailing);
+  }
+  // What the partner's DANE records do to delivery, after what its EHLO reply does.
+  if (const std::string dane = DaneExplanation(result); !dane.empty()) {
+    if (!text.empty()) text += "\n\n";
+    text += dane;
+  }
+  return text;
 }
 
 std::vector<std::string> CorrectedEhlo(const probe::AddressProbeResult& result) {

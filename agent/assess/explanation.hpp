@@ -6,8 +6,9 @@
 
 namespace stx::assess {
 
-/// For a misordered result: the plain-language explanation to forward to the partner
-/// (smtp::ExplainMisordered). Empty for other classes.
+/// The plain-language explanation to forward to the partner: for a misordered result,
+/// smtp::ExplainMisordered; where the partner's DANE records stop DANE senders, DaneExplanation
+/// (after it, a blank line between). Empty when there is nothing to explain.
 std::string Explanation(const probe::AddressProbeResult& result);
 
 /// For a misordered result: the partner's own EHLO lines in RFC 5321 order

@@ -30,7 +30,7 @@ std::vector<std::string> SessionResultTypes(const probe::AddressProbeResult& res
 std::vector<std::string> Rfc8460ResultTypes(const probe::AddressProbeResult& result) {
   std::vector<std::string> types = SessionResultTypes(result);
   // A DANE sender reports the policy failure (RFC 8460 §4.3.2.1) along with the session's.
-  if (result.tlsa) {
+  if (DaneConsidered(result)) {
     const std::string_view dane = Rfc8460DaneResultType(AssessDane(result));
     if (!dane.empty()) types.insert(types.begin(), std::string(dane));
   }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 
+#include "assess/dane.hpp"
 #include "smtp/client_profile.hpp"
 
 namespace stx::assess {
@@ -35,6 +36,11 @@ std::string_view VersionName(int number) {
 }
 
 // What a sender does when it gets no TLS: `action` of its row, for `reason`.
+// "DANE" for "dane": how people read a policy's name.
+std::string PolicyName(const std::string& policy) {
+  return policy == "dane" ? "DANE" : policy;
+}
+
 SenderOutcome WithoutTls(smtp::NoTlsAction action, bool starttls, std::string reason) {
   SenderOutcome out;
   out.starttls = starttls;
@@ -58,10 +64,13 @@ SenderOutcome WithoutTls(smtp::NoTlsAction action, bool starttls, std::string re
   return out;
 }
 
+
 }  // namespace
 
 std::string_view ToString(Delivery delivery) {
   switch (delivery) {
+    case Delivery::kTlsAuthenticated:
+      return "tls_authenticated";
     case Delivery::kTls:
       return "tls";
     case Delivery::kClear:
@@ -72,11 +81,13 @@ std::string_view ToString(Delivery delivery) {
   return "deferred";
 }
 
-SenderOutcome Outcome(const probe::AddressProbeResult& r, std::size_t profile) {
+namespace {
+
+// What the sender of `p` does without any policy of the partner's: its own reading, its own
+// TLS acceptance and its own fallback.
+SenderOutcome Opportunistic(const probe::AddressProbeResult& r, std::size_t profile,
+                            const smtp::ClientProfile& p) {
   using probe::TlsOutcome;
-  const auto profiles = smtp::ClientProfiles();
-  if (profile >= profiles.size()) return {};
-  const smtp::ClientProfile& p = profiles[profile];
   if (r.ehlo_class == smtp::EhloClass::kError) {
     // No EHLO reply: no sender gets as far as a message (RFC 5321 §4.5.4.1 retries later).
     return {false, false, Delivery::kDeferred,
@@ -169,7 +180,60 @@ SenderOutcome Outcome(const probe::AddressProbeResult& r, std::size_t profile) {
                                 : "certificate not valid for " + session->expected_host;
     return WithoutTls(p.no_tls.failed, true, why);
   }
-  return {true, true, Delivery::kTls, version.empty() ? "TLS" : version};
+  // A sender that checks the chain and the name has authenticated the server it talks to.
+  const bool authenticated = p.tls.verifies_certificate && p.tls.checks_host_name && session;
+  return {true, true, authenticated ? Delivery::kTlsAuthenticated : Delivery::kTls,
+          version.empty() ? "TLS" : version};
+}
+
+// RFC 7672 §2.2: what a DANE sender does where DANE applies. TLS is mandatory: whatever made
+// the sender fall back to clear makes it defer instead.
+SenderOutcome UnderDane(const probe::AddressProbeResult& r, std::size_t profile,
+                        const smtp::ClientProfile& p, const DaneAssessment& dane) {
+  SenderOutcome out;
+  out.policy = "dane";
+  if (dane.requirement == DaneRequirement::kUnreachable) {
+    out.reason = dane.status != DaneStatus::kBogus ? "the TLSA lookup failed"
+                 : r.address_dnssec == dns::DnssecStatus::kBogus
+                     ? "the MX or address answer is DNSSEC-bogus"
+                     : "the TLSA answer is DNSSEC-bogus";
+    return out;
+  }
+  SenderOutcome base = Opportunistic(r, profile, p);
+  if (!base.tls) {
+    out.starttls = base.starttls;
+    out.copy_in_clear = base.copy_in_clear;
+    out.reason = base.reason + "; DANE requires TLS";
+    return out;
+  }
+  if (dane.requirement == DaneRequirement::kEncrypt) {
+    base.delivery = Delivery::kTls;
+    base.reason += ", not authenticated (no usable TLSA record)";
+    base.policy = out.policy;
+    return base;
+  }
+  if (dane.status != DaneStatus::kMatch) {
+    out.starttls = true;
+    out.reason = "no usable TLSA record matches the certificate";
+    return out;
+  }
+  base.delivery = Delivery::kTlsAuthenticated;
+  base.reason += ", DANE-authenticated";
+  base.policy = out.policy;
+  return base;
+}
+
+}  // namespace
+
+SenderOutcome Outcome(const probe::AddressProbeResult& r, std::size_t profile) {
+  const auto profiles = smtp::ClientProfiles();
+  if (profile >= profiles.size()) return {};
+  const smtp::ClientProfile& p = profiles[profile];
+  if (p.policy.dane && DaneConsidered(r)) {
+    const DaneAssessment dane = AssessDane(r);
+    if (DaneApplies(dane)) return UnderDane(r, profile, p, dane);
+  }
+  return Opportunistic(r, profile, p);
 }
 
 std::vector<OutcomeGroup> GroupByOutcome(const probe::AddressProbeResult& result,
@@ -215,14 +279,20 @@ std::string Verdict(const probe::AddressProbeResult& r, std::size_t profile) {
   }
   const SenderOutcome o = Outcome(r, profile);
   switch (o.delivery) {
+    case Delivery::kTlsAuthenticated:
+      return "uses TLS and authenticates the server (" +
+             (r.tls ? r.tls->version + ", " + r.tls->cipher : std::string("TLS")) +
+             (o.policy.empty() ? "" : ", by " + PolicyName(o.policy)) + ")";
     case Delivery::kTls:
-      return "uses TLS (" + (r.tls ? r.tls->version + ", " + r.tls->cipher : o.reason) + ")";
+      return "uses TLS (" + (r.tls ? r.tls->version + ", " + r.tls->cipher : o.reason) + ")" +
+             (o.policy.empty() ? "" : ", as " + PolicyName(o.policy) + " requires, unauthenticated");
     case Delivery::kClear:
       return "sends in clear text: " + o.reason;
     case Delivery::kDeferred:
       break;
   }
-  return "does not deliver (defers): " + o.reason;
+  return "does not deliver (defers): " + o.reason +
+         (o.policy.empty() ? "" : " (the partner's " + PolicyName(o.policy) + " policy)");
 }
 
 }  // namespace stx::assess

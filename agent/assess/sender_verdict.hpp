@@ -26,16 +26,22 @@ std::string Verdict(const probe::AddressProbeResult& result, std::size_t profile
 
 /// What happens to a message a sender hands to the address.
 enum class Delivery {
-  kTls,       ///< sent over a TLS session the sender accepts
+  /// sent over a TLS session whose server the sender authenticated: by the DANE records it
+  /// enforces (RFC 7672), or by the WebPKI chain and name of a sender that checks them
+  kTlsAuthenticated,
+  kTls,       ///< sent over a TLS session the sender accepts, without authenticating the server
   kClear,     ///< sent in clear (on the same connection or on a new one)
   kDeferred,  ///< not sent: kept queued for later, or an error for the application
 };
-/// "tls", "clear", "deferred".
+/// "tls_authenticated", "tls", "clear", "deferred".
 std::string_view ToString(Delivery delivery);
 
 /// Outcomes worst first: what a stateset lists and a matrix shows first.
 inline constexpr std::array kDeliveriesWorstFirst{Delivery::kDeferred, Delivery::kClear,
-                                                  Delivery::kTls};
+                                                  Delivery::kTls, Delivery::kTlsAuthenticated};
+
+/// Whether the message travels encrypted (over TLS, authenticated or not).
+inline bool Encrypted(Delivery d) { return d == Delivery::kTls || d == Delivery::kTlsAuthenticated; }
 
 /// The worse of two outcomes: not delivered, then in clear, then over TLS.
 inline Delivery Worst(Delivery a, Delivery b) { return a > b ? a : b; }
@@ -51,6 +57,9 @@ struct SenderOutcome {
   /// With kDeferred: the sender reports a failure after it sent the message in clear, so
   /// the server may have taken a copy (and gets another when the message is sent again).
   bool copy_in_clear = false;
+  /// The partner's published policy that decided the outcome ("dane"), or "" when the
+  /// sender's own TLS behaviour did.
+  std::string policy{};
 };
 SenderOutcome Outcome(const probe::AddressProbeResult& result, std::size_t profile);
 

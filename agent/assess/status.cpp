@@ -69,13 +69,13 @@ Status EhloStatus(const probe::AddressProbeResult& result) {
 
 Status AddressStatus(const probe::AddressProbeResult& result, smtp::ProfileSet ours) {
   if (result.ehlo_class == smtp::EhloClass::kError) return Status::kError;
-  Delivery worst = Delivery::kTls;
+  Delivery worst = Delivery::kTlsAuthenticated;
   bool in_clear_unseen = false;  // a sender of ours in clear because it saw no STARTTLS
   for (std::size_t i = 0; i < smtp::ClientProfiles().size(); ++i) {
     if (!ours.test(i)) continue;
     const SenderOutcome outcome = Outcome(result, i);
     worst = Worst(worst, outcome.delivery);
-    in_clear_unseen = in_clear_unseen || (outcome.delivery != Delivery::kTls && !outcome.starttls);
+    in_clear_unseen = in_clear_unseen || (!Encrypted(outcome.delivery) && !outcome.starttls);
   }
   switch (worst) {
     case Delivery::kDeferred:
@@ -88,6 +88,7 @@ Status AddressStatus(const probe::AddressProbeResult& result, smtp::ProfileSet o
       }
       return in_clear_unseen ? Status::kMisordered : Status::kTlsFailed;
     case Delivery::kTls:
+    case Delivery::kTlsAuthenticated:
       break;
   }
   return Status::kCompliant;

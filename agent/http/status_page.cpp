@@ -73,7 +73,9 @@ std::string SendersCell(const probe::AddressProbeResult& r, smtp::ProfileSet our
   for (const assess::OutcomeGroup& group : assess::GroupByOutcome(r, ours)) {
     const std::string_view outcome = assess::ToString(group.delivery);
     html += line_break;
-    html += group.delivery == assess::Delivery::kTls     ? "<span class=\"ok\">TLS</span>"
+    html += group.delivery == assess::Delivery::kTlsAuthenticated
+                ? "<span class=\"ok\">TLS, authenticated</span>"
+            : group.delivery == assess::Delivery::kTls ? "<span class=\"ok\">TLS</span>"
             : group.delivery == assess::Delivery::kClear ? "<span class=\"warn\">clear</span>"
                                                          : "<span class=\"bad\">deferred</span>";
     const char* separator = " ";

@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "assess/dane.hpp"
 #include "assess/sender_verdict.hpp"
 #include "metrics/partner_series.hpp"
 #include "smtp/client_profile.hpp"
@@ -25,6 +26,11 @@ constexpr std::array kEhloClasses{EhloClass::kCompliant, EhloClass::kMisordered,
 constexpr std::array kTlsOutcomes{TlsOutcome::kNotAttempted, TlsOutcome::kEstablished,
                                   TlsOutcome::kStarttlsRefused, TlsOutcome::kStarttlsFailed,
                                   TlsOutcome::kHandshakeFailed};
+
+constexpr std::array kDaneStatuses{
+    assess::DaneStatus::kMatch,    assess::DaneStatus::kMismatch,     assess::DaneStatus::kUnusable,
+    assess::DaneStatus::kNoTls,    assess::DaneStatus::kBogus,        assess::DaneStatus::kLookupFailed,
+    assess::DaneStatus::kNoTlsa,   assess::DaneStatus::kInsecure};
 
 double UnixSeconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
@@ -160,6 +166,16 @@ void WriteRow(Metric metric, const Base& base, const AddressProbeResult& r,
       break;
     case Metric::kFindingInfo:
       AddFindings(out, base, r);
+      break;
+    // Only where the TLSA records were looked up or an answer was bogus: every other address
+    // would carry eight series saying "insecure".
+    case Metric::kDaneStatus:
+      if (assess::DaneConsidered(r)) AddStateSet(out, metric, base, "status", kDaneStatuses, assess::AssessDane(r).status);
+      break;
+    case Metric::kDaneUsableRecords:
+      if (assess::DaneConsidered(r)) {
+        out.Add(metric, base, static_cast<double>(assess::AssessDane(r).usable));
+      }
       break;
     default:
       AddTlsFact(out, metric, base, r);

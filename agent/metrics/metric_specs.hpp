@@ -27,6 +27,8 @@ enum class Metric : std::size_t {
   kTlsCertChainValid,
   kTlsCertHostnameValid,
   kFindingInfo,
+  kDaneStatus,
+  kDaneUsableRecords,
   // Per domain.
   kProbesTotal,
   kStatusChangesTotal,
@@ -64,7 +66,7 @@ struct MetricSpec {
   std::string_view help;
 };
 
-inline constexpr std::size_t kMetricCount = 38;
+inline constexpr std::size_t kMetricCount = 40;
 
 using prometheus::MetricType;
 inline constexpr std::array<MetricSpec, kMetricCount> kMetricSpecs{{
@@ -110,6 +112,15 @@ inline constexpr std::array<MetricSpec, kMetricCount> kMetricSpecs{{
     {Metric::kFindingInfo, "starttls_finding_info", MetricType::Gauge,
      "An RFC deviation or notable fact seen in the latest dialogue with the address (e.g. "
      "starttls-on-greeting-line); always 1, one series per finding code."},
+    {Metric::kDaneStatus, "starttls_dane_status", MetricType::Gauge,
+     "DANE (RFC 7672) at the address, as a state set, present only where the MX host's "
+     "addresses are DNSSEC-secure: match, mismatch (no usable TLSA record matches: DANE "
+     "senders defer), unusable (no usable record: TLS required, not authenticated), no_tls "
+     "(usable records, no TLS: DANE senders defer), bogus and lookup_failed (DANE senders "
+     "defer), no_tlsa and insecure (DANE does not apply)."},
+    {Metric::kDaneUsableRecords, "starttls_dane_usable_records", MetricType::Gauge,
+     "TLSA records of the MX host that SMTP can use (DANE-TA or DANE-EE, RFC 7672 §3.1), where "
+     "they were looked up; 1 on a match means no next key is published for a rollover."},
     {Metric::kProbesTotal, "starttls_probes_total", MetricType::Counter,
      "Completed probes of the partner domain; error when DNS failed or any address ended "
      "without an EHLO reply."},
@@ -134,7 +145,9 @@ inline constexpr std::array<MetricSpec, kMetricCount> kMetricSpecs{{
     {Metric::kSenderOutcome, "starttls_sender_outcome", MetricType::Gauge,
      "What a configured sender does with mail to the domain at its worst address that "
      "answered EHLO, as a state set (exactly one outcome is 1): deferred (not delivered), "
-     "clear (delivered in clear text), tls."},
+     "clear (delivered in clear text), tls (encrypted, server not authenticated), "
+     "tls_authenticated (by the partner's DANE records for a sender that enforces them, or "
+     "by the certificate for a sender that checks it)."},
     {Metric::kExporterBuildInfo, "starttls_exporter_build_info", MetricType::Gauge,
      "Version and revision of the running starttls_exporter; always 1."},
     {Metric::kExporterConfigLastReloadSuccessful, "starttls_exporter_config_last_reload_successful",

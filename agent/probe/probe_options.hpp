@@ -53,6 +53,9 @@ struct AddressTarget {
   /// The domain whose mail the host receives: DANE-TA certificates may name it (RFC 7672
   /// §3.2.2). "" for host targets.
   std::string next_hop;
+  /// DNSSEC status of the answers that led to the address (the MX answer and the host's
+  /// address answer, the worse of the two): a validating sender cannot use a bogus one.
+  dns::DnssecStatus address_dnssec = dns::DnssecStatus::kInsecure;
 };
 
 }  // namespace stx::probe

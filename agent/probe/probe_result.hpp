@@ -110,6 +110,8 @@ struct AddressProbeResult {
   std::uint16_t port = 25;
   /// As AddressTarget::tlsa: what DANE asks of this address (null: DANE does not apply).
   std::shared_ptr<const dns::TlsaAnswer> tlsa;
+  /// As AddressTarget::address_dnssec.
+  dns::DnssecStatus address_dnssec = dns::DnssecStatus::kInsecure;
   std::chrono::system_clock::time_point started_at;
   double duration_seconds = 0;
   std::vector<StageDuration> stage_durations;

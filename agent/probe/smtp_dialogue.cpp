@@ -89,6 +89,7 @@ class SmtpDialogue {
     result_.address = target_.address;
     result_.port = target_.port;
     result_.tlsa = target_.tlsa;
+    result_.address_dnssec = target_.address_dnssec;
     result_.started_at = std::chrono::system_clock::now();
     start_ = Clock::now();
     deadline_ = start_ + options_.timeout;

@@ -28,6 +28,15 @@ FailureKind DnsKind(dns::LookupStatus status) {
   }
 }
 
+// Bogus, then insecure, then secure: a chain of answers is only as good as its worst.
+dns::DnssecStatus Worse(dns::DnssecStatus a, dns::DnssecStatus b) {
+  if (a == dns::DnssecStatus::kBogus || b == dns::DnssecStatus::kBogus)
+    return dns::DnssecStatus::kBogus;
+  if (a == dns::DnssecStatus::kInsecure || b == dns::DnssecStatus::kInsecure)
+    return dns::DnssecStatus::kInsecure;
+  return dns::DnssecStatus::kSecure;
+}
+
 // An MX host whose addresses could not be found still appears, as an error, so that the SRE
 // sees "mx2 has no address" instead of a silently shorter list.
 AddressProbeResult UnresolvedExchanger(const dns::MailExchanger& mx, std::uint16_t port) {
@@ -58,6 +67,7 @@ AddressProbeResult ThrownAddressProbe(const AddressTarget& target,
   r.address = target.address;
   r.port = target.port;
   r.tlsa = target.tlsa;
+  r.address_dnssec = target.address_dnssec;
   r.started_at = std::chrono::system_clock::now();
   r.error =
       ProbeError{Stage::kConnect, FailureKind::kFailed,
@@ -90,7 +100,8 @@ awaitable<TargetProbeResult> ProbeTarget(CheckTarget target, TargetProbeOptions 
   const std::uint16_t port = target.port.value_or(options.port);
 
   if (target.literal) {
-    addresses.push_back({target.host, 0, *target.literal, port, nullptr, ""});
+    addresses.push_back(
+        {target.host, 0, *target.literal, port, nullptr, "", dns::DnssecStatus::kInsecure});
   } else if (out.direct) {
     // One named host: its A and AAAA records, no MX lookup.
     dns::MailExchanger host{target.host, 0, {}, {}, {}};
@@ -98,8 +109,10 @@ awaitable<TargetProbeResult> ProbeTarget(CheckTarget target, TargetProbeOptions 
       host.ipv4 = co_await resolver.LookupAddresses(target.host, dns::AddressFamily::kV4);
     if (options.ipv6)
       host.ipv6 = co_await resolver.LookupAddresses(target.host, dns::AddressFamily::kV6);
-    for (const auto& a : host.ipv4.addresses) addresses.push_back({host.host, 0, a, port, nullptr, ""});
-    for (const auto& a : host.ipv6.addresses) addresses.push_back({host.host, 0, a, port, nullptr, ""});
+    for (const auto& a : host.ipv4.addresses)
+      addresses.push_back({host.host, 0, a, port, nullptr, "", host.ipv4.dnssec});
+    for (const auto& a : host.ipv6.addresses)
+      addresses.push_back({host.host, 0, a, port, nullptr, "", host.ipv6.dnssec});
     if (addresses.empty()) unresolved.push_back(UnresolvedExchanger(host, port));
   } else {
     dns::RoutingOptions routing_options;
@@ -116,10 +129,14 @@ awaitable<TargetProbeResult> ProbeTarget(CheckTarget target, TargetProbeOptions 
       // for the others): one copy shared by the host's addresses and results.
       std::shared_ptr<const dns::TlsaAnswer> tlsa;
       if (!mx.tlsa.name.empty()) tlsa = std::make_shared<const dns::TlsaAnswer>(mx.tlsa);
-      for (const auto& a : mx.ipv4.addresses)
-        addresses.push_back({mx.host, mx.preference, a, port, tlsa, out.domain});
-      for (const auto& a : mx.ipv6.addresses)
-        addresses.push_back({mx.host, mx.preference, a, port, tlsa, out.domain});
+      for (const auto& a : mx.ipv4.addresses) {
+        addresses.push_back({mx.host, mx.preference, a, port, tlsa, out.domain,
+                             Worse(routing.mx_dnssec, mx.ipv4.dnssec)});
+      }
+      for (const auto& a : mx.ipv6.addresses) {
+        addresses.push_back({mx.host, mx.preference, a, port, tlsa, out.domain,
+                             Worse(routing.mx_dnssec, mx.ipv6.dnssec)});
+      }
       if (addresses.size() == before && routing.kind != dns::RoutingKind::kFailed) {
         unresolved.push_back(UnresolvedExchanger(mx, port));
       }

@@ -161,6 +161,7 @@ json SendersJson(const probe::AddressProbeResult& r) {
                                           {"tls", o.tls},
                                           {"outcome", assess::ToString(o.delivery)},
                                           {"reason", o.reason},
+                                          {"policy", o.policy.empty() ? json(nullptr) : json(o.policy)},
                                           {"verified", !profiles[i].verified_with.empty()}};
   }
   return out;

@@ -126,6 +126,15 @@ struct TlsAcceptance {
   bool checks_host_name = true;
 };
 
+/// Which of a partner's published policies a sender enforces. A sender that enforces none
+/// uses TLS opportunistically as its other fields say.
+struct PolicyEnforcement {
+  /// RFC 7672: with DNSSEC-validated TLSA records for an MX host, TLS is mandatory there and
+  /// must match a usable record (or, with no usable record, need not authenticate); a bogus
+  /// or failed TLSA lookup makes the host unusable.
+  bool dane = false;
+};
+
 /// What a row stands for.
 enum class ProfileKind {
   /// A way of reading the EHLO reply that a family of senders shares ("strict", "lenient"):
@@ -151,6 +160,7 @@ struct ClientProfile {
   ProfileKind kind = ProfileKind::kSender;
   Injection injection = Injection::kDiscarded;
   OutOfStep out_of_step = OutOfStep::kGivesUp;
+  PolicyEnforcement policy{};
 };
 
 /// A table holds at most this many profiles: a set of them is a bitset in every result.

@@ -1,6 +1,7 @@
 #include "tls/dane_verification.hpp"
 
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
@@ -38,6 +39,18 @@ DaneVerification Failed(long code, std::string why) {
   out.verify_error = std::move(why);
   ERR_clear_error();
   return out;
+}
+
+std::string SpkiSha256(X509* cert) {
+  unsigned char* der = nullptr;
+  const int length = i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+  if (length <= 0) return {};
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_length = 0;
+  const bool ok = EVP_Digest(der, static_cast<std::size_t>(length), md, &md_length, EVP_sha256(),
+                             nullptr) == 1;
+  OPENSSL_free(der);
+  return ok ? std::string(reinterpret_cast<const char*>(md), md_length) : std::string();
 }
 
 }  // namespace
@@ -84,6 +97,7 @@ DaneVerification VerifyDane(SSL* ssl, const std::vector<dns::TlsaRecord>& record
   X509_STORE_CTX_set0_dane(verify.get(), SSL_get0_dane(dane.get()));
 
   DaneVerification out;
+  out.leaf_spki_sha256 = SpkiSha256(sk_X509_value(chain, 0));
   const bool ok = X509_verify_cert(verify.get()) == 1;
   out.verify_code = ok ? X509_V_OK : X509_STORE_CTX_get_error(verify.get());
   out.verify_error = X509_verify_cert_error_string(out.verify_code);

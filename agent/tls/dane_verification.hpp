@@ -24,6 +24,9 @@ struct DaneVerification {
   std::string verify_error;
   /// The reference identifier the certificate matched (DANE-TA only; RFC 7672 §3.2.2), or "".
   std::string matched_name;
+  /// SHA-256 of the server certificate's SubjectPublicKeyInfo (raw bytes): the data of the
+  /// "3 1 1" record that would match it, for the partner to publish.
+  std::string leaf_spki_sha256;
 };
 
 /// Checks the chain the server presented on `ssl` (a client session after its handshake, or

@@ -228,7 +228,7 @@ TEST_F(ProbeDialogue, AnonymousCipherGetsASecondHandshakeAsASenderMakesIt) {
   // A sender that checks the certificate gets it over the second handshake.
   const auto curl = smtp::FindClientProfile("curl");
   ASSERT_TRUE(curl.has_value());
-  EXPECT_EQ(assess::Outcome(r, *curl).delivery, assess::Delivery::kTls);
+  EXPECT_EQ(assess::Outcome(r, *curl).delivery, assess::Delivery::kTlsAuthenticated);
   EXPECT_TRUE(TranscriptHas(r, "second handshake: TLSv1.2, ECDHE-ECDSA-AES256-GCM-SHA384, "
                                "certificate chain verified"));
 }

@@ -123,6 +123,11 @@ TEST_F(DaneCheck, MatchingRecordAuthenticatesTheServer) {
   EXPECT_EQ(dane["matched"]["depth"], 0);
   EXPECT_EQ(dane["matched"]["data"], TlsaHex(current_.cert_pem_path, 0, 1, 1));
   EXPECT_EQ(dane["rollover_risk"], true);
+  // A DANE sender authenticates the server; an opportunistic one just encrypts.
+  const auto& senders = report["results"][0]["senders"];
+  EXPECT_EQ(senders["postfix_dane"]["outcome"], "tls_authenticated") << senders["postfix_dane"];
+  EXPECT_EQ(senders["postfix_dane"]["policy"], "dane");
+  EXPECT_EQ(senders["postfix"]["outcome"], "tls");
   const ProgramRun text = Check("match.dnssec.test", false);
   EXPECT_THAT(text.out, HasSubstr("match: the certificate matches TLSA 3 1 1 at depth 0"))
       << text.out;
@@ -138,10 +143,21 @@ TEST_F(DaneCheck, RecordLeftStaleAfterARenewalIsAMismatchUntilTheZoneIsFixed) {
   // The WebPKI facts of the same session are all there (verify and continue).
   EXPECT_EQ(report["results"][0]["tls"]["chain_valid"], true) << report["results"][0]["tls"];
   EXPECT_THAT(report["results"][0]["rfc8460_results"], testing::Contains("tlsa-invalid"));
+  // What it does to delivery: the DANE sender defers, the opportunistic one does not care.
+  const auto& senders = report["results"][0]["senders"];
+  EXPECT_EQ(senders["postfix_dane"]["outcome"], "deferred") << senders["postfix_dane"];
+  EXPECT_EQ(senders["postfix_dane"]["reason"], "no usable TLSA record matches the certificate");
+  EXPECT_EQ(senders["postfix"]["outcome"], "tls");
+  // The explanation to forward names the record that would match the key served now.
+  EXPECT_THAT(report["results"][0]["explanation"].get<std::string>(),
+              HasSubstr("_25._tcp.mx.stale.dnssec.test. IN TLSA 3 1 1 " +
+                        TlsaHex(stale_server_cert_.cert_pem_path, 0, 1, 1)))
+      << report["results"][0]["explanation"];
   const ProgramRun text = Check("stale.dnssec.test", false);
   EXPECT_THAT(text.out, HasSubstr("mismatch: no usable TLSA record at _25._tcp.mx.stale.dnssec.test "
                                   "matches the certificate the server presents"))
       << text.out;
+  EXPECT_THAT(text.out, HasSubstr("real senders: deferred: postfix_dane*")) << text.out;
 
   // The partner publishes the current key's record: the next check matches.
   std::vector<std::string> fixed = Mail("127.0.0.82");
@@ -155,6 +171,9 @@ TEST_F(DaneCheck, OnlyPkixUsagesAreUnusableForSmtp) {
   EXPECT_EQ(Dane(report)["status"], "unusable") << Dane(report);
   EXPECT_EQ(Dane(report)["records"], 1);
   EXPECT_EQ(Dane(report)["usable"], 0);
+  const auto& postfix_dane = report["results"][0]["senders"]["postfix_dane"];
+  EXPECT_EQ(postfix_dane["outcome"], "tls") << postfix_dane;
+  EXPECT_EQ(postfix_dane["reason"], "TLSv1.3, not authenticated (no usable TLSA record)");
 }
 
 TEST_F(DaneCheck, BogusTlsaAnswerUnderSecureAddresses) {
@@ -163,6 +182,7 @@ TEST_F(DaneCheck, BogusTlsaAnswerUnderSecureAddresses) {
   EXPECT_EQ(tlsa["dnssec"], "bogus") << tlsa << rig_->Log();
   EXPECT_EQ(Dane(report)["status"], "bogus") << Dane(report);
   EXPECT_THAT(report["results"][0]["rfc8460_results"], testing::Contains("dnssec-invalid"));
+  EXPECT_EQ(report["results"][0]["senders"]["postfix_dane"]["outcome"], "deferred");
 }
 
 }  // namespace

@@ -174,6 +174,13 @@ TEST_F(DnsDnssec, CheckCommandReportsTheVerdicts) {
   EXPECT_FALSE(bogus_json["routing"]["exchangers"][0].contains("tlsa")) << bogus.out;
   EXPECT_THAT(bogus_json["routing"]["dnssec_reason"].get<std::string>(),
               HasSubstr("signature expired"));
+  // A sender that validates cannot use the host at all (RFC 7672 §2.1.1).
+  const auto& bogus_result = bogus_json["results"][0];
+  EXPECT_EQ(bogus_result["dane"]["status"], "bogus") << bogus_result["dane"];
+  EXPECT_EQ(bogus_result["senders"]["postfix_dane"]["outcome"], "deferred");
+  EXPECT_EQ(bogus_result["senders"]["postfix_dane"]["reason"],
+            "the MX or address answer is DNSSEC-bogus");
+  EXPECT_EQ(bogus_result["senders"]["postfix_dane"]["policy"], "dane");
 
   const test::ProgramRun text = check("bogus.dnssec.test", false);
   EXPECT_THAT(text.out,

@@ -101,12 +101,18 @@ constexpr std::array kRows{
     smtp::ClientProfile{"positive_replies", "t", "t", "t", kRfc, smtp::TlsAcceptance{},
                         smtp::NoTlsBehaviour{}, "", smtp::ProfileKind::kSender,
                         smtp::Injection::kDiscarded, smtp::OutOfStep::kSendsOnPositiveReplies},
+    // Enforces DANE (Postfix's `dane` level), opportunistic elsewhere.
+    smtp::ClientProfile{"dane", "t", "t", "t", kRfc, smtp::TlsAcceptance{},
+                        smtp::NoTlsBehaviour{}, "", smtp::ProfileKind::kSender,
+                        smtp::Injection::kDiscarded, smtp::OutOfStep::kGivesUp,
+                        smtp::PolicyEnforcement{true}},
 };
+constexpr std::size_t kDaneRow = 5;
 
 AddressProbeResult Seen(TlsOutcome outcome, const char* version = "TLSv1.3") {
   AddressProbeResult r;
   r.ehlo_class = smtp::EhloClass::kCompliant;
-  r.ehlo.sees_starttls = smtp::ProfileSet(0b11111);
+  r.ehlo.sees_starttls = smtp::ProfileSet(0b111111);
   r.tls_outcome = outcome;
   r.tls_detail = "454 4.7.0 TLS not available";
   if (outcome == TlsOutcome::kEstablished) {
@@ -186,6 +192,26 @@ AddressProbeResult Anonymous(TlsOutcome second) {
   return r;
 }
 
+// The MX host's TLSA answer: validated, with one DANE-EE record (usage 3) or one PKIX-EE record
+// (usage 1, which SMTP cannot use); and, with TLS, the DANE check's verdict on the chain.
+AddressProbeResult WithTlsa(AddressProbeResult r, std::uint8_t usage, bool matched,
+                            dns::DnssecStatus dnssec = dns::DnssecStatus::kSecure) {
+  auto answer = std::make_shared<dns::TlsaAnswer>();
+  answer->name = "_25._tcp.mx.test";
+  answer->status = dns::LookupStatus::kOk;
+  answer->dnssec = dnssec;
+  answer->records = {{usage, 1, 1, std::string(32, 'k')}};
+  r.tlsa = std::move(answer);
+  if (r.tls && usage == 3 && dnssec == dns::DnssecStatus::kSecure) {
+    auto check = std::make_shared<tls::DaneVerification>();
+    check->matched = matched;
+    check->depth = matched ? 0 : -1;
+    check->record = r.tlsa->records.front();
+    r.tls->dane = std::move(check);
+  }
+  return r;
+}
+
 AddressProbeResult NoEhlo() {
   AddressProbeResult r;
   r.error = ProbeError{Stage::kBanner, FailureKind::kTimeout, "no complete banner"};
@@ -195,8 +221,11 @@ AddressProbeResult NoEhlo() {
 INSTANTIATE_TEST_SUITE_P(
     Assess, Outcomes,
     ::testing::Values(
-        OutcomeCase{"tls", Seen(TlsOutcome::kEstablished), 1, true, true, Delivery::kTls,
-                    "TLSv1.3"},
+        // A sender that checks the chain and the name authenticates the server.
+        OutcomeCase{"tls", Seen(TlsOutcome::kEstablished), 1, true, true,
+                    Delivery::kTlsAuthenticated, "TLSv1.3"},
+        OutcomeCase{"tls_unchecked", Seen(TlsOutcome::kEstablished), 0, true, true,
+                    Delivery::kTls, "TLSv1.3"},
         OutcomeCase{"missing_clear", NotSeen(), 0, false, false, Delivery::kClear,
                     "STARTTLS not seen"},
         OutcomeCase{"missing_defer", NotSeen(), 2, false, false, Delivery::kDeferred,
@@ -247,14 +276,38 @@ INSTANTIATE_TEST_SUITE_P(
                     "lines after the EHLO reply's final line put the sender out of step with "
                     "the server"},
         OutcomeCase{"second_handshake_decides", Anonymous(TlsOutcome::kEstablished), 1, true,
-                    true, Delivery::kTls, "TLSv1.2"},
+                    true, Delivery::kTlsAuthenticated, "TLSv1.2"},
         OutcomeCase{"second_handshake_fails", Anonymous(TlsOutcome::kHandshakeFailed), 1, true,
                     false, Delivery::kClear,
                     "the server chose AECDH-AES256-SHA, which no mainstream sender offers; "
                     "with what senders offer: sslv3 alert handshake failure; retried in clear "
                     "on a new connection"},
         OutcomeCase{"no_ehlo", NoEhlo(), 0, false, false, Delivery::kDeferred,
-                    "no EHLO reply: banner_timeout"}),
+                    "no EHLO reply: banner_timeout"},
+        // RFC 7672 §2.2: where DANE applies, TLS is mandatory and must match.
+        OutcomeCase{"dane_match", WithTlsa(Seen(TlsOutcome::kEstablished), 3, true), kDaneRow,
+                    true, true, Delivery::kTlsAuthenticated, "TLSv1.3, DANE-authenticated"},
+        OutcomeCase{"dane_mismatch", WithTlsa(Seen(TlsOutcome::kEstablished), 3, false),
+                    kDaneRow, true, false, Delivery::kDeferred,
+                    "no usable TLSA record matches the certificate"},
+        OutcomeCase{"dane_mismatch_ignored_by_others",
+                    WithTlsa(Seen(TlsOutcome::kEstablished), 3, false), 0, true, true,
+                    Delivery::kTls, "TLSv1.3"},
+        OutcomeCase{"dane_no_starttls", WithTlsa(NotSeen(), 3, false), kDaneRow, false, false,
+                    Delivery::kDeferred, "STARTTLS not seen; DANE requires TLS"},
+        OutcomeCase{"dane_handshake_failed", WithTlsa(Seen(TlsOutcome::kHandshakeFailed), 3, false),
+                    kDaneRow, true, false, Delivery::kDeferred,
+                    "TLS handshake failed: 454 4.7.0 TLS not available; DANE requires TLS"},
+        OutcomeCase{"dane_unusable", WithTlsa(Seen(TlsOutcome::kEstablished), 1, false),
+                    kDaneRow, true, true, Delivery::kTls,
+                    "TLSv1.3, not authenticated (no usable TLSA record)"},
+        OutcomeCase{"dane_bogus",
+                    WithTlsa(Seen(TlsOutcome::kEstablished), 3, true, dns::DnssecStatus::kBogus),
+                    kDaneRow, false, false, Delivery::kDeferred,
+                    "the TLSA answer is DNSSEC-bogus"},
+        OutcomeCase{"dane_insecure",
+                    WithTlsa(Seen(TlsOutcome::kEstablished), 3, true, dns::DnssecStatus::kInsecure),
+                    kDaneRow, true, true, Delivery::kTls, "TLSv1.3"}),
     [](const ::testing::TestParamInfo<OutcomeCase>& row) { return std::string(row.param.name); });
 
 }  // namespace

@@ -142,6 +142,7 @@ TEST_F(ThirdProfile, JsonSendersCarryItsOutcome) {
                             {"tls", false},
                             {"outcome", "clear"},
                             {"reason", "STARTTLS not seen"},
+                            {"policy", nullptr},
                             {"verified", false}}));
   EXPECT_EQ(senders["strict"]["outcome"], "tls");
   EXPECT_EQ(senders["strict"]["reason"], "TLSv1.3");
