@@ -155,6 +155,20 @@ std::optional<TlsaRecord> ReadTlsa(const std::string& rdata) {
                     static_cast<std::uint8_t>(rdata[2]), rdata.substr(3)};
 }
 
+/// RFC 1035 §3.3.14: one or more character-strings, each a length byte and that many bytes.
+std::optional<std::string> ReadTxt(const std::string& rdata) {
+  std::string text;
+  std::size_t pos = 0;
+  if (rdata.empty()) return std::nullopt;
+  while (pos < rdata.size()) {
+    const std::size_t length = static_cast<unsigned char>(rdata[pos]);
+    if (pos + 1 + length > rdata.size()) return std::nullopt;
+    text.append(rdata, pos + 1, length);
+    pos += 1 + length;
+  }
+  return text;
+}
+
 }  // namespace
 
 MxAnswer ParseMxAnswer(const RawAnswer& raw) {
@@ -180,6 +194,13 @@ TlsaAnswer ParseTlsaAnswer(const RawAnswer& raw, std::string name) {
   TlsaAnswer answer;
   answer.name = std::move(name);
   ReadAnswer(raw, "TLSA", answer, &TlsaAnswer::records, &ReadTlsa);
+  return answer;
+}
+
+TxtAnswer ParseTxtAnswer(const RawAnswer& raw, std::string name) {
+  TxtAnswer answer;
+  answer.name = std::move(name);
+  ReadAnswer(raw, "TXT", answer, &TxtAnswer::records, &ReadTxt);
   return answer;
 }
 

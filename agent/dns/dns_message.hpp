@@ -11,7 +11,7 @@
 namespace stx::dns {
 
 /// RR types we ask for (RFC 1035 §3.2.2, RFC 3596 §2.1).
-enum class QueryType : std::uint16_t { kA = 1, kMx = 15, kAaaa = 28, kTlsa = 52 };
+enum class QueryType : std::uint16_t { kA = 1, kMx = 15, kTxt = 16, kAaaa = 28, kTlsa = 52 };
 
 /// What the resolver answered to one question, before interpretation.
 struct RawAnswer {
@@ -39,6 +39,10 @@ AddressAnswer ParseAddressAnswer(const RawAnswer& raw, AddressFamily family);
 /// Reads a TLSA answer (RFC 6698 §2.1: usage, selector, matching type, data); `name` is the
 /// name that was asked. A record of fewer than 3 bytes makes the answer kError.
 TlsaAnswer ParseTlsaAnswer(const RawAnswer& raw, std::string name);
+
+/// Reads a TXT answer (RFC 1035 §3.3.14: one or more <length><bytes> strings per record, joined);
+/// `name` is the name that was asked. A record whose strings overrun it makes the answer kError.
+TxtAnswer ParseTxtAnswer(const RawAnswer& raw, std::string name);
 
 /// A domain name in uncompressed wire format (RFC 1035 §3.1) as text, without the trailing
 /// dot ("" for the root). Bytes other than letters, digits, '-' and '_' are escaped as \DDD,

@@ -96,6 +96,18 @@ struct TlsaAnswer {
 /// (secure) and holds at least one record usable for SMTP (RFC 7672 §2.2).
 bool HasUsableTlsa(const TlsaAnswer& answer);
 
+/// A TXT answer (RFC 1035 §3.3.14): each record's character-strings joined into one string, as
+/// RFC 8461 §3.1 and RFC 8460 §3 read their records (a record longer than 255 bytes is split
+/// into several strings by whoever publishes it).
+struct TxtAnswer {
+  std::string name;  ///< the name asked
+  LookupStatus status = LookupStatus::kError;
+  std::vector<std::string> records;
+  DnssecStatus dnssec = DnssecStatus::kInsecure;
+  std::string why_bogus;
+  std::string detail;
+};
+
 struct MailExchanger {
   std::string host;
   std::uint16_t preference = 0;

@@ -81,6 +81,10 @@ awaitable<TlsaAnswer> Resolver::LookupTlsa(std::string host) {
   return QueryTlsa(context_, std::move(host));
 }
 
+awaitable<TxtAnswer> Resolver::LookupTxt(std::string name) {
+  return QueryTxt(context_, std::move(name));
+}
+
 awaitable<MailRouting> Resolver::ResolveMailRouting(std::string domain, RoutingOptions options) {
   return ResolveRouting(context_, std::move(domain), options);
 }
@@ -111,6 +115,19 @@ awaitable<TlsaAnswer> QueryTlsa(std::shared_ptr<ValidatingResolverContext> conte
   }
   const RawAnswer raw = co_await context->Resolve(name, QueryType::kTlsa);
   co_return ParseTlsaAnswer(raw, std::move(name));
+}
+
+awaitable<TxtAnswer> QueryTxt(std::shared_ptr<ValidatingResolverContext> context,
+                              std::string name) {
+  if (!name.empty() && name.back() == '.') name.pop_back();
+  if (auto error = NameError(name)) {
+    TxtAnswer answer;
+    answer.name = std::move(name);
+    answer.detail = std::move(*error);
+    co_return answer;
+  }
+  const RawAnswer raw = co_await context->Resolve(name, QueryType::kTxt);
+  co_return ParseTxtAnswer(raw, std::move(name));
 }
 
 }  // namespace stx::dns

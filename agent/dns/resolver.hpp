@@ -55,6 +55,9 @@ class Resolver {
   awaitable<AddressAnswer> LookupAddresses(std::string name, AddressFamily family);
   /// The TLSA records of an MX host's SMTP service, _25._tcp.<host> (RFC 7672 §2.2.3).
   awaitable<TlsaAnswer> LookupTlsa(std::string host);
+  /// The TXT records at `name`, each record's strings joined (_mta-sts.<domain>, RFC 8461
+  /// §3.1; _smtp._tls.<domain>, RFC 8460 §3).
+  awaitable<TxtAnswer> LookupTxt(std::string name);
 
   /// MX -> InterpretMx -> A/AAAA of every exchanger, concurrently, then the TLSA records of
   /// every exchanger with a DNSSEC-secure address answer (RFC 7672 §2.2.2), concurrently.

@@ -218,6 +218,25 @@ TEST(DnsParseTlsaAnswer, ShortRecordIsAnErrorAndNoDataIsNoData) {
   EXPECT_EQ(none.detail, "no TLSA records");
 }
 
+// RFC 8461 §3.1: a record split into several strings is read joined.
+TEST(DnsParseTxtAnswer, JoinsEachRecordsStrings) {
+  const TxtAnswer txt = ParseTxtAnswer(
+      Answer({"\x08v=STSv1;\x0b id=2026120"s, "\x0dv=TLSRPTv1; "s + "\x00"s}),
+      "_mta-sts.example.test");
+  EXPECT_EQ(txt.name, "_mta-sts.example.test");
+  ASSERT_EQ(txt.status, LookupStatus::kOk) << txt.detail;
+  ASSERT_EQ(txt.records.size(), 2u);
+  EXPECT_EQ(txt.records[0], "v=STSv1; id=2026120");
+  EXPECT_EQ(txt.records[1], "v=TLSRPTv1; ");
+}
+
+TEST(DnsParseTxtAnswer, StringOverrunningItsRecordIsAnError) {
+  const TxtAnswer txt = ParseTxtAnswer(Answer({"\x09short"s}), "_mta-sts.example.test");
+  EXPECT_EQ(txt.status, LookupStatus::kError);
+  EXPECT_EQ(txt.detail, "malformed TXT record");
+  EXPECT_TRUE(txt.records.empty());
+}
+
 struct UsableCase {
   std::string name;
   TlsaRecord record;
