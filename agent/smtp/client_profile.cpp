@@ -48,7 +48,8 @@ constexpr std::array kBuiltInProfiles{
                                  NoTlsAction::kDeferThenClear},
                   "Postfix 3.7.11"},
     // The same Postfix enforcing DANE (smtp_tls_security_level = dane, smtp_dns_support_level
-    // = dnssec; TLS_README "Mandatory server certificate verification"): where an MX host's
+    // = dnssec; tests/senders/postfix_dane_test.cpp runs it against signed zones): where an MX
+    // host's
     // address and TLSA records validate, TLS is mandatory and must match a usable record (no
     // usable record: TLS without authentication); a TLSA lookup that fails or is bogus makes
     // the host unusable; elsewhere it is the opportunistic `may` above.
@@ -60,8 +61,8 @@ constexpr std::array kBuiltInProfiles{
                   TlsAcceptance{kTls10, false},
                   NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear,
                                  NoTlsAction::kDeferThenClear},
-                  "", ProfileKind::kSender, Injection::kDiscarded, OutOfStep::kGivesUp,
-                  PolicyEnforcement{true}},
+                  "Postfix 3.7.11", ProfileKind::kSender, Injection::kDiscarded,
+                  OutOfStep::kGivesUp, PolicyEnforcement{true}},
     // smtplib.SMTP.ehlo(): drops line 1, matches [A-Za-z0-9][A-Za-z0-9-]* at the start of each
     // later line (getreply() strips its blanks first), lower-cased; starttls() raises on a non-220 reply and on a failed handshake,
     // so the usual "starttls() when has_extn('starttls')" code sends nothing then. Its

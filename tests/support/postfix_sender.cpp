@@ -9,6 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "support/child_process.hpp"
 #include "support/postfix_config.hpp"
@@ -20,6 +22,8 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 constexpr char kSendmailPath[] = "/usr/sbin/sendmail";
+constexpr char kUnsharePath[] = "/usr/bin/unshare";
+constexpr char kMountPath[] = "/bin/mount";
 
 // The queue directories the daemons write into; postfix-script (which we bypass by running
 // master directly) would create them. maildrop is where postdrop leaves a submitted message
@@ -60,9 +64,26 @@ PostfixSender::PostfixSender(PostfixSenderOptions options) : options_(std::move(
   }
   postfix::MakeDir(dir_ + "/queue/maildrop", 01730, accounts.postfix_uid, accounts.postdrop_gid);
   WriteConfig();
-  master_ = std::make_unique<ChildProcess>(
-      std::vector<std::string>{postfix::kMasterPath, "-c", dir_ + "/etc", "-d"},
-      dir_ + "/master.stderr");
+  std::vector<std::string> argv = {postfix::kMasterPath, "-c", dir_ + "/etc", "-d"};
+  if (!options_.resolv_conf.empty()) {
+    for (const char* tool : {kUnsharePath, kMountPath}) {
+      if (::access(tool, X_OK) != 0) {
+        throw std::runtime_error("PostfixSender: " + std::string(tool) +
+                                 " missing: install the Debian packages util-linux and mount");
+      }
+    }
+    // unshare and sh exec in turn, so master keeps the pid (and process group) ChildProcess
+    // signals; the bind mount lives and dies with the namespace, the host's file is untouched.
+    // master.cf runs no daemon chrooted: a chrooted smtp would read the queue dir's
+    // etc/resolv.conf instead.
+    std::vector<std::string> wrapped = {
+        kUnsharePath, "--mount", "--propagation", "private", "/bin/sh", "-c",
+        std::string(kMountPath) + " --bind \"$0\" /etc/resolv.conf && exec \"$@\"",
+        options_.resolv_conf};
+    wrapped.insert(wrapped.end(), argv.begin(), argv.end());
+    argv = std::move(wrapped);
+  }
+  master_ = std::make_unique<ChildProcess>(argv, dir_ + "/master.stderr");
   // master creates the FIFOs of pickup and qmgr once it has read its configuration: then a
   // submitted message is picked up at once (postdrop writes to the pickup FIFO).
   const Clock::time_point deadline = Clock::now() + options_.startup_timeout;
@@ -122,11 +143,19 @@ void PostfixSender::WriteConfig() const {
   // The smtp client binds its connections to this address: loopback only.
   main.Set("inet_interfaces", "127.0.0.1");
   main.Set("inet_protocols", "ipv4");
-  // Nothing is local (BaseMainCf): every recipient goes to the relay host, named by address
-  // in brackets (no MX or address lookup), and no DNS is asked for anything else either.
-  main.Set("relayhost", "[" + options_.relay_address + "]:" + std::to_string(options_.relay_port));
-  main.Set("smtp_dns_support_level", "disabled");
-  main.Set("smtp_host_lookup", "native");
+  if (options_.relay_address.empty()) {
+    // Nothing is local (BaseMainCf) and there is no relay host: every recipient goes to its
+    // domain's MX hosts, found in DNS (RFC 5321 §5.1), their addresses too.
+    main.Set("smtp_dns_support_level", "enabled");
+    main.Set("smtp_host_lookup", "dns");
+  } else {
+    // Nothing is local (BaseMainCf): every recipient goes to the relay host, named by address
+    // in brackets (no MX or address lookup), and no DNS is asked for anything else either.
+    main.Set("relayhost",
+             "[" + options_.relay_address + "]:" + std::to_string(options_.relay_port));
+    main.Set("smtp_dns_support_level", "disabled");
+    main.Set("smtp_host_lookup", "native");
+  }
   // Opportunistic TLS, as Debian's postinst writes it; no session cache, so every message
   // makes a full handshake.
   main.Set("smtp_tls_security_level", "may");

@@ -11,9 +11,18 @@ class ChildProcess;
 
 /// How to run a private Postfix instance that sends mail.
 struct PostfixSenderOptions {
-  /// Where every message goes: relayhost = [address]:port, so no DNS is asked.
+  /// Where every message goes: relayhost = [address]:port, so no DNS is asked. Empty: no
+  /// relayhost; each recipient's domain is routed by its MX records, looked up in DNS
+  /// (smtp_dns_support_level = enabled, smtp_host_lookup = dns; extra_main_cf may say dnssec),
+  /// to the port smtp_tcp_port names (relay_port is then unused). Give such an instance a
+  /// resolv_conf: the machine's name servers know nothing of a test's zones.
   std::string relay_address = "127.0.0.1";
   std::uint16_t relay_port = 25;
+  /// When not empty, master (and so every daemon it starts) runs in a mount namespace of its
+  /// own (unshare(1), util-linux) where this file is bind-mounted on /etc/resolv.conf: the libc
+  /// resolver of Postfix's smtp client asks the name servers it names, and nothing else on the
+  /// machine sees the change. The file must be readable by the postfix user.
+  std::string resolv_conf;
   std::string myhostname = "client.postfix.test";
   /// main.cf lines; one naming a generated parameter replaces it, others are appended.
   std::vector<std::string> extra_main_cf;
@@ -31,9 +40,10 @@ struct PostfixDelivery {
 
 /// A real Postfix 3.x (Debian package `postfix`) run as a sender for the duration of a test:
 /// pickup, cleanup, qmgr and the smtp client, with its own main.cf/master.cf, queue and data
-/// directories under a fresh temp dir, relaying every message to one address and port with
-/// opportunistic TLS (smtp_tls_security_level = may, the default of a Debian install that
-/// enables TLS). It listens on no port. Needs root, as Postfix's master does.
+/// directories under a fresh temp dir, relaying every message to one address and port (or,
+/// with no relay address, to each domain's MX hosts) with opportunistic TLS
+/// (smtp_tls_security_level = may, the default of a Debian install that enables TLS). It
+/// listens on no port. Needs root, as Postfix's master does.
 ///
 /// The constructor returns once master serves the pickup and qmgr FIFOs; otherwise it throws
 /// std::runtime_error carrying master's stderr and the mail log, so the test FAILS.
