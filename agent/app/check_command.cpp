@@ -48,6 +48,7 @@ std::variant<config::ExporterConfig, std::string> TargetConfig(const CheckComman
   global.mx = o.primary_only ? config::MxSelection::kPrimary : config::MxSelection::kAll;
   global.ipv4 = !o.ipv6_only;
   global.ipv6 = !o.ipv4_only;
+  global.discover_policies = true;
   if (!o.ehlo_name.empty()) {
     if (const std::string why = config::CheckEhloName(o.ehlo_name); !why.empty()) {
       return "--ehlo-name " + why;

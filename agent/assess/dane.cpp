@@ -165,11 +165,13 @@ std::string DaneExplanation(const probe::AddressProbeResult& r) {
     case DaneStatus::kMismatch: {
       std::string text = "Your MX host " + host + " publishes DNSSEC-signed TLSA records at " +
                          tlsa_name + ", so senders that implement DANE require its certificate "
-                         "to match one of them. None of the " +
-                         std::to_string(a.usable) +
-                         " usable records matches the certificate it presents now (most often "
-                         "the certificate was renewed with a new key and the record was not "
-                         "updated). " + consequence;
+                         "to match one of them. " +
+                         (a.usable == 1 ? std::string("The one usable record does not match")
+                                        : "None of the " + std::to_string(a.usable) +
+                                              " usable records matches") +
+                         " the certificate it presents now (most often the certificate was "
+                         "renewed with a new key and the record was not updated). " +
+                         consequence;
       if (check != nullptr && !check->leaf_spki_sha256.empty()) {
         text += " A record for the key the host presents now: " + tlsa_name + ". IN TLSA " +
                 TlsaText({3, 1, 1, check->leaf_spki_sha256}) +

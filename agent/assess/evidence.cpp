@@ -1,6 +1,7 @@
 #include "assess/evidence.hpp"
 
 #include "assess/dane.hpp"
+#include "assess/mta_sts.hpp"
 #include "assess/rfc8460.hpp"
 #include "assess/sender_verdict.hpp"
 #include "common/display_text.hpp"
@@ -143,6 +144,14 @@ std::vector<EvidenceItem> AddressEvidence(const probe::AddressProbeResult& r,
     items.push_back(TlsItem(r));
     if (r.tls && r.tls->leaf) items.push_back(CertificateItem(*r.tls, now_unix));
     if (DaneConsidered(r)) items.push_back(DaneItem(r));
+    if (r.sts) {
+      const StsAssessment sts = AssessMtaSts(r);
+      const Tone tone = sts.status == StsStatus::kValid ? Tone::kGood
+                        : sts.enforce                  ? Tone::kBad
+                                                       : Tone::kWarn;
+      items.push_back(Item("mta_sts", "MTA-STS",
+                           {{{std::string(ToString(sts.status)), tone}, {": " + sts.detail}}}));
+    }
     if (!r.ehlo_tls_keywords.empty()) {
       items.push_back(
           Item("ehlo_tls_keywords", "offered in TLS", {{{r.ehlo_tls_keywords.Joined()}}}));

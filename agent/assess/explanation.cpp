@@ -1,6 +1,7 @@
 #include "assess/explanation.hpp"
 
 #include "assess/dane.hpp"
+#include "assess/mta_sts.hpp"
 
 #include "smtp/ehlo_explanation.hpp"
 
@@ -20,9 +21,10 @@ std::string Explanation(const probe::AddressProbeResult& result) {
     text = smtp::ExplainMisordered(result.ehlo.Analysis(), ehlo.reply, ehlo.trailing);
   }
   // What the partner's DANE records do to delivery, after what its EHLO reply does.
-  if (const std::string dane = DaneExplanation(result); !dane.empty()) {
+  for (const std::string& policy : {DaneExplanation(result), StsExplanation(result)}) {
+    if (policy.empty()) continue;
     if (!text.empty()) text += "\n\n";
-    text += dane;
+    text += policy;
   }
   return text;
 }

@@ -1,6 +1,9 @@
 #include "assess/rfc8460.hpp"
 
+#include <algorithm>
+
 #include "assess/dane.hpp"
+#include "assess/mta_sts.hpp"
 
 namespace stx::assess {
 
@@ -33,6 +36,12 @@ std::vector<std::string> Rfc8460ResultTypes(const probe::AddressProbeResult& res
   if (DaneConsidered(result)) {
     const std::string_view dane = Rfc8460DaneResultType(AssessDane(result));
     if (!dane.empty()) types.insert(types.begin(), std::string(dane));
+  }
+  if (result.sts) {
+    const std::string_view sts = Rfc8460StsResultType(AssessMtaSts(result));
+    if (!sts.empty() && std::find(types.begin(), types.end(), sts) == types.end()) {
+      types.emplace_back(sts);
+    }
   }
   return types;
 }

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "assess/dane.hpp"
+#include "assess/mta_sts.hpp"
 #include "smtp/client_profile.hpp"
 
 namespace stx::assess {
@@ -38,7 +39,7 @@ std::string_view VersionName(int number) {
 // What a sender does when it gets no TLS: `action` of its row, for `reason`.
 // "DANE" for "dane": how people read a policy's name.
 std::string PolicyName(const std::string& policy) {
-  return policy == "dane" ? "DANE" : policy;
+  return policy == "dane" ? "DANE" : policy == "mta-sts" ? "MTA-STS" : policy;
 }
 
 SenderOutcome WithoutTls(smtp::NoTlsAction action, bool starttls, std::string reason) {
@@ -223,6 +224,37 @@ SenderOutcome UnderDane(const probe::AddressProbeResult& r, std::size_t profile,
   return base;
 }
 
+// RFC 8461 §5: what a sender does where the partner's policy is in enforce mode. An MX host
+// the policy does not cover is not used; elsewhere TLS 1.2 or later with a certificate valid
+// for the MX host is mandatory, and the sender defers rather than send in clear.
+SenderOutcome UnderMtaSts(const probe::AddressProbeResult& r, std::size_t profile,
+                          const smtp::ClientProfile& p, const StsAssessment& sts) {
+  SenderOutcome out;
+  out.policy = "mta-sts";
+  if (sts.status == StsStatus::kMxNotCovered) {
+    out.reason = "the MX host is not covered by the MTA-STS policy";
+    return out;
+  }
+  SenderOutcome base = Opportunistic(r, profile, p);
+  if (!base.tls) {
+    out.starttls = base.starttls;
+    out.copy_in_clear = base.copy_in_clear;
+    out.reason = base.reason + "; MTA-STS requires TLS";
+    return out;
+  }
+  if (sts.status != StsStatus::kValid) {
+    out.starttls = true;
+    out.reason = sts.status == StsStatus::kTlsTooOld
+                     ? "TLS below 1.2, which MTA-STS does not accept"
+                     : "the certificate is not valid for the MX host, which MTA-STS requires";
+    return out;
+  }
+  base.delivery = Delivery::kTlsAuthenticated;
+  base.reason += ", authenticated as MTA-STS requires";
+  base.policy = out.policy;
+  return base;
+}
+
 }  // namespace
 
 SenderOutcome Outcome(const probe::AddressProbeResult& r, std::size_t profile) {
@@ -232,6 +264,11 @@ SenderOutcome Outcome(const probe::AddressProbeResult& r, std::size_t profile) {
   if (p.policy.dane && DaneConsidered(r)) {
     const DaneAssessment dane = AssessDane(r);
     if (DaneApplies(dane)) return UnderDane(r, profile, p, dane);
+  }
+  // A sender that does both applies DANE where it applies (RFC 8461 §2).
+  if (p.policy.mta_sts && r.sts) {
+    const StsAssessment sts = AssessMtaSts(r);
+    if (sts.enforce) return UnderMtaSts(r, profile, p, sts);
   }
   return Opportunistic(r, profile, p);
 }

@@ -34,6 +34,10 @@ struct GlobalSettings {
   std::string ca_file;  ///< extra trusted CAs (PEM); a relative path in the file is taken
                         ///< from the config file's directory
   bool allow_adhoc_probes = false;  ///< /probe?target= for domains not in the config
+  /// Look up each domain's MTA-STS and TLS-RPT records and fetch its MTA-STS policy with every
+  /// probe (`check`). The daemon leaves it off until policies are cached between probes for
+  /// their max_age, as senders cache them (RFC 8461 §5.1).
+  bool discover_policies = false;
   /// The senders this company runs (`senders`, profile names): the only ones the metrics,
   /// the partner status and the alerts follow. At least one.
   smtp::ProfileSet senders = smtp::DefaultSenders();

@@ -10,6 +10,7 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "dns/mail_routing.hpp"
+#include "policy/domain_policy.hpp"
 #include "probe/keyword_list.hpp"
 #include "probe/transcript.hpp"
 #include "smtp/ehlo_classifier.hpp"
@@ -112,6 +113,9 @@ struct AddressProbeResult {
   std::shared_ptr<const dns::TlsaAnswer> tlsa;
   /// As AddressTarget::address_dnssec.
   dns::DnssecStatus address_dnssec = dns::DnssecStatus::kInsecure;
+  /// The partner's MTA-STS policy in force (enforce or testing) when it was discovered, shared
+  /// by every result of the target; null without one (or when policies were not looked up).
+  std::shared_ptr<const policy::StsPolicy> sts;
   std::chrono::system_clock::time_point started_at;
   double duration_seconds = 0;
   std::vector<StageDuration> stage_durations;
@@ -165,6 +169,8 @@ struct TargetProbeResult {
   std::string domain;   ///< the domain, or the host for host:port targets
   bool direct = false;  ///< host:port given: no MX lookup
   std::optional<dns::MailRouting> routing;
+  /// MTA-STS and TLS-RPT, when they were looked up (TargetProbeOptions::policies).
+  std::shared_ptr<const policy::DomainPolicy> policy;
   std::optional<ProbeError> error;  ///< DNS failure before any address could be probed
   std::vector<AddressProbeResult> results;
   double duration_seconds = 0;

@@ -144,6 +144,17 @@ awaitable<TargetProbeResult> ProbeTarget(CheckTarget target, TargetProbeOptions 
     out.routing = std::move(routing);
   }
 
+  // The policies a sender discovers before it connects (RFC 8461 §5: the MTA-STS policy
+  // decides which MX hosts it may use).
+  // Only for a domain whose mail goes somewhere: no MX answer, or a null MX, has no policy to
+  // apply (and a dead DNS server would cost each lookup its deadline again).
+  const bool routed = out.routing && (out.routing->kind == dns::RoutingKind::kMx ||
+                                      out.routing->kind == dns::RoutingKind::kImplicit);
+  if (options.policies && routed) {
+    out.policy = std::make_shared<const policy::DomainPolicy>(
+        co_await policy::DiscoverPolicy(target.host, resolver, tls_context, options.sts_fetch));
+  }
+
   std::vector<awaitable<AddressProbeResult>> probes;
   probes.reserve(addresses.size());
   for (const auto& a : addresses) probes.push_back(AdmittedProbe(a, options, tls_context));
@@ -152,6 +163,9 @@ awaitable<TargetProbeResult> ProbeTarget(CheckTarget target, TargetProbeOptions 
   };
   out.results = co_await WhenAll(std::move(probes), thrown);
   for (auto& r : unresolved) out.results.push_back(std::move(r));
+  if (out.policy) {
+    for (auto& r : out.results) r.sts = out.policy->sts_in_force;
+  }
   out.duration_seconds = std::chrono::duration<double>(Clock::now() - start).count();
   co_return out;
 }

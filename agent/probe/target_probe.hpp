@@ -23,6 +23,10 @@ struct TargetProbeOptions {
   bool primary_only = false;  ///< only the MX hosts with the lowest preference
   bool ipv4 = true;
   bool ipv6 = true;
+  /// Also discover the domain's MTA-STS and TLS-RPT records and fetch its MTA-STS policy
+  /// (domain targets only), with this fetch bound.
+  bool policies = false;
+  policy::StsFetchOptions sts_fetch;
   /// Awaited before each address is probed; the probe holds the returned token until it ends.
   /// The daemon uses it for its global concurrency limit and for "one connection at a time
   /// per MX address". Empty: no admission control (the `check` command).

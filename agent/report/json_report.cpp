@@ -1,6 +1,7 @@
 #include "report/json_report.hpp"
 
 #include "assess/dane.hpp"
+#include "assess/mta_sts.hpp"
 #include "assess/evidence.hpp"
 #include "assess/explanation.hpp"
 #include "assess/rfc8460.hpp"
@@ -89,6 +90,53 @@ json DaneJson(const probe::AddressProbeResult& r) {
                                                                : json(nullptr)},
           {"rollover_risk", dane.rollover_risk},
           {"detail", dane.detail}};
+}
+
+/// What the partner's MTA-STS policy makes of the address (assess/mta_sts.hpp); null without a
+/// policy in force.
+json MtaStsJson(const probe::AddressProbeResult& r) {
+  if (!r.sts) return nullptr;
+  const assess::StsAssessment sts = assess::AssessMtaSts(r);
+  return {{"status", assess::ToString(sts.status)},
+          {"mx_match", sts.mx_match},
+          {"enforce", sts.enforce},
+          {"detail", sts.detail}};
+}
+
+/// MTA-STS (RFC 8461) and TLS-RPT (RFC 8460) of the domain, when they were looked up.
+json PolicyJson(const probe::TargetProbeResult& result) {
+  if (!result.policy) return nullptr;
+  const policy::DomainPolicy& p = *result.policy;
+  json sts = {{"status", policy::ToString(p.sts_record.status)},
+              {"record", p.sts_record.text.empty() ? json(nullptr) : json(p.sts_record.text)},
+              {"id", p.sts_record.id.empty() ? json(nullptr) : json(p.sts_record.id)},
+              {"detail", p.sts_record.detail},
+              {"fetch", nullptr},
+              {"mode", nullptr},
+              {"mx", json::array()},
+              {"max_age", nullptr},
+              {"in_force", p.sts_in_force != nullptr}};
+  if (p.sts_fetch) {
+    const policy::StsFetch& f = *p.sts_fetch;
+    sts["fetch"] = {{"status", policy::ToString(f.status)},
+                    {"url", f.url},
+                    {"address", f.address.empty() ? json(nullptr) : json(f.address)},
+                    {"http_status", f.http_status},
+                    {"content_type", f.content_type},
+                    {"location", f.location.empty() ? json(nullptr) : json(f.location)},
+                    {"detail", f.detail},
+                    {"warnings", f.read.warnings},
+                    {"rfc8460_result", policy::Rfc8460ResultType(f.status)}};
+    if (f.read.policy) {
+      sts["mode"] = policy::ToString(f.read.policy->mode);
+      sts["mx"] = f.read.policy->mx;
+      sts["max_age"] = f.read.policy->max_age;
+    }
+  }
+  json rpt = {{"status", policy::ToString(p.tls_rpt.status)},
+              {"rua", p.tls_rpt.rua},
+              {"detail", p.tls_rpt.detail}};
+  return {{"mta_sts", sts}, {"tls_rpt", rpt}};
 }
 
 json CertificateJson(const tls::CertificateInfo& cert) {
@@ -238,6 +286,7 @@ json ToJson(const probe::AddressProbeResult& r, std::int64_t now_unix, smtp::Pro
           {"senders", SendersJson(r)},
           {"tls", TlsJson(r)},
           {"dane", DaneJson(r)},
+          {"mta_sts", MtaStsJson(r)},
           {"rfc8460_results", assess::Rfc8460ResultTypes(r)},
           {"findings", findings},
           {"explanation", explanation.empty() ? json(nullptr) : json(explanation)},
@@ -284,6 +333,7 @@ json ToJson(const probe::TargetProbeResult& result, std::int64_t now_unix, smtp:
           {"domain", result.domain},
           {"direct", result.direct},
           {"routing", routing},
+          {"policy", PolicyJson(result)},
           {"error", ErrorJson(result.error)},
           {"duration_seconds", result.duration_seconds},
           {"status", assess::ToString(assess::TargetStatus(&result, ours))},

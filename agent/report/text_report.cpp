@@ -103,6 +103,33 @@ void WriteAddress(std::ostringstream& out, const probe::AddressProbeResult& r, b
   }
 }
 
+// The domain's MTA-STS and TLS-RPT, under the MX line.
+void WritePolicy(std::ostringstream& out, const policy::DomainPolicy& p) {
+  out << "\n  MTA-STS: ";
+  if (p.sts_record.status != policy::StsRecordStatus::kOk) {
+    out << policy::ToString(p.sts_record.status) << " (" << DisplayText(p.sts_record.detail) << ")";
+  } else if (!p.sts_fetch || p.sts_fetch->status != policy::StsFetchStatus::kOk) {
+    out << "record id " << DisplayText(p.sts_record.id) << ", policy fetch failed: "
+        << (p.sts_fetch ? std::string(policy::ToString(p.sts_fetch->status)) + ": " +
+                              DisplayText(p.sts_fetch->detail)
+                        : std::string("not made"));
+  } else {
+    const policy::StsPolicy& sts = *p.sts_fetch->read.policy;
+    std::vector<std::string> mx;
+    for (const auto& pattern : sts.mx) mx.push_back(DisplayText(pattern));
+    out << policy::ToString(sts.mode) << ", mx " << (mx.empty() ? "(none)" : Join(mx, ", "))
+        << ", max_age " << sts.max_age << " s, id " << DisplayText(p.sts_record.id);
+  }
+  out << "\n  TLS-RPT: ";
+  if (p.tls_rpt.status == policy::TlsRptStatus::kOk) {
+    std::vector<std::string> rua;
+    for (const auto& uri : p.tls_rpt.rua) rua.push_back(DisplayText(uri));
+    out << Join(rua, ", ");
+  } else {
+    out << policy::ToString(p.tls_rpt.status) << " (" << DisplayText(p.tls_rpt.detail) << ")";
+  }
+}
+
 }  // namespace
 
 std::string ToText(const probe::TargetProbeResult& result, std::int64_t now_unix,
@@ -152,6 +179,7 @@ std::string ToText(const probe::TargetProbeResult& result, std::int64_t now_unix
       out << "]";
     }
   }
+  if (result.policy) WritePolicy(out, *result.policy);
   out << "\n";
   if (result.error)
     out << "error: " << result.error->Reason() << ": " << DisplayText(result.error->detail) << "\n";

@@ -55,6 +55,8 @@ awaitable<probe::TargetProbeResult> ProbePartner(
   options.admit = std::move(admit);
   options.probe.ehlo_name = environment->ehlo_name;
   options.probe.SetTimeout(partner.timeout);
+  options.policies = global.discover_policies;
+  options.sts_fetch.timeout = partner.timeout;
 
   if (partner.static_mx.empty()) {
     stx::CheckTarget target;

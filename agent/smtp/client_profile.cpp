@@ -63,6 +63,20 @@ constexpr std::array kBuiltInProfiles{
                                  NoTlsAction::kDeferThenClear},
                   "Postfix 3.7.11", ProfileKind::kSender, Injection::kDiscarded,
                   OutOfStep::kGivesUp, PolicyEnforcement{true}},
+    // A sender that enforces MTA-STS (RFC 8461 §5), modelled from the RFC: Postfix reading
+    // the policy through postfix-mta-sts-resolver (a socketmap that turns an enforce policy
+    // into "secure match=<mx patterns>") reads EHLO as Postfix does; elsewhere it is the
+    // opportunistic `may` above.
+    ClientProfile{"mta_sts", "MTA-STS sender",
+                  "a sender enforcing MTA-STS (e.g. Postfix with postfix-mta-sts-resolver)",
+                  "RFC 5321 EHLO parsing; MTA-STS enforced",
+                  EhloRule{EhloLines::kAfterGreeting, KeywordCase::kInsensitive, KeywordEnd::kWord,
+                           " =", " ="},
+                  TlsAcceptance{kTls10, false},
+                  NoTlsBehaviour{NoTlsAction::kClear, NoTlsAction::kClear,
+                                 NoTlsAction::kDeferThenClear},
+                  "", ProfileKind::kSender, Injection::kDiscarded, OutOfStep::kGivesUp,
+                  PolicyEnforcement{false, true}},
     // smtplib.SMTP.ehlo(): drops line 1, matches [A-Za-z0-9][A-Za-z0-9-]* at the start of each
     // later line (getreply() strips its blanks first), lower-cased; starttls() raises on a non-220 reply and on a failed handshake,
     // so the usual "starttls() when has_extn('starttls')" code sends nothing then. Its

@@ -133,6 +133,10 @@ struct PolicyEnforcement {
   /// must match a usable record (or, with no usable record, need not authenticate); a bogus
   /// or failed TLSA lookup makes the host unusable.
   bool dane = false;
+  /// RFC 8461: where the partner's MTA-STS policy is in enforce mode, an MX host its mx
+  /// patterns do not cover is not used, and TLS 1.2 or later with a certificate valid for the
+  /// MX host (WebPKI) is mandatory; in testing mode nothing changes but the report.
+  bool mta_sts = false;
 };
 
 /// What a row stands for.

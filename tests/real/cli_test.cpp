@@ -184,7 +184,8 @@ const std::vector<CommandLine>& DocumentedCommandLines() {
              const json& senders = report["results"][0]["senders"];
              EXPECT_EQ(senders["postfix"],
                        (json{{"starttls", false}, {"tls", false}, {"outcome", "clear"},
-                             {"reason", "STARTTLS not seen"}, {"verified", true}}));
+                             {"reason", "STARTTLS not seen"}, {"policy", nullptr},
+                             {"verified", true}}));
              EXPECT_EQ(senders["curl"]["starttls"], true);
              EXPECT_EQ(senders["curl"]["outcome"], "deferred");
              EXPECT_EQ(senders["curl"]["reason"].get<std::string>().rfind(
@@ -195,7 +196,8 @@ const std::vector<CommandLine>& DocumentedCommandLines() {
              // Cisco ESA, known from its documentation only: line 1 is the greeting.
              EXPECT_EQ(senders["cisco_esa"],
                        (json{{"starttls", false}, {"tls", false}, {"outcome", "clear"},
-                             {"reason", "STARTTLS not seen"}, {"verified", false}}));
+                             {"reason", "STARTTLS not seen"}, {"policy", nullptr},
+                             {"verified", false}}));
            }},
       {.name = "check [IPv6]:port, a sender that does not see it",
        .args = {"check", "[::1]:{port}", "--senders=postfix"},
