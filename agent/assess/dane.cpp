@@ -77,8 +77,9 @@ DaneAssessment AssessDane(const probe::AddressProbeResult& r) {
     return a;
   }
   if (!r.tlsa) {
-    a.detail = "DANE does not apply: the MX host's address records are not DNSSEC-secure "
-               "(RFC 7672 §2.2.2)";
+    a.detail =
+        "DANE does not apply: the MX host's address records are not DNSSEC-secure "
+        "(RFC 7672 §2.2.2)";
     return a;
   }
   const dns::TlsaAnswer& tlsa = *r.tlsa;
@@ -135,7 +136,8 @@ DaneAssessment AssessDane(const probe::AddressProbeResult& r) {
   }
   if (!check->matched) {
     a.status = DaneStatus::kMismatch;
-    a.detail = "no " + (a.usable == 1 ? std::string("usable TLSA record") : "one of the " + usable) +
+    a.detail = "no " +
+               (a.usable == 1 ? std::string("usable TLSA record") : "one of the " + usable) +
                " at " + tlsa.name + " matches the certificate the server presents (" +
                check->verify_error +
                "): DANE senders do not deliver to this host; publish a record for the "
@@ -144,9 +146,8 @@ DaneAssessment AssessDane(const probe::AddressProbeResult& r) {
   }
   a.status = DaneStatus::kMatch;
   a.rollover_risk = a.usable == 1;
-  a.detail = "the certificate " + std::string(check->depth == 0 ? "" : "chain ") +
-             "matches TLSA " + TlsaText(check->record).substr(0, 6) + "at depth " +
-             std::to_string(check->depth) +
+  a.detail = "the certificate " + std::string(check->depth == 0 ? "" : "chain ") + "matches TLSA " +
+             TlsaText(check->record).substr(0, 6) + "at depth " + std::to_string(check->depth) +
              (check->matched_name.empty() ? "" : " for " + check->matched_name) + " (" + usable +
              ")";
   return a;
@@ -163,15 +164,15 @@ std::string DaneExplanation(const probe::AddressProbeResult& r) {
       "queued and return it to its sender after some days.";
   switch (a.status) {
     case DaneStatus::kMismatch: {
-      std::string text = "Your MX host " + host + " publishes DNSSEC-signed TLSA records at " +
-                         tlsa_name + ", so senders that implement DANE require its certificate "
-                         "to match one of them. " +
-                         (a.usable == 1 ? std::string("The one usable record does not match")
-                                        : "None of the " + std::to_string(a.usable) +
-                                              " usable records matches") +
-                         " the certificate it presents now (most often the certificate was "
-                         "renewed with a new key and the record was not updated). " +
-                         consequence;
+      std::string text =
+          "Your MX host " + host + " publishes DNSSEC-signed TLSA records at " + tlsa_name +
+          ", so senders that implement DANE require its certificate "
+          "to match one of them. " +
+          (a.usable == 1 ? std::string("The one usable record does not match")
+                         : "None of the " + std::to_string(a.usable) + " usable records matches") +
+          " the certificate it presents now (most often the certificate was "
+          "renewed with a new key and the record was not updated). " +
+          consequence;
       if (check != nullptr && !check->leaf_spki_sha256.empty()) {
         text += " A record for the key the host presents now: " + tlsa_name + ". IN TLSA " +
                 TlsaText({3, 1, 1, check->leaf_spki_sha256}) +

@@ -13,7 +13,7 @@ enum class DaneStatus {
   kInsecure,      ///< DANE does not apply: the host's addresses or its TLSA answer not secure
   kNoTlsa,        ///< secure, and no TLSA records: DANE does not apply
   kLookupFailed,  ///< the TLSA lookup failed (SERVFAIL, timeout): a DANE sender defers
-  kBogus,  ///< the TLSA, MX or address answer failed DNSSEC validation: a DANE sender defers
+  kBogus,         ///< the TLSA, MX or address answer failed DNSSEC validation: a DANE sender defers
   kUnusable,      ///< records, none usable for SMTP: TLS mandatory, not authenticated
   kMatch,         ///< the presented chain matches a usable record
   kMismatch,      ///< no usable record matches the presented chain: a DANE sender defers
@@ -24,10 +24,10 @@ std::string_view ToString(DaneStatus status);
 
 /// What a sender that enforces DANE (RFC 7672 §2.2) requires of the address.
 enum class DaneRequirement {
-  kNone,           ///< DANE does not apply: the sender's usual opportunistic TLS
-  kEncrypt,        ///< TLS mandatory, without authentication (only unusable records)
-  kAuthenticate,   ///< TLS mandatory, and the chain must match a usable record
-  kUnreachable,    ///< the host cannot be used at all (failed or bogus TLSA lookup)
+  kNone,          ///< DANE does not apply: the sender's usual opportunistic TLS
+  kEncrypt,       ///< TLS mandatory, without authentication (only unusable records)
+  kAuthenticate,  ///< TLS mandatory, and the chain must match a usable record
+  kUnreachable,   ///< the host cannot be used at all (failed or bogus TLSA lookup)
 };
 
 struct DaneAssessment {

@@ -74,8 +74,8 @@ StsAssessment AssessMtaSts(const probe::AddressProbeResult& r) {
     return a;
   }
   a.status = StsStatus::kValid;
-  a.detail = "MX host covered by the policy (" + std::string(policy::ToString(p.mode)) +
-             "), TLS " + r.tls->version + " with a valid certificate";
+  a.detail = "MX host covered by the policy (" + std::string(policy::ToString(p.mode)) + "), TLS " +
+             r.tls->version + " with a valid certificate";
   return a;
 }
 
@@ -119,8 +119,9 @@ std::string StsExplanation(const probe::AddressProbeResult& r) {
                     : " Senders deliver anyway while the mode is testing, and report the "
                       "failure; switching to enforce would stop them.";
   if (a.status == StsStatus::kMxNotCovered) {
-    text += " Add the host (or a *. pattern covering it) to the policy's mx lines and change "
-            "the id of the _mta-sts TXT record.";
+    text +=
+        " Add the host (or a *. pattern covering it) to the policy's mx lines and change "
+        "the id of the _mta-sts TXT record.";
   }
   return text;
 }

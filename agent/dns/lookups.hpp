@@ -20,8 +20,7 @@ awaitable<AddressAnswer> QueryAddresses(std::shared_ptr<ValidatingResolverContex
 /// TLSA records of `host`'s SMTP service: _25._tcp.<host> (RFC 7672 §2.2.3).
 awaitable<TlsaAnswer> QueryTlsa(std::shared_ptr<ValidatingResolverContext> context,
                                 std::string host);
-awaitable<TxtAnswer> QueryTxt(std::shared_ptr<ValidatingResolverContext> context,
-                              std::string name);
+awaitable<TxtAnswer> QueryTxt(std::shared_ptr<ValidatingResolverContext> context, std::string name);
 awaitable<MailRouting> ResolveRouting(std::shared_ptr<ValidatingResolverContext> context,
                                       std::string domain, RoutingOptions options);
 

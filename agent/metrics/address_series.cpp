@@ -27,10 +27,10 @@ constexpr std::array kTlsOutcomes{TlsOutcome::kNotAttempted, TlsOutcome::kEstabl
                                   TlsOutcome::kStarttlsRefused, TlsOutcome::kStarttlsFailed,
                                   TlsOutcome::kHandshakeFailed};
 
-constexpr std::array kDaneStatuses{
-    assess::DaneStatus::kMatch,    assess::DaneStatus::kMismatch,     assess::DaneStatus::kUnusable,
-    assess::DaneStatus::kNoTls,    assess::DaneStatus::kBogus,        assess::DaneStatus::kLookupFailed,
-    assess::DaneStatus::kNoTlsa,   assess::DaneStatus::kInsecure};
+constexpr std::array kDaneStatuses{assess::DaneStatus::kMatch,    assess::DaneStatus::kMismatch,
+                                   assess::DaneStatus::kUnusable, assess::DaneStatus::kNoTls,
+                                   assess::DaneStatus::kBogus,    assess::DaneStatus::kLookupFailed,
+                                   assess::DaneStatus::kNoTlsa,   assess::DaneStatus::kInsecure};
 
 double UnixSeconds(std::chrono::system_clock::time_point t) {
   return std::chrono::duration<double>(t.time_since_epoch()).count();
@@ -170,7 +170,8 @@ void WriteRow(Metric metric, const Base& base, const AddressProbeResult& r,
     // Only where the TLSA records were looked up or an answer was bogus: every other address
     // would carry eight series saying "insecure".
     case Metric::kDaneStatus:
-      if (assess::DaneConsidered(r)) AddStateSet(out, metric, base, "status", kDaneStatuses, assess::AssessDane(r).status);
+      if (assess::DaneConsidered(r))
+        AddStateSet(out, metric, base, "status", kDaneStatuses, assess::AssessDane(r).status);
       break;
     case Metric::kDaneUsableRecords:
       if (assess::DaneConsidered(r)) {

@@ -20,9 +20,9 @@ class Resolver;
 namespace stx::policy {
 
 struct DomainPolicy {
-  StsRecord sts_record;            ///< _mta-sts.<domain>
+  StsRecord sts_record;               ///< _mta-sts.<domain>
   std::optional<StsFetch> sts_fetch;  ///< made when the record is valid (RFC 8461 §3.3)
-  TlsRptRecord tls_rpt;            ///< _smtp._tls.<domain>
+  TlsRptRecord tls_rpt;               ///< _smtp._tls.<domain>
   /// The MTA-STS policy a sender applies now: the fetched one, when the fetch succeeded and its
   /// mode is enforce or testing. (A sender that fetched one before keeps applying it for
   /// max_age when a later fetch fails, §5.1: the exporter's `check` has no "before".)

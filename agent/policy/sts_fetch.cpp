@@ -38,8 +38,7 @@ bool TimedOut(const error_code& ec) {
 // "text/plain; charset=utf-8" -> "text/plain".
 std::string MediaType(std::string_view content_type) {
   std::string type(content_type.substr(0, content_type.find(';')));
-  type.erase(std::remove_if(type.begin(), type.end(),
-                            [](char c) { return c == ' ' || c == '\t'; }),
+  type.erase(std::remove_if(type.begin(), type.end(), [](char c) { return c == ' ' || c == '\t'; }),
              type.end());
   for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return type;
@@ -144,8 +143,9 @@ awaitable<StsFetch> FetchStsPolicy(std::string domain, dns::Resolver& resolver,
     co_await tcp.async_connect(asio::ip::tcp::endpoint(address, options.port),
                                asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      if (TimedOut(ec)) co_return Failed(std::move(fetch), StsFetchStatus::kTimeout,
-                                        "connecting to " + fetch.address + " timed out");
+      if (TimedOut(ec))
+        co_return Failed(std::move(fetch), StsFetchStatus::kTimeout,
+                         "connecting to " + fetch.address + " timed out");
       last_failure = "connecting to " + fetch.address + ": " + ec.message();
       continue;
     }
@@ -192,8 +192,7 @@ awaitable<StsFetch> FetchStsPolicy(std::string domain, dns::Resolver& resolver,
     if (!ec && parser.get().body().size() > options.max_body) ec = http::error::body_limit;
     if (ec == http::error::body_limit) {
       co_return Failed(std::move(fetch), StsFetchStatus::kTooLarge,
-                       "the policy is larger than " + std::to_string(options.max_body) +
-                           " bytes");
+                       "the policy is larger than " + std::to_string(options.max_body) + " bytes");
     }
     if (ec) {
       if (TimedOut(ec)) {
@@ -217,9 +216,9 @@ awaitable<StsFetch> FetchStsPolicy(std::string domain, dns::Resolver& resolver,
                        "HTTP " + std::to_string(fetch.http_status) + " (senders need 200)");
     }
     if (MediaType(fetch.content_type) != "text/plain") {
-      co_return Failed(std::move(fetch), StsFetchStatus::kWrongContentType,
-                       "Content-Type \"" + fetch.content_type +
-                           "\", not text/plain (RFC 8461 §3.2)");
+      co_return Failed(
+          std::move(fetch), StsFetchStatus::kWrongContentType,
+          "Content-Type \"" + fetch.content_type + "\", not text/plain (RFC 8461 §3.2)");
     }
     fetch.read = ReadStsPolicy(response.body());
     if (!fetch.read.policy) {

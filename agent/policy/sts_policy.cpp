@@ -1,18 +1,12 @@
 #include "policy/sts_policy.hpp"
 
+#include "policy/txt_record.hpp"
+
 #include <algorithm>
 #include <cctype>
 
 namespace stx::policy {
 namespace {
-
-bool IsBlank(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && IsBlank(text.front())) text.remove_prefix(1);
-  while (!text.empty() && IsBlank(text.back())) text.remove_suffix(1);
-  return text;
-}
 
 std::string Lower(std::string_view text) {
   std::string out(text);
@@ -56,14 +50,14 @@ StsPolicyRead ReadStsPolicy(std::string_view body) {
     body = end == std::string_view::npos ? std::string_view() : body.substr(end + 1);
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (Trim(line).empty()) continue;
+    if (TrimBlanks(line).empty()) continue;
     const std::size_t colon = line.find(':');
     if (colon == std::string_view::npos) {
       out.error = "line " + std::to_string(line_number) + " is not \"key: value\"";
       return out;
     }
     const std::string_view key = line.substr(0, colon);
-    const std::string_view value = Trim(line.substr(colon + 1));
+    const std::string_view value = TrimBlanks(line.substr(colon + 1));
     const auto repeated = [&](bool seen) {
       if (seen) {
         out.warnings.push_back("line " + std::to_string(line_number) + ": " + std::string(key) +
@@ -93,10 +87,9 @@ StsPolicyRead ReadStsPolicy(std::string_view body) {
       have_mode = true;
     } else if (key == "max_age") {
       if (repeated(have_max_age)) continue;
-      const bool digits = !value.empty() && value.size() <= 10 &&
-                          std::all_of(value.begin(), value.end(), [](char c) {
-                            return c >= '0' && c <= '9';
-                          });
+      const bool digits =
+          !value.empty() && value.size() <= 10 &&
+          std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
       const std::uint64_t seconds = digits ? std::stoull(std::string(value)) : 0;
       if (!digits || seconds > kMaxStsMaxAge) {
         out.error = "max_age \"" + std::string(value) + "\" is not 0 to " +

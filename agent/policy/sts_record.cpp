@@ -1,18 +1,12 @@
 #include "policy/sts_record.hpp"
 
+#include "policy/txt_record.hpp"
+
 #include <cctype>
 #include <vector>
 
 namespace stx::policy {
 namespace {
-
-bool IsBlank(char c) { return c == ' ' || c == '\t'; }
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && IsBlank(text.front())) text.remove_prefix(1);
-  while (!text.empty() && IsBlank(text.back())) text.remove_suffix(1);
-  return text;
-}
 
 bool IsAlnum(char c) { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
 
@@ -52,44 +46,29 @@ std::string_view ToString(StsRecordStatus status) {
 
 StsRecord ReadStsRecord(const dns::TxtAnswer& answer) {
   StsRecord out;
-  switch (answer.status) {
-    case dns::LookupStatus::kOk:
+  const PickedTxt picked = PickTaggedRecord(answer, "v=STSv1", /*needs_delimiter=*/true);
+  out.detail = picked.detail;
+  switch (picked.pick) {
+    case TxtPick::kOne:
       break;
-    case dns::LookupStatus::kNoData:
-    case dns::LookupStatus::kNxDomain:
-      out.detail = "no TXT record at " + answer.name;
+    case TxtPick::kNone:
       return out;
-    default:
+    case TxtPick::kLookupFailed:
       out.status = StsRecordStatus::kLookupFailed;
-      out.detail = "the TXT lookup of " + answer.name + " failed (" +
-                   std::string(dns::ToString(answer.status)) +
-                   (answer.detail.empty() ? "" : ": " + answer.detail) + ")";
+      return out;
+    case TxtPick::kMultiple:
+      out.status = StsRecordStatus::kMultiple;
+      out.detail += ": senders see no policy (RFC 8461 §3.1 wants one)";
       return out;
   }
-  std::vector<const std::string*> sts;
-  for (const std::string& record : answer.records) {
-    // "v=STSv1" must come first, followed by ';' (and optional blanks).
-    if (record.rfind("v=STSv1", 0) == 0 && Trim(std::string_view(record).substr(7)).rfind(';', 0) == 0)
-      sts.push_back(&record);
-  }
-  if (sts.empty()) {
-    out.detail = "no TXT record at " + answer.name + " begins with \"v=STSv1;\"";
-    return out;
-  }
-  if (sts.size() > 1) {
-    out.status = StsRecordStatus::kMultiple;
-    out.detail = std::to_string(sts.size()) + " records at " + answer.name +
-                 " begin with \"v=STSv1;\": senders see no policy (RFC 8461 §3.1 wants one)";
-    return out;
-  }
-  out.text = *sts.front();
+  out.text = *picked.record;
   std::string_view rest = std::string_view(out.text).substr(7);
-  rest = Trim(rest);
+  rest = TrimBlanks(rest);
   rest.remove_prefix(1);  // the ';' after the version
   bool have_id = false;
-  while (!Trim(rest).empty()) {
+  while (!TrimBlanks(rest).empty()) {
     const std::size_t end = rest.find(';');
-    const std::string_view field = Trim(rest.substr(0, end));
+    const std::string_view field = TrimBlanks(rest.substr(0, end));
     rest = end == std::string_view::npos ? std::string_view() : rest.substr(end + 1);
     if (field.empty()) continue;
     const std::size_t eq = field.find('=');
@@ -103,8 +82,8 @@ StsRecord ReadStsRecord(const dns::TxtAnswer& answer) {
     if (key == "id" && !have_id) {
       if (!ValidId(value)) {
         out.status = StsRecordStatus::kInvalid;
-        out.detail = "id \"" + std::string(value) +
-                     "\" is not 1 to 32 letters and digits (RFC 8461 §3.1)";
+        out.detail =
+            "id \"" + std::string(value) + "\" is not 1 to 32 letters and digits (RFC 8461 §3.1)";
         return out;
       }
       out.id = std::string(value);

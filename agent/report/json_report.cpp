@@ -1,9 +1,9 @@
 #include "report/json_report.hpp"
 
 #include "assess/dane.hpp"
-#include "assess/mta_sts.hpp"
 #include "assess/evidence.hpp"
 #include "assess/explanation.hpp"
+#include "assess/mta_sts.hpp"
 #include "assess/rfc8460.hpp"
 #include "assess/sender_verdict.hpp"
 #include "assess/status.hpp"
@@ -86,8 +86,8 @@ json DaneJson(const probe::AddressProbeResult& r) {
           {"records", dane.records},
           {"usable", dane.usable},
           {"matched", matched},
-          {"verify_error", check != nullptr && !check->matched ? json(check->verify_error)
-                                                               : json(nullptr)},
+          {"verify_error",
+           check != nullptr && !check->matched ? json(check->verify_error) : json(nullptr)},
           {"rollover_risk", dane.rollover_risk},
           {"detail", dane.detail}};
 }
@@ -205,12 +205,13 @@ json SendersJson(const probe::AddressProbeResult& r) {
   const auto profiles = smtp::ClientProfiles();
   for (std::size_t i = 0; i < profiles.size(); ++i) {
     const assess::SenderOutcome o = assess::Outcome(r, i);
-    out[std::string(profiles[i].name)] = {{"starttls", o.starttls},
-                                          {"tls", o.tls},
-                                          {"outcome", assess::ToString(o.delivery)},
-                                          {"reason", o.reason},
-                                          {"policy", o.policy.empty() ? json(nullptr) : json(o.policy)},
-                                          {"verified", !profiles[i].verified_with.empty()}};
+    out[std::string(profiles[i].name)] = {
+        {"starttls", o.starttls},
+        {"tls", o.tls},
+        {"outcome", assess::ToString(o.delivery)},
+        {"reason", o.reason},
+        {"policy", o.policy.empty() ? json(nullptr) : json(o.policy)},
+        {"verified", !profiles[i].verified_with.empty()}};
   }
   return out;
 }

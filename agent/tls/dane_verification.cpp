@@ -47,8 +47,8 @@ std::string SpkiSha256(X509* cert) {
   if (length <= 0) return {};
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int md_length = 0;
-  const bool ok = EVP_Digest(der, static_cast<std::size_t>(length), md, &md_length, EVP_sha256(),
-                             nullptr) == 1;
+  const bool ok =
+      EVP_Digest(der, static_cast<std::size_t>(length), md, &md_length, EVP_sha256(), nullptr) == 1;
   OPENSSL_free(der);
   return ok ? std::string(reinterpret_cast<const char*>(md), md_length) : std::string();
 }
@@ -107,8 +107,7 @@ DaneVerification VerifyDane(SSL* ssl, const std::vector<dns::TlsaRecord>& record
   std::size_t length = 0;
   if (out.depth >= 0 &&
       SSL_get0_dane_tlsa(dane.get(), &usage, &selector, &mtype, &data, &length) >= 0) {
-    out.record = {usage, selector, mtype,
-                  std::string(reinterpret_cast<const char*>(data), length)};
+    out.record = {usage, selector, mtype, std::string(reinterpret_cast<const char*>(data), length)};
   }
   out.matched = ok && out.depth >= 0;
   if (out.matched && usage == 2) {

@@ -71,9 +71,13 @@ class ProbeDane : public ::testing::Test {
   }
 
   probe::AddressProbeResult Probe(dns::TlsaAnswer answer, const std::string& next_hop = "") {
-    probe::AddressTarget target{kMx, 10, boost::asio::ip::make_address("127.0.0.1"), server_->port(),
+    probe::AddressTarget target{kMx,
+                                10,
+                                boost::asio::ip::make_address("127.0.0.1"),
+                                server_->port(),
                                 std::make_shared<const dns::TlsaAnswer>(std::move(answer)),
-                                next_hop, dns::DnssecStatus::kSecure};
+                                next_hop,
+                                dns::DnssecStatus::kSecure};
     return RunProbe(std::move(target), pki_->ca_path()).result;
   }
 

@@ -75,9 +75,7 @@ class DaneCheck : public testing::Test {
         {"unusable.dnssec.test.", ZoneMode::kSecure, unusable},
         {"bogustlsa.dnssec.test.", ZoneMode::kSecure, Mail("127.0.0.84")},
         // The TLSA records alone in a zone of their own whose signatures expired.
-        {"_tcp.mx.bogustlsa.dnssec.test.",
-         ZoneMode::kBogusExpired,
-         {"_25 " + DaneEe(bogus_cert_)}},
+        {"_tcp.mx.bogustlsa.dnssec.test.", ZoneMode::kBogusExpired, {"_25 " + DaneEe(bogus_cert_)}},
     };
   }
 
@@ -154,8 +152,9 @@ TEST_F(DaneCheck, RecordLeftStaleAfterARenewalIsAMismatchUntilTheZoneIsFixed) {
                         TlsaHex(stale_server_cert_.cert_pem_path, 0, 1, 1)))
       << report["results"][0]["explanation"];
   const ProgramRun text = Check("stale.dnssec.test", false);
-  EXPECT_THAT(text.out, HasSubstr("mismatch: no usable TLSA record at _25._tcp.mx.stale.dnssec.test "
-                                  "matches the certificate the server presents"))
+  EXPECT_THAT(text.out,
+              HasSubstr("mismatch: no usable TLSA record at _25._tcp.mx.stale.dnssec.test "
+                        "matches the certificate the server presents"))
       << text.out;
   EXPECT_THAT(text.out, HasSubstr("real senders: deferred: postfix_dane;")) << text.out;
 

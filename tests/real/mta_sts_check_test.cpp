@@ -46,17 +46,37 @@ class MtaStsCheck : public testing::Test {
     pki_ = new EphemeralPki(*dir_ + "/pki");
     port_ = FreeLoopbackPort();
     const std::vector<Partner> partners = {
-        {"covered.sts.test", "mx.covered.sts.test", "127.0.0.94",
-         Policy("enforce", "mx.covered.sts.test"), {"v=STSv1; id=20261206"}, ""},
+        {"covered.sts.test",
+         "mx.covered.sts.test",
+         "127.0.0.94",
+         Policy("enforce", "mx.covered.sts.test"),
+         {"v=STSv1; id=20261206"},
+         ""},
         // The MX moved to mx2 and the policy still names mx only.
-        {"uncovered.sts.test", "mx2.uncovered.sts.test", "127.0.0.95",
-         Policy("enforce", "mx.uncovered.sts.test"), {"v=STSv1; id=20261206"}, ""},
-        {"testing.sts.test", "mx2.testing.sts.test", "127.0.0.96",
-         Policy("testing", "mx.testing.sts.test"), {"v=STSv1; id=1"}, ""},
-        {"redirect.sts.test", "mx.redirect.sts.test", "127.0.0.97", "", {"v=STSv1; id=1"},
+        {"uncovered.sts.test",
+         "mx2.uncovered.sts.test",
+         "127.0.0.95",
+         Policy("enforce", "mx.uncovered.sts.test"),
+         {"v=STSv1; id=20261206"},
+         ""},
+        {"testing.sts.test",
+         "mx2.testing.sts.test",
+         "127.0.0.96",
+         Policy("testing", "mx.testing.sts.test"),
+         {"v=STSv1; id=1"},
+         ""},
+        {"redirect.sts.test",
+         "mx.redirect.sts.test",
+         "127.0.0.97",
+         "",
+         {"v=STSv1; id=1"},
          "return 302 https://www.redirect.sts.test/mta-sts.txt;"},
-        {"twotxt.sts.test", "mx.twotxt.sts.test", "127.0.0.98",
-         Policy("enforce", "mx.twotxt.sts.test"), {"v=STSv1; id=1", "v=STSv1; id=2"}, ""},
+        {"twotxt.sts.test",
+         "mx.twotxt.sts.test",
+         "127.0.0.98",
+         Policy("enforce", "mx.twotxt.sts.test"),
+         {"v=STSv1; id=1", "v=STSv1; id=2"},
+         ""},
     };
     std::vector<PolicySite> sites;
     std::vector<std::string> dns;
@@ -79,7 +99,8 @@ class MtaStsCheck : public testing::Test {
         dns.push_back("--txt-record=_mta-sts." + p.domain + "," + txt);
       }
     }
-    dns.push_back("--txt-record=_smtp._tls.covered.sts.test,v=TLSRPTv1; rua=mailto:tls@covered.sts.test");
+    dns.push_back(
+        "--txt-record=_smtp._tls.covered.sts.test,v=TLSRPTv1; rua=mailto:tls@covered.sts.test");
     web_ = new HttpsPolicyServer(kPolicyHost, 443, std::move(sites));
     dns_ = new DnsmasqServer(dns);
   }
@@ -136,7 +157,8 @@ TEST_F(MtaStsCheck, CoveredMxWithAValidCertificateIsAuthenticatedDelivery) {
   EXPECT_EQ(sts["max_age"], 604800);
   EXPECT_EQ(sts["in_force"], true);
   EXPECT_EQ(report["policy"]["tls_rpt"]["status"], "ok");
-  EXPECT_EQ(report["policy"]["tls_rpt"]["rua"], nlohmann::json::array({"mailto:tls@covered.sts.test"}));
+  EXPECT_EQ(report["policy"]["tls_rpt"]["rua"],
+            nlohmann::json::array({"mailto:tls@covered.sts.test"}));
   const auto& result = report["results"][0];
   EXPECT_EQ(result["mta_sts"]["status"], "valid") << result["mta_sts"];
   EXPECT_EQ(result["mta_sts"]["mx_match"], true);

@@ -52,8 +52,7 @@ class MtaStsFetch : public testing::Test {
     site("ok.sts.test", valid("ok.sts.test"), PolicyAnswer(kPolicy));
     std::string crlf;
     for (const char c : kPolicy) crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
-    site("crlf.sts.test", valid("crlf.sts.test"),
-         PolicyAnswer(crlf, "text/plain; charset=utf-8"));
+    site("crlf.sts.test", valid("crlf.sts.test"), PolicyAnswer(crlf, "text/plain; charset=utf-8"));
     site("redirect.sts.test", valid("redirect.sts.test"),
          "return 301 https://mta-sts.ok.sts.test/.well-known/mta-sts.txt;");
     site("html.sts.test", valid("html.sts.test"), PolicyAnswer(kPolicy, "text/html"));
@@ -93,8 +92,8 @@ class MtaStsFetch : public testing::Test {
     policy::StsFetchOptions options;
     options.timeout = timeout;
     auto context = tls::MakeClientContext({pki_->ca_path(), /*system_trust_store=*/false});
-    auto fetch = RunBounded(io, policy::FetchStsPolicy(domain, resolver, context, options),
-                            timeout + 5s);
+    auto fetch =
+        RunBounded(io, policy::FetchStsPolicy(domain, resolver, context, options), timeout + 5s);
     if (!fetch) {
       ADD_FAILURE() << "the fetch of " << domain << " did not end\n" << server_->Log();
       return {};
@@ -148,8 +147,9 @@ TEST_F(MtaStsFetch, WrongContentTypeOversizeAndNotFound) {
   EXPECT_THAT(html.detail, HasSubstr("text/html"));
   EXPECT_EQ(policy::Rfc8460ResultType(html.status), "sts-policy-invalid");
   const StsFetch big = Fetch("big.sts.test");
-  EXPECT_EQ(ToString(big.status), "too_large") << big.detail << " " << big.content_type << " "
-                                               << big.http_status << "\n" << server_->Log();
+  EXPECT_EQ(ToString(big.status), "too_large")
+      << big.detail << " " << big.content_type << " " << big.http_status << "\n"
+      << server_->Log();
   const StsFetch missing = Fetch("missing.sts.test");
   EXPECT_EQ(ToString(missing.status), "http_error");
   EXPECT_EQ(missing.http_status, 404);

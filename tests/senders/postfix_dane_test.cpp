@@ -236,13 +236,14 @@ class PostfixDane : public testing::Test {
     ASSERT_FALSE(report["results"].empty()) << check.out;
     const auto& predicted = report["results"][0]["senders"]["postfix_dane"];
     const std::string observed =
-        d.over_tls > 0   ? (d.tls_line.find("Verified TLS") != std::string::npos ? "tls_authenticated"
-                                                                                 : "tls")
+        d.over_tls > 0
+            ? (d.tls_line.find("Verified TLS") != std::string::npos ? "tls_authenticated" : "tls")
         : d.in_clear > 0 ? "clear"
                          : "deferred";
     EXPECT_EQ(predicted["outcome"], observed)
         << "prediction: " << predicted << "\nexporter's DANE: " << report["results"][0]["dane"]
-        << "\n" << d.context;
+        << "\n"
+        << d.context;
   }
 
   bool AskedTlsa() const {

@@ -35,12 +35,17 @@ std::vector<unsigned char> SoaQuery(std::string_view name, bool recursion_desire
 
 std::optional<std::vector<unsigned char>> AskLoopbackUdp(std::uint16_t port,
                                                          const std::vector<unsigned char>& query) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::nullopt;
+  return AskUdp("127.0.0.1", port, query);
+}
+
+std::optional<std::vector<unsigned char>> AskUdp(const std::string& address, std::uint16_t port,
+                                                 const std::vector<unsigned char>& query) {
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_port = htons(port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) return std::nullopt;
+  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return std::nullopt;
   std::optional<std::vector<unsigned char>> reply;
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0 &&
       ::send(fd, query.data(), query.size(), 0) == static_cast<ssize_t>(query.size())) {

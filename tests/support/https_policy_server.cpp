@@ -60,8 +60,8 @@ HttpsPolicyServer::HttpsPolicyServer(std::string address, std::uint16_t port,
   std::string conf =
       // As root, the workers stay root: they read the bodies from temp dirs only root may
       // enter.
-      std::string(::geteuid() == 0 ? "user root root;\n" : "") +
-      "worker_processes 1;\npid " + dir_ + "/nginx.pid;\nerror_log " + dir_ +
+      std::string(::geteuid() == 0 ? "user root root;\n" : "") + "worker_processes 1;\npid " +
+      dir_ + "/nginx.pid;\nerror_log " + dir_ +
       "/error.log info;\nevents { worker_connections 64; }\nhttp {\n  access_log " + dir_ +
       "/access.log;\n  client_body_temp_path " + dir_ + "/client;\n  proxy_temp_path " + dir_ +
       "/proxy;\n  fastcgi_temp_path " + dir_ + "/fastcgi;\n  uwsgi_temp_path " + dir_ +

@@ -13,8 +13,8 @@
 namespace stx::test {
 
 struct PolicySite {
-  std::string domain;             ///< the partner domain: the host is mta-sts.<domain>
-  std::string cert_chain_path;    ///< PEM: the certificate, then its intermediates
+  std::string domain;           ///< the partner domain: the host is mta-sts.<domain>
+  std::string cert_chain_path;  ///< PEM: the certificate, then its intermediates
   std::string key_path;
   /// nginx directives inside `location = /.well-known/mta-sts.txt { ... }`, e.g.
   /// PolicyAnswer(body), "return 301 https://elsewhere.test/;", "default_type text/html;

@@ -20,9 +20,9 @@ ProbeRun RunProbe(const std::string& address, std::uint16_t port, const std::str
 ProbeRun RunProbe(const std::string& address, std::uint16_t port,
                   std::shared_ptr<asio::ssl::context> tls_context, probe::ProbeOptions options,
                   const std::string& mx_host) {
-  return RunProbe(
-      probe::AddressTarget{mx_host, 10, asio::ip::make_address(address), port, nullptr, "", dns::DnssecStatus::kInsecure},
-      std::move(tls_context), std::move(options));
+  return RunProbe(probe::AddressTarget{mx_host, 10, asio::ip::make_address(address), port, nullptr,
+                                       "", dns::DnssecStatus::kInsecure},
+                  std::move(tls_context), std::move(options));
 }
 
 ProbeRun RunProbe(probe::AddressTarget target, const std::string& ca_file,

@@ -25,8 +25,8 @@ std::string TlsaData(const std::string& pem_path, std::size_t index, std::uint8_
   }
   std::unique_ptr<X509, decltype(&X509_free)> owned(cert, &X509_free);
   unsigned char* der = nullptr;
-  const int length = selector == 0 ? i2d_X509(cert, &der)
-                                   : i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
+  const int length =
+      selector == 0 ? i2d_X509(cert, &der) : i2d_X509_PUBKEY(X509_get_X509_PUBKEY(cert), &der);
   if (length <= 0) throw std::runtime_error("cannot encode a certificate of " + pem_path);
   std::string bytes(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
   OPENSSL_free(der);

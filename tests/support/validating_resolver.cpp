@@ -28,38 +28,12 @@ constexpr const char* kUnbound = "/usr/sbin/unbound";
 constexpr const char* kPackage = "(Debian package unbound: scripts/install-deps)";
 constexpr auto kStartTimeout = std::chrono::seconds(10);
 
-/// Sends `query` to `address`:53 over UDP; the reply with the query's ID when one comes within
-/// 200 ms. Connected, so "nothing listens yet" ends it at once (ICMP port unreachable).
-std::optional<std::vector<unsigned char>> AskPort53(const std::string& address,
-                                                    const std::vector<unsigned char>& query) {
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(53);
-  if (::inet_pton(AF_INET, address.c_str(), &addr.sin_addr) != 1) return std::nullopt;
-  const int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return std::nullopt;
-  std::optional<std::vector<unsigned char>> reply;
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::send(fd, query.data(), query.size(), 0) == static_cast<ssize_t>(query.size())) {
-    pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 200) == 1 && (p.revents & POLLIN) != 0) {
-      std::array<unsigned char, 1232> buffer{};
-      const ssize_t n = ::recv(fd, buffer.data(), buffer.size(), 0);
-      if (n >= 12 && buffer[0] == query[0] && buffer[1] == query[1]) {
-        reply.emplace(buffer.begin(), buffer.begin() + n);
-      }
-    }
-  }
-  ::close(fd);
-  return reply;
-}
-
 /// What the resolver said to "<name> SOA" asked with RD and AD (RFC 6840 §5.7: a query with
 /// AD set asks for the AD bit in the answer, without EDNS0 DO): "" when nothing came.
 std::string SoaVerdict(const std::string& address, const std::string& name) {
   std::vector<unsigned char> query = SoaQuery(name, true);
   query[3] |= 0x20;  // AD
-  const auto reply = AskPort53(address, query);
+  const auto reply = AskUdp(address, 53, query);
   if (!reply) return "";
   const std::vector<unsigned char>& r = *reply;
   const int rcode = r[3] & 0x0f;

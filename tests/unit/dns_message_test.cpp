@@ -221,8 +221,7 @@ TEST(DnsParseTlsaAnswer, ShortRecordIsAnErrorAndNoDataIsNoData) {
 // RFC 8461 §3.1: a record split into several strings is read joined.
 TEST(DnsParseTxtAnswer, JoinsEachRecordsStrings) {
   const TxtAnswer txt = ParseTxtAnswer(
-      Answer({"\x08v=STSv1;\x0b id=2026120"s, "\x0cv=TLSRPTv1; "s}),
-      "_mta-sts.example.test");
+      Answer({"\x08v=STSv1;\x0b id=2026120"s, "\x0cv=TLSRPTv1; "s}), "_mta-sts.example.test");
   EXPECT_EQ(txt.name, "_mta-sts.example.test");
   ASSERT_EQ(txt.status, LookupStatus::kOk) << txt.detail;
   ASSERT_EQ(txt.records.size(), 2u);

@@ -42,18 +42,20 @@ TEST_P(StsRecords, ReadAsRfc8461Says) {
 INSTANTIATE_TEST_SUITE_P(
     Policy, StsRecords,
     testing::Values(
-        RecordCase{"timestamp_id", {"v=STSv1; id=20261201T000000"}, StsRecordStatus::kOk,
+        RecordCase{"timestamp_id",
+                   {"v=STSv1; id=20261201T000000"},
+                   StsRecordStatus::kOk,
                    "20261201T000000"},
         RecordCase{"ok", {"v=STSv1; id=20261201"}, StsRecordStatus::kOk, "20261201"},
         RecordCase{"no_blank", {"v=STSv1;id=abc123"}, StsRecordStatus::kOk, "abc123"},
         RecordCase{"extension", {"v=STSv1; id=1; ext-1=yes;"}, StsRecordStatus::kOk, "1"},
-        RecordCase{"other_txt_ignored", {"v=spf1 -all", "v=STSv1; id=7"}, StsRecordStatus::kOk,
-                   "7"},
-        RecordCase{"two_records", {"v=STSv1; id=1", "v=STSv1; id=2"}, StsRecordStatus::kMultiple,
-                   ""},
+        RecordCase{
+            "other_txt_ignored", {"v=spf1 -all", "v=STSv1; id=7"}, StsRecordStatus::kOk, "7"},
+        RecordCase{
+            "two_records", {"v=STSv1; id=1", "v=STSv1; id=2"}, StsRecordStatus::kMultiple, ""},
         RecordCase{"no_id", {"v=STSv1;"}, StsRecordStatus::kInvalid, ""},
-        RecordCase{"id_too_long", {"v=STSv1; id=" + std::string(33, 'a')},
-                   StsRecordStatus::kInvalid, ""},
+        RecordCase{
+            "id_too_long", {"v=STSv1; id=" + std::string(33, 'a')}, StsRecordStatus::kInvalid, ""},
         RecordCase{"not_first", {"id=1; v=STSv1;"}, StsRecordStatus::kNone, ""},
         RecordCase{"version_without_semicolon", {"v=STSv1 id=1"}, StsRecordStatus::kNone, ""},
         RecordCase{"nothing", {}, StsRecordStatus::kNone, ""}),
@@ -98,9 +100,9 @@ TEST(StsPolicyFile, InvalidFilesSayWhy) {
 }
 
 TEST(StsPolicyFile, RepeatedAndUnknownFieldsAreWarnings) {
-  const StsPolicyRead read =
-      ReadStsPolicy("version: STSv1\nmode: testing\nmode: enforce\nmx: a.test\nmax_age: 60\n"
-                    "colour: blue\n");
+  const StsPolicyRead read = ReadStsPolicy(
+      "version: STSv1\nmode: testing\nmode: enforce\nmx: a.test\nmax_age: 60\n"
+      "colour: blue\n");
   ASSERT_TRUE(read.policy.has_value()) << read.error;
   EXPECT_EQ(read.policy->mode, StsMode::kTesting);
   ASSERT_EQ(read.warnings.size(), 2u);
@@ -129,9 +131,9 @@ TEST(TlsRptRecord, ReadsEveryDestination) {
                                               "https://report.example.test/tls"}));
   EXPECT_EQ(ReadTlsRptRecord(Txt({"v=TLSRPTv1;"})).status, TlsRptStatus::kInvalid);
   EXPECT_EQ(ReadTlsRptRecord(Txt({"v=TLSRPTv1; rua=ftp://x"})).status, TlsRptStatus::kInvalid);
-  EXPECT_EQ(ReadTlsRptRecord(Txt({"v=TLSRPTv1; rua=mailto:a@b", "v=TLSRPTv1; rua=mailto:c@d"}))
-                .status,
-            TlsRptStatus::kMultiple);
+  EXPECT_EQ(
+      ReadTlsRptRecord(Txt({"v=TLSRPTv1; rua=mailto:a@b", "v=TLSRPTv1; rua=mailto:c@d"})).status,
+      TlsRptStatus::kMultiple);
   EXPECT_EQ(ReadTlsRptRecord(Txt({"v=spf1 -all"})).status, TlsRptStatus::kNone);
 }
 
